@@ -1,0 +1,77 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import type { ChangeBus } from './db/bus.js'
+import type { Database } from './db/client.js'
+import { pendingMigrations } from './db/migrate.js'
+import type { DomainDeps } from './domain/deps.js'
+import type { SdkAuthenticator } from './domain/sdk-auth.js'
+import type { AppEnv } from './http/env.js'
+import { createErrorHandler, renderProblem } from './http/on-error.js'
+import { notFound, payloadTooLarge } from './http/problem.js'
+import type { Logger } from './logger.js'
+import { changeRoutes } from './routes/changes/changes.routes.js'
+import { environmentRoutes } from './routes/environments/environments.routes.js'
+import { flagRoutes } from './routes/flags/flags.routes.js'
+import { sdkRoutes } from './routes/sdk/sdk.routes.js'
+import { tokenRoutes } from './routes/tokens/tokens.routes.js'
+import type { StreamHub } from './stream/hub.js'
+
+export interface AppDeps {
+  database: Database
+  bus: ChangeBus
+  hub: StreamHub
+  authenticateSdk: SdkAuthenticator
+  logger: Logger
+  maxBodyBytes: number
+  /** The directory of migrations, for readiness. */
+  migrationsDir?: string
+}
+
+/** Builds the HTTP app from its dependencies; does no I/O itself. */
+export function createApp(deps: AppDeps) {
+  const { database, bus, hub, logger, authenticateSdk } = deps
+  const domain: DomainDeps = { db: database.db, bus }
+  const app = new Hono<AppEnv>()
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }))
+  app.use('*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    const path = c.req.path
+    if (path === '/healthz' || path === '/readyz') return
+    logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      'request',
+    )
+  })
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: (c) => renderProblem(c as never, payloadTooLarge(deps.maxBodyBytes)),
+    }),
+  )
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    try {
+      await database.ping()
+      const pending = await pendingMigrations(database.db, deps.migrationsDir)
+      if (pending > 0) return c.json({ status: 'not-ready', database: 'ok', pendingMigrations: pending }, 503)
+      return c.json({ status: 'ready', database: database.kind, connections: hub.connectionCount })
+    } catch {
+      return c.json({ status: 'not-ready', database: 'unreachable' }, 503)
+    }
+  })
+
+  app.route('/api/v1/flags', flagRoutes(domain))
+  app.route('/api/v1/environments', environmentRoutes(domain))
+  app.route('/api/v1/tokens', tokenRoutes(domain))
+  app.route('/api/v1/changes', changeRoutes(domain))
+  app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
+
+  app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
+  app.onError(createErrorHandler(logger, deps.maxBodyBytes))
+  return app
+}

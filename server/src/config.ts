@@ -1,0 +1,27 @@
+import { z } from 'zod'
+
+const Port = z.coerce.number().int().min(0).max(65535)
+
+/** Every setting comes from the environment, validated once at start. */
+export const ServerConfig = z.object({
+  PORT: Port.default(7400),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().min(1).optional(),
+  SWITCHYARD_DATA_DIR: z.string().min(1).default('./data'),
+  SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  SWITCHYARD_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  SWITCHYARD_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  SWITCHYARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(8_000),
+})
+export type ServerConfig = z.infer<typeof ServerConfig>
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const parsed = ServerConfig.safeParse(cleaned)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  return parsed.data
+}

@@ -1,0 +1,5 @@
+export * from './environments.js'
+export * from './tokens.js'
+export * from './flags.js'
+export * from './flag-configs.js'
+export * from './changes.js'

@@ -1,0 +1,94 @@
+import { and, desc, eq, gte, lt, sql } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+
+export interface ChangeInput {
+  actor: string
+  action: string
+  env?: string | null
+  flag?: string | null
+  comment?: string | null
+  before?: unknown
+  after?: unknown
+  version?: number | null
+}
+
+/** Writes one change record inside the caller's transaction. */
+export async function recordChange(tx: Tx, input: ChangeInput): Promise<number> {
+  const [row] = await tx
+    .insert(tables.changes)
+    .values({
+      actor: input.actor,
+      action: input.action,
+      envKey: input.env ?? null,
+      flagKey: input.flag ?? null,
+      comment: input.comment ?? null,
+      before: input.before ?? null,
+      after: input.after ?? null,
+      version: input.version ?? null,
+    })
+    .returning({ id: tables.changes.id })
+  return row!.id
+}
+
+/** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
+export async function bumpEnvVersion(tx: Tx, env: string): Promise<number> {
+  const [row] = await tx
+    .update(tables.environments)
+    .set({ version: sql`${tables.environments.version} + 1` })
+    .where(eq(tables.environments.key, env))
+    .returning({ version: tables.environments.version })
+  if (!row) throw new Error(`environment ${env} vanished during a write`)
+  return row.version
+}
+
+export interface ChangeQuery {
+  since?: Date | undefined
+  env?: string | undefined
+  flag?: string | undefined
+  limit: number
+  /** Return changes older than this id (the previous page's nextCursor). */
+  before?: number | undefined
+}
+
+export interface ChangeRecord {
+  id: number
+  time: string
+  actor: string
+  action: string
+  env: string | null
+  flag: string | null
+  comment: string | null
+  before: unknown
+  after: unknown
+  version: number | null
+}
+
+export async function listChanges(db: Db, query: ChangeQuery) {
+  const conditions = []
+  if (query.since) conditions.push(gte(tables.changes.createdAt, query.since))
+  if (query.env) conditions.push(eq(tables.changes.envKey, query.env))
+  if (query.flag) conditions.push(eq(tables.changes.flagKey, query.flag))
+  if (query.before !== undefined) conditions.push(lt(tables.changes.id, query.before))
+  const rows = await db
+    .select()
+    .from(tables.changes)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(tables.changes.id))
+    .limit(query.limit + 1)
+  const page = rows.slice(0, query.limit)
+  const items: ChangeRecord[] = page.map((r) => ({
+    id: r.id,
+    time: r.createdAt.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    env: r.envKey,
+    flag: r.flagKey,
+    comment: r.comment,
+    before: r.before,
+    after: r.after,
+    version: r.version,
+  }))
+  const last = page[page.length - 1]
+  return { items, nextCursor: rows.length > query.limit && last ? String(last.id) : null }
+}

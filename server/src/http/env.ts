@@ -1,0 +1,9 @@
+import type { Principal } from '../domain/tokens.js'
+
+/** Hono context variables set by the middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    principal: Principal
+  }
+}

@@ -1,0 +1,30 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Db } from '../../db/client.js'
+import { authenticateToken, hasRole, type Role } from '../../domain/tokens.js'
+import type { AppEnv } from '../env.js'
+import { forbidden, unauthorized } from '../problem.js'
+
+function readBearer(header: string | undefined): string | null {
+  if (!header) return null
+  const match = /^Bearer\s+(\S{1,512})$/i.exec(header.trim())
+  return match ? match[1]! : null
+}
+
+/**
+ * Requires an API token. Readers may only read (GET/HEAD); writes need `write`, and
+ * tokens, keys and environments need `admin`.
+ */
+export function requireRole(db: Db, role: Role | 'by-method'): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = readBearer(c.req.header('authorization'))
+    if (!token) throw unauthorized()
+    const principal = await authenticateToken(db, token)
+    if (!principal) throw unauthorized('The bearer token is unknown or revoked')
+    const needed: Role = role === 'by-method' ? (c.req.method === 'GET' || c.req.method === 'HEAD' ? 'reader' : 'writer') : role
+    if (!hasRole(principal.role, needed)) {
+      throw forbidden(`This needs the ${needed} role; the token '${principal.name}' is a ${principal.role}`)
+    }
+    c.set('principal', principal)
+    await next()
+  }
+}

@@ -1,0 +1,60 @@
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { invalidJson, unsupportedMediaType, validationFailed, type ProblemFieldError } from './problem.js'
+
+export function toFieldErrors(error: z.ZodError): ProblemFieldError[] {
+  return error.issues.map((issue) => {
+    let path = issue.path.map(String).join('.')
+    // Unknown keys are reported on the object; name the offending field itself.
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys?: string[] }).keys ?? []
+      return { path: [path, keys[0]].filter(Boolean).join('.'), code: issue.code, message: `unknown field(s): ${keys.join(', ')}` }
+    }
+    if (path === '' && issue.code === 'invalid_type') path = ''
+    return { path, code: issue.code, message: issue.message }
+  })
+}
+
+/** Parses and validates a JSON body; an empty body counts as `{}` when `allowEmpty`. */
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.infer<S>> {
+  const text = await c.req.text()
+  let value: unknown = {}
+  if (text.trim() === '') {
+    if (!allowEmpty) throw validationFailed([{ path: '', code: 'required', message: 'a JSON body is required' }])
+  } else {
+    const type = c.req.header('content-type') ?? ''
+    // curl -d sends form-urlencoded by default; a JSON body is accepted under it too.
+    if (type && !/^application\/(([a-z.+-]*\+)?json|x-www-form-urlencoded)\b/i.test(type)) {
+      throw unsupportedMediaType()
+    }
+    try {
+      value = JSON.parse(text)
+    } catch (error) {
+      throw invalidJson((error as Error).message)
+    }
+  }
+  const result = schema.safeParse(value)
+  if (!result.success) throw validationFailed(toFieldErrors(result.error))
+  return result.data
+}
+
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const result = schema.safeParse(c.req.query())
+  if (!result.success) throw validationFailed(toFieldErrors(result.error))
+  return result.data
+}
+
+export function parseParams<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const result = schema.safeParse(c.req.param())
+  if (!result.success) throw validationFailed(toFieldErrors(result.error))
+  return result.data
+}
+
+/** Reads `If-Match: "3"` / `3` / `W/"3"`; undefined when absent, 400 when not a version. */
+export function readIfMatch(c: Context): number | undefined {
+  const header = c.req.header('if-match')
+  if (header === undefined || header.trim() === '*') return undefined
+  const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim())
+  if (!match) throw validationFailed([{ path: 'If-Match', code: 'invalid_format', message: 'must be a config version such as "3"' }])
+  return Number(match[1])
+}

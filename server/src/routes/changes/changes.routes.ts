@@ -1,0 +1,46 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { DomainDeps } from '../../domain/deps.js'
+import { listChanges } from '../../domain/changes.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseQuery } from '../../http/validate.js'
+import { PageQuery, ResourceKey } from '../../schemas/common.js'
+
+const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** `since` is a duration back from now (`90s`, `30m`, `1h`, `7d`) or an ISO 8601 time. */
+export const Since = z.string().transform((value, ctx) => {
+  const duration = /^(\d{1,9})([smhd])$/.exec(value)
+  if (duration) return new Date(Date.now() - Number(duration[1]) * UNITS[duration[2] as keyof typeof UNITS])
+  const time = Date.parse(value)
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(time)) return new Date(time)
+  ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30m, 1h, 7d or an ISO 8601 time' })
+  return z.NEVER
+})
+
+export const ListChangesQuery = z.strictObject({
+  since: Since.optional(),
+  env: ResourceKey.optional(),
+  flag: ResourceKey.optional(),
+  limit: PageQuery.limit,
+  cursor: z.string().regex(/^\d{1,12}$/, 'must be a nextCursor from a previous page').optional(),
+})
+
+export function changeRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'reader'))
+  app.get('/', async (c) => {
+    const q = parseQuery(c, ListChangesQuery)
+    return c.json(
+      await listChanges(deps.db, {
+        since: q.since,
+        env: q.env,
+        flag: q.flag,
+        limit: q.limit,
+        before: q.cursor === undefined ? undefined : Number(q.cursor),
+      }),
+    )
+  })
+  return app
+}

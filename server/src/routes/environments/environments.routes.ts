@@ -1,0 +1,50 @@
+import { Hono } from 'hono'
+import type { DomainDeps } from '../../domain/deps.js'
+import {
+  createEnvironment,
+  createSdkKey,
+  getEnvironment,
+  listEnvironments,
+  listSdkKeys,
+  revokeSdkKey,
+} from '../../domain/environments.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseBody, parseParams } from '../../http/validate.js'
+import { CreateEnvironmentBody, CreateKeyBody, EnvParams, KeyParams } from './environments.schemas.js'
+
+export function environmentRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  const reader = requireRole(deps.db, 'reader')
+  const admin = requireRole(deps.db, 'admin')
+
+  app.get('/', reader, async (c) => c.json({ items: await listEnvironments(deps.db) }))
+
+  app.post('/', admin, async (c) => {
+    const { comment, ...input } = await parseBody(c, CreateEnvironmentBody)
+    return c.json(await createEnvironment(deps, { actor: c.get('principal').name, comment }, input), 201)
+  })
+
+  app.get('/:env', reader, async (c) => {
+    const { env } = parseParams(c, EnvParams)
+    return c.json(await getEnvironment(deps.db, env))
+  })
+
+  app.get('/:env/keys', admin, async (c) => {
+    const { env } = parseParams(c, EnvParams)
+    return c.json({ items: await listSdkKeys(deps.db, env) })
+  })
+
+  app.post('/:env/keys', admin, async (c) => {
+    const { env } = parseParams(c, EnvParams)
+    const { type, comment } = await parseBody(c, CreateKeyBody)
+    return c.json(await createSdkKey(deps, { actor: c.get('principal').name, comment }, env, type), 201)
+  })
+
+  app.delete('/:env/keys/:id', admin, async (c) => {
+    const { env, id } = parseParams(c, KeyParams)
+    return c.json(await revokeSdkKey(deps, { actor: c.get('principal').name }, env, id))
+  })
+
+  return app
+}

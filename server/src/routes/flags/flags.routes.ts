@@ -1,0 +1,113 @@
+import { Hono, type Context } from 'hono'
+import type { DomainDeps } from '../../domain/deps.js'
+import {
+  createFlag,
+  deleteFlag,
+  getFlag,
+  getFlagConfig,
+  listFlags,
+  updateFlag,
+  writeFlagConfig,
+  type ConfigInput,
+} from '../../domain/flags.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseBody, parseParams, parseQuery, readIfMatch } from '../../http/validate.js'
+import {
+  CreateFlagBody,
+  FlagEnvParams,
+  FlagParams,
+  KillBody,
+  ListFlagsQuery,
+  PatchConfigBody,
+  ReplaceConfigBody,
+  UpdateFlagBody,
+} from './flags.schemas.js'
+
+/** The reason for a change: the body's `comment`, else the X-Switchyard-Comment header. */
+function who(c: Context<AppEnv>, comment?: string) {
+  const header = c.req.header('x-switchyard-comment')
+  return { actor: c.get('principal').name, comment: comment ?? (header ? header.slice(0, 2000) : null) }
+}
+
+function withEtag(c: Context<AppEnv>, version: number) {
+  c.header('ETag', `"${version}"`)
+}
+
+export function flagRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'by-method'))
+
+  app.get('/', async (c) => c.json(await listFlags(deps.db, parseQuery(c, ListFlagsQuery))))
+
+  app.post('/', async (c) => {
+    const { comment, ...input } = await parseBody(c, CreateFlagBody)
+    return c.json(await createFlag(deps, who(c, comment), input), 201)
+  })
+
+  app.get('/:key', async (c) => {
+    const { key } = parseParams(c, FlagParams)
+    return c.json(await getFlag(deps.db, key))
+  })
+
+  app.patch('/:key', async (c) => {
+    const { key } = parseParams(c, FlagParams)
+    const { comment, ...input } = await parseBody(c, UpdateFlagBody)
+    return c.json(await updateFlag(deps, who(c, comment), key, input))
+  })
+
+  app.delete('/:key', async (c) => {
+    const { key } = parseParams(c, FlagParams)
+    await deleteFlag(deps, who(c), key)
+    return c.body(null, 204)
+  })
+
+  app.get('/:key/envs/:env', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const config = await getFlagConfig(deps.db, key, env)
+    withEtag(c, config.version)
+    return c.json(config)
+  })
+
+  app.put('/:key/envs/:env', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const ifMatch = readIfMatch(c)
+    const { comment, ...config } = await parseBody(c, ReplaceConfigBody)
+    const result = await writeFlagConfig(deps, who(c, comment), key, env, () => config, { ifMatch, action: 'flag.config.replace' })
+    withEtag(c, result.config.version)
+    return c.json(result.config)
+  })
+
+  app.patch('/:key/envs/:env', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const ifMatch = readIfMatch(c)
+    const { comment, ...patch } = await parseBody(c, PatchConfigBody)
+    const merge = (current: ConfigInput): ConfigInput => ({
+      on: patch.on ?? current.on,
+      offVariation: patch.offVariation ?? current.offVariation,
+      targets: patch.targets ?? current.targets,
+      rules: patch.rules ?? current.rules,
+      fallthrough: patch.fallthrough ?? current.fallthrough,
+      prerequisites: patch.prerequisites ?? current.prerequisites,
+    })
+    const result = await writeFlagConfig(deps, who(c, comment), key, env, merge, { ifMatch, action: 'flag.config.patch' })
+    withEtag(c, result.config.version)
+    return c.json(result.config)
+  })
+
+  // Kill switch: idempotent; a second kill answers changed: false and writes nothing.
+  for (const [path, on] of [['kill', false], ['restore', true]] as const) {
+    app.post(`/:key/envs/:env/${path}`, async (c) => {
+      const { key, env } = parseParams(c, FlagEnvParams)
+      const { comment } = await parseBody(c, KillBody, true)
+      const result = await writeFlagConfig(deps, who(c, comment), key, env, (current) => ({ ...current, on }), {
+        action: `flag.${path}`,
+        skipIfUnchanged: true,
+      })
+      withEtag(c, result.config.version)
+      return c.json(result)
+    })
+  }
+
+  return app
+}

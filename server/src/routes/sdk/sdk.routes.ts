@@ -1,0 +1,37 @@
+import { Hono } from 'hono'
+import type { SdkPrincipal } from '../../domain/environments.js'
+import type { AppEnv } from '../../http/env.js'
+import { forbidden, HttpProblem, notFound, unauthorized } from '../../http/problem.js'
+import { readSdkKey, type StreamHub } from '../../stream/hub.js'
+
+export interface SdkRouteDeps {
+  hub: StreamHub
+  authenticateSdk: (key: string) => Promise<SdkPrincipal | null>
+}
+
+/** SDK endpoints: SDK keys only (API tokens are not SDK keys and are refused). */
+export function sdkRoutes(deps: SdkRouteDeps) {
+  const app = new Hono<AppEnv>()
+
+  app.get('/flags', async (c) => {
+    const key = readSdkKey(c.req.header('authorization'))
+    if (!key) throw unauthorized('An SDK key is required')
+    const principal = await deps.authenticateSdk(key)
+    if (!principal) throw unauthorized('The SDK key is unknown or revoked')
+    if (principal.type !== 'server') throw forbidden('Client keys are not accepted on this endpoint yet')
+    const snapshot = await deps.hub.snapshot(principal.env)
+    if (!snapshot) throw notFound('environment', principal.env)
+    c.header('ETag', snapshot.etag)
+    c.header('Cache-Control', 'no-cache')
+    const ifNoneMatch = c.req.header('if-none-match')
+    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === snapshot.etag)) return c.body(null, 304)
+    return c.body(snapshot.json, 200, { 'Content-Type': 'application/json' })
+  })
+
+  // A plain GET on the stream path did not ask to upgrade.
+  app.get('/stream', () => {
+    throw new HttpProblem(426, 'upgrade-required' as never, 'Upgrade required', 'Connect with a WebSocket client', {}, { Upgrade: 'websocket' })
+  })
+
+  return app
+}

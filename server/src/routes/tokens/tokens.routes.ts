@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { DomainDeps } from '../../domain/deps.js'
+import { createToken, listTokens, revokeToken, ROLES } from '../../domain/tokens.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseBody, parseParams } from '../../http/validate.js'
+import { Comment } from '../../schemas/common.js'
+
+export const CreateTokenBody = z.strictObject({
+  name: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  comment: Comment.optional(),
+})
+
+const TokenParams = z.object({ id: z.string().min(1).max(128) })
+
+export function tokenRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'admin'))
+
+  app.get('/', async (c) => c.json({ items: await listTokens(deps.db) }))
+
+  app.post('/', async (c) => {
+    const { comment, ...input } = await parseBody(c, CreateTokenBody)
+    return c.json(await createToken(deps, { actor: c.get('principal').name, comment }, input), 201)
+  })
+
+  app.delete('/:id', async (c) => {
+    const { id } = parseParams(c, TokenParams)
+    return c.json(await revokeToken(deps, { actor: c.get('principal').name }, id))
+  })
+
+  return app
+}

@@ -1,0 +1,98 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { createApp } from './app.js'
+import type { ServerConfig } from './config.js'
+import { createLocalBus } from './db/bus.js'
+import { openPglite, openPostgres, type Database } from './db/client.js'
+import { findMigrationsDir, migrate } from './db/migrate.js'
+import { ensureDefaultEnvironments } from './domain/environments.js'
+import { createSdkAuthenticator } from './domain/sdk-auth.js'
+import { bootstrapAdminToken } from './domain/tokens.js'
+import type { Logger } from './logger.js'
+import { StreamHub } from './stream/hub.js'
+
+export interface RunningServer {
+  url: string
+  port: number
+  database: Database
+  hub: StreamHub
+  /** Graceful stop: refuse new work, close SDK sockets with 1001, finish requests, close the database. */
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  config: ServerConfig
+  logger: Logger
+  /** Use this database instead of opening one from the config (tests). */
+  database?: Database
+  /** Called with a generated admin token on first start (printed once by main). */
+  onGeneratedAdminToken?: (token: string) => void
+}
+
+export async function openDatabase(config: ServerConfig): Promise<Database> {
+  return config.DATABASE_URL ? openPostgres(config.DATABASE_URL) : openPglite(config.SWITCHYARD_DATA_DIR)
+}
+
+/** Opens the database, migrates, bootstraps and listens. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config, logger } = options
+  const database = options.database ?? (await openDatabase(config))
+  try {
+    const migrationsDir = findMigrationsDir()
+    const { applied } = await migrate(database.db, migrationsDir)
+    if (applied.length) logger.info({ applied }, 'migrations applied')
+    const bus = createLocalBus((error) => logger.error({ err: error }, 'change bus listener failed'))
+    await ensureDefaultEnvironments({ db: database.db, bus })
+    const bootstrap = await bootstrapAdminToken({ db: database.db, bus }, config.SWITCHYARD_ADMIN_TOKEN)
+    if (bootstrap.kind === 'generated') options.onGeneratedAdminToken?.(bootstrap.token)
+
+    const authenticateSdk = createSdkAuthenticator(database.db, bus)
+    const hub = new StreamHub({
+      db: database.db,
+      bus,
+      logger,
+      pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
+      authenticate: authenticateSdk,
+    })
+    const app = createApp({ database, bus, hub, authenticateSdk, logger, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, migrationsDir })
+
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server
+      s.once('error', reject)
+    })
+    server.on('upgrade', (request, socket, head) => {
+      const path = (request.url ?? '').split('?')[0]
+      if (path === '/sdk/v1/stream') void hub.handleUpgrade(request, socket, head)
+      else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    })
+    const address = server.address() as AddressInfo
+    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`
+    logger.info({ url, database: database.kind }, 'switchyard listening')
+
+    let closing: Promise<void> | undefined
+    return {
+      url,
+      port: address.port,
+      database,
+      hub: hub,
+      close: () => {
+        closing ??= (async () => {
+          const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+          await hub.close()
+          server.closeIdleConnections()
+          const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SWITCHYARD_SHUTDOWN_TIMEOUT_MS).unref())
+          await Promise.race([serverClosed, timeout])
+          server.closeAllConnections()
+          await bus.close()
+          if (!options.database) await database.close()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    if (!options.database) await database.close().catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,307 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import {
+  CLOSE_CODES,
+  type ClientMessage,
+  type DeleteMessage,
+  type PatchMessage,
+  type PingMessage,
+  type WireFlag,
+} from '@switchyard/core'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { BusEvent, ChangeBus } from '../db/bus.js'
+import type { Db } from '../db/client.js'
+import type { SdkPrincipal } from '../domain/environments.js'
+import { readSnapshot, readWireFlags } from '../domain/snapshot.js'
+import type { Logger } from '../logger.js'
+
+export interface HubOptions {
+  db: Db
+  bus: ChangeBus
+  logger: Logger
+  /** Heartbeat period; a socket that misses one full period's pong is closed. */
+  pingIntervalMs: number
+  authenticate: (key: string) => Promise<SdkPrincipal | null>
+}
+
+interface EnvState {
+  env: string
+  version: number
+  flags: Map<string, WireFlag>
+  /** Serialized `put` for the current version; rebuilt lazily. */
+  putJson: string | null
+  etag: string | null
+}
+
+interface Connection {
+  ws: WebSocket
+  env: string
+  keyId: string
+  alive: boolean
+}
+
+/**
+ * Holds one in-memory snapshot per environment, fans changes out to SDK sockets, and answers
+ * polling requests from the same snapshot. Changes arrive through the bus after commit.
+ */
+export class StreamHub {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 })
+  private readonly states = new Map<string, Promise<EnvState | null>>()
+  private readonly connections = new Set<Connection>()
+  /** Per-environment queue so changes apply in order. */
+  private readonly queues = new Map<string, Promise<void>>()
+  private readonly unsubscribe: () => void
+  private readonly pingTimer: NodeJS.Timeout
+  private closing = false
+
+  constructor(private readonly options: HubOptions) {
+    this.unsubscribe = options.bus.subscribe((event) => this.onBusEvent(event))
+    this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs)
+    this.pingTimer.unref()
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Snapshot for polling: the same data the stream sends, with an ETag. */
+  async snapshot(env: string): Promise<{ json: string; etag: string; version: number } | null> {
+    const state = await this.state(env)
+    if (!state) return null
+    return { json: this.putJson(state, 'snapshot'), etag: this.etag(state), version: state.version }
+  }
+
+  /** Handles an HTTP upgrade to /sdk/v1/stream: authenticates before upgrading. */
+  async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy())
+    if (this.closing) return rejectUpgrade(socket, 503, 'server is shutting down')
+    const key = readSdkKey(request.headers.authorization)
+    if (!key) return rejectUpgrade(socket, 401, 'missing SDK key')
+    let principal: SdkPrincipal | null
+    try {
+      principal = await this.options.authenticate(key)
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'SDK key lookup failed')
+      return rejectUpgrade(socket, 503, 'database unavailable')
+    }
+    if (!principal) return rejectUpgrade(socket, 401, 'invalid SDK key')
+    if (principal.type !== 'server') return rejectUpgrade(socket, 403, 'client keys are not accepted on this endpoint yet')
+    let state: EnvState | null
+    try {
+      state = await this.state(principal.env)
+    } catch (error) {
+      this.options.logger.error({ err: error, env: principal.env }, 'loading environment snapshot failed')
+      return rejectUpgrade(socket, 503, 'database unavailable')
+    }
+    if (!state || socket.destroyed) return rejectUpgrade(socket, 404, 'environment not found')
+    const env = principal.env
+    const keyId = principal.keyId
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection: Connection = { ws, env, keyId, alive: true }
+      this.connections.add(connection)
+      ws.on('pong', () => {
+        connection.alive = true
+      })
+      ws.on('message', (data) => {
+        connection.alive = true
+        this.onClientMessage(connection, data.toString())
+      })
+      ws.on('close', () => this.connections.delete(connection))
+      ws.on('error', () => ws.terminate())
+      if (this.closing) {
+        ws.close(CLOSE_CODES.goingAway, 'server shutting down')
+        return
+      }
+      // Send the state as it is now (it may have moved on while the upgrade ran).
+      void this.sendPut(connection)
+    })
+  }
+
+  /** Closes every SDK socket with 1001 so SDKs reconnect elsewhere. */
+  async close(): Promise<void> {
+    this.closing = true
+    clearInterval(this.pingTimer)
+    this.unsubscribe()
+    for (const c of this.connections) c.ws.close(CLOSE_CODES.goingAway, 'server shutting down')
+    const deadline = Date.now() + 2000
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    for (const c of this.connections) c.ws.terminate()
+    this.wss.close()
+  }
+
+  private state(env: string): Promise<EnvState | null> {
+    let state = this.states.get(env)
+    if (!state) {
+      state = readSnapshot(this.options.db, env).then((snapshot) =>
+        snapshot
+          ? {
+              env,
+              version: snapshot.version,
+              flags: new Map(snapshot.flags.map((f) => [f.key, f])),
+              putJson: null,
+              etag: null,
+            }
+          : null,
+      )
+      this.states.set(env, state)
+      // A failed load is retried on the next request rather than cached.
+      state.then(
+        (s) => {
+          if (!s) this.states.delete(env)
+        },
+        () => this.states.delete(env),
+      )
+    }
+    return state
+  }
+
+  private putJson(state: EnvState, type: 'put' | 'snapshot'): string {
+    if (state.putJson === null) {
+      const flags = [...state.flags.values()].sort((a, b) => (a.key < b.key ? -1 : 1))
+      state.putJson = JSON.stringify({ type: 'put', version: state.version, flags })
+    }
+    if (type === 'put') return state.putJson
+    // The polling body is the put without its type tag.
+    return `{${state.putJson.slice('{"type":"put",'.length)}`
+  }
+
+  private etag(state: EnvState): string {
+    state.etag ??= `"${state.env}-${state.version}"`
+    return state.etag
+  }
+
+  private async sendPut(connection: Connection): Promise<void> {
+    const state = await this.state(connection.env).catch(() => null)
+    if (!state) return
+    send(connection.ws, this.putJson(state, 'put'))
+  }
+
+  private onClientMessage(connection: Connection, text: string): void {
+    let message: ClientMessage
+    try {
+      message = JSON.parse(text) as ClientMessage
+    } catch {
+      connection.ws.close(CLOSE_CODES.protocolError, 'malformed message')
+      return
+    }
+    if (message?.type === 'resync') void this.sendPut(connection)
+  }
+
+  private onBusEvent(event: BusEvent): void {
+    switch (event.type) {
+      case 'env-changed':
+        this.enqueue(event.env, () => this.applyChange(event))
+        return
+      case 'sdk-key-revoked':
+        for (const c of this.connections) {
+          if (c.keyId === event.keyId) c.ws.close(CLOSE_CODES.keyRevoked, 'SDK key revoked')
+        }
+        return
+      case 'environment-created':
+        return
+    }
+  }
+
+  private enqueue(env: string, task: () => Promise<void>): void {
+    const previous = this.queues.get(env) ?? Promise.resolve()
+    const next = previous
+      .then(task)
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error, env }, 'applying a change to the stream failed; reloading')
+        this.states.delete(env)
+      })
+      .finally(() => {
+        if (this.queues.get(env) === next) this.queues.delete(env)
+      })
+    this.queues.set(env, next)
+  }
+
+  private async applyChange(event: Extract<BusEvent, { type: 'env-changed' }>): Promise<void> {
+    const loaded = this.states.get(event.env)
+    if (!loaded) return // nobody has asked for this environment yet; it loads fresh when asked
+    const state = await loaded
+    if (!state || event.version <= state.version) return
+    const batch = event.upserted.length + event.deleted.length > 1
+    if (event.version > state.version + 1 || batch) {
+      // A gap (or a batch that must apply atomically): reload and send everyone a fresh put.
+      const snapshot = await readSnapshot(this.options.db, event.env)
+      if (!snapshot || snapshot.version <= state.version) return
+      state.version = snapshot.version
+      state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
+      this.invalidate(state)
+      this.broadcast(event.env, this.putJson(state, 'put'))
+      return
+    }
+    const current = await readWireFlags(this.options.db, event.env, event.upserted)
+    if (event.version <= state.version) return
+    state.version = event.version
+    let message: PatchMessage | DeleteMessage | undefined
+    for (const key of event.upserted) {
+      const flag = current.get(key)
+      if (flag) {
+        state.flags.set(key, flag)
+        message = { type: 'patch', version: event.version, flag }
+      } else {
+        state.flags.delete(key)
+        message = { type: 'delete', version: event.version, key }
+      }
+    }
+    for (const key of event.deleted) {
+      state.flags.delete(key)
+      message = { type: 'delete', version: event.version, key }
+    }
+    this.invalidate(state)
+    if (message) this.broadcast(event.env, JSON.stringify(message))
+  }
+
+  private invalidate(state: EnvState): void {
+    state.putJson = null
+    state.etag = null
+  }
+
+  private broadcast(env: string, json: string): void {
+    for (const c of this.connections) if (c.env === env) send(c.ws, json)
+  }
+
+  private heartbeat(): void {
+    const now = Date.now()
+    for (const c of this.connections) {
+      if (!c.alive) {
+        c.ws.terminate()
+        this.connections.delete(c)
+        continue
+      }
+      c.alive = false
+      c.ws.ping()
+      void this.states.get(c.env)?.then((state) => {
+        if (!state) return
+        const ping: PingMessage = { type: 'ping', time: now, version: state.version }
+        send(c.ws, JSON.stringify(ping))
+      })
+    }
+  }
+}
+
+function send(ws: WebSocket, json: string): void {
+  if (ws.readyState === ws.OPEN) ws.send(json)
+}
+
+/** Accepts `Bearer <key>` or the bare key. */
+export function readSdkKey(header: string | undefined): string | null {
+  if (!header) return null
+  const trimmed = header.trim()
+  const key = /^bearer\s+/i.test(trimmed) ? trimmed.replace(/^bearer\s+/i, '') : trimmed
+  return key.length > 0 && key.length <= 256 ? key : null
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return
+  const body = JSON.stringify({ type: `urn:switchyard:problem:${status === 401 ? 'unauthorized' : 'stream-refused'}`, title: message, status })
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error'
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
+  )
+}
