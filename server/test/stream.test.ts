@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import type { Database } from '../src/db/client.js'
+import { describeEachDb } from './db.suite.js'
+import { startTestServer, waitFor, type TestServer } from './helpers.js'
+
+interface Socket {
+  ws: WebSocket
+  messages: any[]
+  closed: { code: number; reason: string } | null
+}
+
+function connect(server: TestServer, key: string, query = ''): Promise<Socket> {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sdk/v1/stream${query}`, { headers: { authorization: `Bearer ${key}` } })
+  const socket: Socket = { ws, messages: [], closed: null }
+  ws.on('message', (data) => socket.messages.push(JSON.parse(data.toString())))
+  ws.on('close', (code, reason) => {
+    socket.closed = { code, reason: reason.toString() }
+  })
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(socket))
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })))
+    ws.once('error', reject)
+  })
+}
+
+describeEachDb('SDK stream', (target) => {
+  let database: Database
+  let server: TestServer
+  let key: string
+  let keyId: string
+
+  beforeAll(async () => {
+    database = await target.open()
+    server = await startTestServer(database, { SWITCHYARD_PING_INTERVAL_MS: '200' })
+    const created = await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+    key = created.body.key
+    keyId = created.body.id
+    await server.api('POST', '/api/v1/flags', { key: 'checkout' })
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    await database?.close()
+  })
+
+  it('refuses a bad key with 401 before the upgrade', async () => {
+    await expect(connect(server, 'sy_srv_not-a-real-key')).rejects.toMatchObject({ status: 401 })
+  })
+
+  it('refuses a client key on the server stream', async () => {
+    const client = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key
+    await expect(connect(server, client)).rejects.toMatchObject({ status: 403 })
+  })
+
+  it('sends a put on connect, then a patch per change with strictly increasing versions', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    const put = socket.messages[0]
+    expect(put.type).toBe('put')
+    expect(put.flags.map((f: { key: string }) => f.key)).toContain('checkout')
+
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/restore')
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/kill')
+    await waitFor(() => socket.messages.filter((m) => m.type === 'patch').length >= 2)
+    const patches = socket.messages.filter((m) => m.type === 'patch')
+    expect(patches[0]).toMatchObject({ version: put.version + 1, flag: { key: 'checkout', on: true } })
+    expect(patches[1]).toMatchObject({ version: put.version + 2, flag: { key: 'checkout', on: false } })
+    socket.ws.close()
+  })
+
+  it('sends changes of other environments to nobody here', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    await server.api('POST', '/api/v1/flags/checkout/envs/development/restore')
+    await server.api('POST', '/api/v1/flags', { key: 'marker' })
+    await waitFor(() => socket.messages.some((m) => m.type === 'patch' && m.flag.key === 'marker'))
+    expect(socket.messages.some((m) => m.type === 'patch' && m.flag.key === 'checkout')).toBe(false)
+    socket.ws.close()
+  })
+
+  it('streams a delete when a flag is deleted', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    await server.api('DELETE', '/api/v1/flags/marker')
+    const del = await waitFor(() => socket.messages.find((m) => m.type === 'delete'))
+    expect(del).toMatchObject({ key: 'marker', version: socket.messages[0].version + 1 })
+    socket.ws.close()
+  })
+
+  it('answers a resync with a fresh put', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    socket.ws.send(JSON.stringify({ type: 'resync', version: 0 }))
+    await waitFor(() => socket.messages.filter((m) => m.type === 'put').length >= 2)
+    socket.ws.close()
+  })
+
+  it('pings with the current version', async () => {
+    const socket = await connect(server, key)
+    const ping = await waitFor(() => socket.messages.find((m) => m.type === 'ping'), 3000)
+    expect(ping.version).toBe(socket.messages[0].version)
+    socket.ws.close()
+  })
+
+  it('closes a connection that stops answering pings', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    // Stop answering pings: pause the socket so no pong goes back.
+    ;(socket.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    ;(socket.ws as unknown as { pong: () => void }).pong = () => {}
+    await waitFor(() => server.hub.connectionCount === 1)
+    // The server gives up on the silent socket although the client never closed it.
+    await waitFor(() => server.hub.connectionCount === 0, 3000)
+    expect(socket.closed).toBeNull()
+    socket.ws.terminate()
+  })
+
+  it('closes streams of a revoked key within a second', async () => {
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    const started = Date.now()
+    const res = await server.api('DELETE', `/api/v1/environments/production/keys/${keyId}`)
+    expect(res.status).toBe(200)
+    await waitFor(() => socket.closed, 1000)
+    expect(socket.closed!.code).toBe(4403)
+    expect(Date.now() - started).toBeLessThan(1000)
+    await expect(connect(server, key)).rejects.toMatchObject({ status: 401 })
+  })
+})
+
+describe('SDK stream shutdown', () => {
+  it('closes sockets with 1001 when the server stops', async () => {
+    const { pgliteTarget } = await import('./db.suite.js')
+    const database = await pgliteTarget.open()
+    const server = await startTestServer(database)
+    const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+    const socket = await connect(server, key)
+    await waitFor(() => socket.messages.length >= 1)
+    await server.close()
+    await waitFor(() => socket.closed)
+    expect(socket.closed!.code).toBe(1001)
+    await database.close()
+  })
+})
