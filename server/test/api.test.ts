@@ -292,9 +292,17 @@ describeEachDb('REST API', (target) => {
     })
   })
 
+  describe('stream endpoint over plain HTTP', () => {
+    it('answers 426 upgrade-required to a GET without an upgrade', async () => {
+      const res = await server.api('GET', '/sdk/v1/stream', undefined, { token: null })
+      expect(res.status).toBe(426)
+      expect(res.body.type).toBe('urn:switchyard:problem:upgrade-required')
+    })
+  })
+
   describe('bad input', () => {
-    const cases: Array<{ label: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; status: number; field?: string }> = [
-      { label: 'malformed JSON', method: 'POST', path: '/api/v1/flags', raw: '{"key": ', status: 400 },
+    const cases: Array<{ label: string; method: string; path: string; body?: unknown; raw?: string; headers?: Record<string, string>; status: number; field?: string; slug?: string }> = [
+      { label: 'malformed JSON', method: 'POST', path: '/api/v1/flags', raw: '{"key": ', status: 400, slug: 'invalid-json' },
       { label: 'a key with a space', method: 'POST', path: '/api/v1/flags', body: { key: 'bad key' }, status: 400, field: 'key' },
       { label: 'a key that is too long', method: 'POST', path: '/api/v1/flags', body: { key: 'a'.repeat(129) }, status: 400, field: 'key' },
       { label: 'a missing key', method: 'POST', path: '/api/v1/flags', body: { name: 'x' }, status: 400, field: 'key' },
@@ -314,8 +322,8 @@ describeEachDb('REST API', (target) => {
       { label: 'a bad since', method: 'GET', path: '/api/v1/changes?since=lately', status: 400, field: 'since' },
       { label: 'a bad role', method: 'POST', path: '/api/v1/tokens', body: { name: 'x', role: 'root' }, status: 400, field: 'role' },
       { label: 'a bad key type', method: 'POST', path: '/api/v1/environments/production/keys', body: { type: 'mobile' }, status: 400, field: 'type' },
-      { label: 'a non-JSON content type', method: 'POST', path: '/api/v1/flags', raw: '<flag/>', headers: { 'content-type': 'text/xml' }, status: 415 },
-      { label: 'an oversize body', method: 'POST', path: '/api/v1/flags', raw: JSON.stringify({ key: 'big', description: 'x'.repeat(2 * 1024 * 1024) }), status: 413 },
+      { label: 'a non-JSON content type', method: 'POST', path: '/api/v1/flags', raw: '<flag/>', headers: { 'content-type': 'text/xml' }, status: 415, slug: 'unsupported-media-type' },
+      { label: 'an oversize body', method: 'POST', path: '/api/v1/flags', raw: JSON.stringify({ key: 'big', description: 'x'.repeat(2 * 1024 * 1024) }), status: 413, slug: 'payload-too-large' },
       { label: 'an unknown route', method: 'GET', path: '/api/v1/nothing-here', status: 404 },
     ]
 
@@ -325,6 +333,7 @@ describeEachDb('REST API', (target) => {
       expect(res.status).toBe(c.status)
       expect(res.headers.get('content-type')).toContain('application/problem+json')
       expect(res.body.status).toBe(c.status)
+      if (c.slug) expect(res.body.type).toBe(`urn:switchyard:problem:${c.slug}`)
       if (c.field) {
         const paths = (res.body.errors ?? []).map((e: { path: string }) => e.path)
         expect(paths.some((p: string) => p === c.field || p.startsWith(`${c.field}.`))).toBe(true)

@@ -30,7 +30,7 @@ export function sdkRoutes(deps: SdkRouteDeps) {
 
   // A plain GET on the stream path did not ask to upgrade.
   app.get('/stream', () => {
-    throw new HttpProblem(426, 'upgrade-required' as never, 'Upgrade required', 'Connect with a WebSocket client', {}, { Upgrade: 'websocket' })
+    throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Connect with a WebSocket client', {}, { Upgrade: 'websocket' })
   })
 
   return app
