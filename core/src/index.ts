@@ -1,6 +1,6 @@
 export type { JsonValue } from './model/json.js'
 export type { Context } from './model/context.js'
-export type { Reason, ReasonKind, ErrorKind, EvaluationDetail } from './model/reason.js'
+export type { Reason, ReasonKind, ErrorKind, EvaluationDetail, Widen } from './model/reason.js'
 export {
   FLAG_KINDS,
   OPERATORS,
@@ -29,3 +29,22 @@ export {
   type PongMessage,
   type ClientMessage,
 } from './wire/messages.js'
+export { SwitchyardError, isSwitchyardError, type SwitchyardErrorCode } from './errors.js'
+export { murmur3 } from './hash/murmur3.js'
+export { bucketValue } from './hash/bucket.js'
+export { compileFlag } from './compile/compile-flag.js'
+export type { CompiledFlag } from './compile/types.js'
+export {
+  evaluate,
+  MAX_PREREQUISITE_CHECKS,
+  MAX_PREREQUISITE_DEPTH,
+  type FlagLookup,
+} from './evaluate/evaluate.js'
+export {
+  REASON_OFF,
+  REASON_TARGET_MATCH,
+  REASON_FALLTHROUGH,
+  REASON_FALLTHROUGH_ROLLOUT,
+  errorReason,
+} from './evaluate/reasons.js'
+export { createFlagStore, type FlagStore } from './evaluate/store.js'

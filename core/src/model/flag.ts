@@ -4,7 +4,10 @@ import type { JsonValue } from './json.js'
 export const FLAG_KINDS = ['boolean', 'string', 'number', 'json'] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
-/** Clause operators. Issue 3 evaluates `in`; the rest are reserved for the full engine. */
+/**
+ * Clause operators. The evaluator implements `in`, `startsWith`, `endsWith`, `contains` and the
+ * four number comparisons; a flag using any other operator compiles to MALFORMED_FLAG for now.
+ */
 export const OPERATORS = [
   'in',
   'startsWith',

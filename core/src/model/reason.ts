@@ -28,3 +28,6 @@ export interface EvaluationDetail<T = unknown> {
   variationIndex: number | null
   reason: Reason
 }
+
+/** The type a fallback stands for: `false` stands for boolean, `'x'` for string, `1` for number. */
+export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T

@@ -1,0 +1,292 @@
+import { BUCKET_SCALE, FLAG_KINDS, type FlagKind, type WireFlag } from '../model/flag.js'
+import type { JsonValue } from '../model/json.js'
+import type { Reason } from '../model/reason.js'
+import {
+  REASON_FALLTHROUGH,
+  REASON_FALLTHROUGH_ROLLOUT,
+  createPrerequisiteFailedReason,
+  createRuleMatchReason,
+} from '../evaluate/reasons.js'
+import { KEY_PATH, parseAttributePath } from './attribute-path.js'
+import { compileClause } from './compile-clause.js'
+import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
+import type {
+  CompiledClause,
+  CompiledFlag,
+  CompiledPrerequisite,
+  CompiledRule,
+  CompiledServe,
+} from './types.js'
+
+const EMPTY: readonly never[] = Object.freeze([])
+
+export function createCompiledServe(
+  variation: number,
+  thresholds: Int32Array | null,
+  bucketBy: readonly string[],
+): CompiledServe {
+  return { variation, thresholds, bucketBy }
+}
+
+export function createCompiledRule(
+  id: string,
+  clauses: readonly CompiledClause[],
+  serve: CompiledServe,
+  reason: Reason,
+): CompiledRule {
+  return { id, clauses, serve, reason }
+}
+
+export function createCompiledPrerequisite(
+  key: string,
+  variation: number,
+  failedReason: Reason,
+): CompiledPrerequisite {
+  return { key, variation, failedReason }
+}
+
+/** The single factory for CompiledFlag: fixes the field order (one hidden class). */
+export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
+  return {
+    key: init.key,
+    version: init.version,
+    kind: init.kind,
+    on: init.on,
+    variations: init.variations,
+    offVariation: init.offVariation,
+    prerequisites: init.prerequisites,
+    targets: init.targets,
+    rules: init.rules,
+    fallthrough: init.fallthrough,
+    fallthroughReason: init.fallthroughReason,
+    saltPrefix: init.saltPrefix,
+    problem: init.problem,
+  }
+}
+
+const MALFORMED_SERVE = Object.freeze(createCompiledServe(-1, null, EMPTY))
+
+/**
+ * Compiles a wire flag once for repeated evaluation. Never throws: a flag that fails validation
+ * (bad shape, variation index out of range, weights not summing to BUCKET_SCALE, an unknown or
+ * not yet supported operator) compiles to a flag that always evaluates to ERROR/MALFORMED_FLAG,
+ * with the first problem found in `problem`.
+ *
+ * @example
+ * const compiled = compileFlag(wireFlag)
+ * if (compiled.problem !== null) logger.warn(`flag ${compiled.key}: ${compiled.problem}`)
+ */
+export function compileFlag(flag: WireFlag): CompiledFlag {
+  try {
+    return compileValidFlag(flag)
+  } catch (error) {
+    return createMalformedFlag(flag, error)
+  }
+}
+
+function createMalformedFlag(flag: unknown, error: unknown): CompiledFlag {
+  let key = ''
+  let version = -1
+  let kind: FlagKind | null = null
+  let problem = 'unexpected error while compiling'
+  try {
+    if (error instanceof CompileProblem) problem = error.message
+    if (isRecord(flag)) {
+      if (typeof flag.key === 'string') key = flag.key
+      if (typeof flag.version === 'number') version = flag.version
+      if (isFlagKind(flag.kind)) kind = flag.kind
+    }
+  } catch {
+    // why: a hostile input (throwing getter) still yields a malformed flag, never an exception
+  }
+  return createCompiledFlag({
+    key,
+    version,
+    kind,
+    on: false,
+    variations: EMPTY,
+    offVariation: -1,
+    prerequisites: EMPTY,
+    targets: null,
+    rules: EMPTY,
+    fallthrough: MALFORMED_SERVE,
+    fallthroughReason: REASON_FALLTHROUGH,
+    saltPrefix: '',
+    problem,
+  })
+}
+
+function isFlagKind(kind: unknown): kind is FlagKind {
+  return typeof kind === 'string' && (FLAG_KINDS as readonly string[]).includes(kind)
+}
+
+function compileValidFlag(flag: unknown): CompiledFlag {
+  if (!isRecord(flag)) fail('', `flag must be an object, got ${describeValue(flag)}`)
+  const { key, kind, on, salt, version } = flag
+  if (typeof key !== 'string' || key === '') fail('key', 'must be a non-empty string')
+  if (!isFlagKind(kind)) fail('kind', `unknown kind ${describeValue(kind)}`)
+  if (typeof version !== 'number') fail('version', 'must be a number')
+  if (typeof on !== 'boolean') fail('on', 'must be a boolean')
+  if (typeof salt !== 'string') fail('salt', 'must be a string')
+  const variations = compileVariations(flag.variations, kind)
+  const count = variations.length
+  if (!isIndex(flag.offVariation, count)) fail('offVariation', outOfRange(flag.offVariation, count))
+  const prerequisites = compilePrerequisites(flag.prerequisites)
+  const targets = compileTargets(flag.targets, count)
+  const rules = compileRules(flag.rules, count)
+  const fallthrough = compileServe(flag.fallthrough, count, 'fallthrough')
+  return createCompiledFlag({
+    key,
+    version,
+    kind,
+    on,
+    variations,
+    offVariation: flag.offVariation,
+    prerequisites,
+    targets,
+    rules,
+    fallthrough,
+    fallthroughReason:
+      fallthrough.thresholds === null ? REASON_FALLTHROUGH : REASON_FALLTHROUGH_ROLLOUT,
+    saltPrefix: salt + '.',
+    problem: null,
+  })
+}
+
+function outOfRange(index: unknown, count: number): string {
+  return `variation index ${describeValue(index)} is not an integer in [0, ${count})`
+}
+
+function compileVariations(raw: unknown, kind: FlagKind): readonly JsonValue[] {
+  if (!Array.isArray(raw) || raw.length === 0) fail('variations', 'must be a non-empty array')
+  const variations: JsonValue[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const at = `variations.${i}`
+    const value: unknown = raw[i]
+    if (kind === 'boolean' && typeof value !== 'boolean') fail(at, 'must be a boolean')
+    if (kind === 'string' && typeof value !== 'string') fail(at, 'must be a string')
+    if (kind === 'number' && typeof value !== 'number') fail(at, 'must be a number')
+    variations.push(freezeJson(value, at))
+  }
+  return Object.freeze(variations)
+}
+
+/** A deep-frozen copy of a JSON value, so callers can never mutate what the store serves. */
+function freezeJson(value: unknown, at: string): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail(at, 'must be a finite number')
+    return value
+  }
+  if (Array.isArray(value)) {
+    const copy: JsonValue[] = []
+    for (let i = 0; i < value.length; i++) copy.push(freezeJson(value[i], `${at}.${i}`))
+    // why: frozen at runtime; JsonValue has no readonly array member to express it
+    return Object.freeze(copy) as JsonValue[]
+  }
+  if (isRecord(value)) {
+    const entries: [string, JsonValue][] = []
+    for (const name of Object.keys(value)) {
+      entries.push([name, freezeJson(value[name], `${at}.${name}`)])
+    }
+    // why: fromEntries defines own properties, so a "__proto__" key stays data, not a prototype
+    return Object.freeze(Object.fromEntries(entries))
+  }
+  return fail(at, `is not a JSON value (${describeValue(value)})`)
+}
+
+function compilePrerequisites(raw: unknown): readonly CompiledPrerequisite[] {
+  if (!Array.isArray(raw)) fail('prerequisites', 'must be an array')
+  const prerequisites: CompiledPrerequisite[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const at = `prerequisites.${i}`
+    const prerequisite: unknown = raw[i]
+    if (!isRecord(prerequisite)) fail(at, 'must be an object')
+    const { flag, variation } = prerequisite
+    if (typeof flag !== 'string' || flag === '') fail(`${at}.flag`, 'must be a non-empty string')
+    if (!isIndex(variation, Number.MAX_SAFE_INTEGER)) {
+      fail(`${at}.variation`, 'must be a non-negative integer')
+    }
+    prerequisites.push(
+      createCompiledPrerequisite(flag, variation, createPrerequisiteFailedReason(flag)),
+    )
+  }
+  return Object.freeze(prerequisites)
+}
+
+function compileTargets(raw: unknown, count: number): ReadonlyMap<string, number> | null {
+  if (!Array.isArray(raw)) fail('targets', 'must be an array')
+  const targets = new Map<string, number>()
+  for (let i = 0; i < raw.length; i++) {
+    const at = `targets.${i}`
+    const target: unknown = raw[i]
+    if (!isRecord(target)) fail(at, 'must be an object')
+    const { variation, values } = target
+    if (!isIndex(variation, count)) fail(`${at}.variation`, outOfRange(variation, count))
+    if (!Array.isArray(values)) fail(`${at}.values`, 'must be an array')
+    for (let j = 0; j < values.length; j++) {
+      const value: unknown = values[j]
+      if (typeof value !== 'string') fail(`${at}.values.${j}`, 'must be a string (a context key)')
+      // The first target listing a key wins.
+      if (!targets.has(value)) targets.set(value, variation)
+    }
+  }
+  return targets.size === 0 ? null : targets
+}
+
+function compileRules(raw: unknown, count: number): readonly CompiledRule[] {
+  if (!Array.isArray(raw)) fail('rules', 'must be an array')
+  const rules: CompiledRule[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const at = `rules.${i}`
+    const rule: unknown = raw[i]
+    if (!isRecord(rule)) fail(at, 'must be an object')
+    const { id, clauses } = rule
+    if (typeof id !== 'string') fail(`${at}.id`, 'must be a string')
+    if (!Array.isArray(clauses)) fail(`${at}.clauses`, 'must be an array')
+    const compiled: CompiledClause[] = []
+    for (let j = 0; j < clauses.length; j++) {
+      compiled.push(compileClause(clauses[j], `${at}.clauses.${j}`))
+    }
+    const serve = compileServe(rule.serve, count, `${at}.serve`)
+    const reason = createRuleMatchReason(i, id, serve.thresholds !== null)
+    rules.push(createCompiledRule(id, Object.freeze(compiled), serve, reason))
+  }
+  return Object.freeze(rules)
+}
+
+function compileServe(serve: unknown, count: number, at: string): CompiledServe {
+  if (!isRecord(serve)) fail(at, 'must be an object')
+  const hasVariation = serve.variation !== undefined
+  const hasRollout = serve.rollout !== undefined
+  if (hasVariation === hasRollout) fail(at, 'must have exactly one of variation and rollout')
+  if (hasVariation) {
+    if (!isIndex(serve.variation, count))
+      fail(`${at}.variation`, outOfRange(serve.variation, count))
+    return createCompiledServe(serve.variation, null, EMPTY)
+  }
+  const rollout = serve.rollout
+  if (!isRecord(rollout)) fail(`${at}.rollout`, 'must be an object')
+  const bucketBy =
+    rollout.bucketBy === undefined
+      ? KEY_PATH
+      : parseAttributePath(rollout.bucketBy, `${at}.rollout.bucketBy`)
+  const weights = rollout.weights
+  if (!Array.isArray(weights) || weights.length !== count) {
+    fail(`${at}.rollout.weights`, `must be an array of one weight per variation (${count})`)
+  }
+  // Cumulative thresholds: variation i serves buckets [thresholds[i-1], thresholds[i]), so
+  // raising the first variation's weight only moves contexts into it, never out of it.
+  const thresholds = new Int32Array(count)
+  let sum = 0
+  for (let i = 0; i < count; i++) {
+    const weight: unknown = weights[i]
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) {
+      fail(`${at}.rollout.weights.${i}`, 'must be a non-negative integer')
+    }
+    sum += weight
+    thresholds[i] = sum
+  }
+  if (sum !== BUCKET_SCALE) fail(`${at}.rollout.weights`, `must sum to ${BUCKET_SCALE}, got ${sum}`)
+  return createCompiledServe(-1, thresholds, bucketBy)
+}
