@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { paths: {} } },
+  // why: tsup's dts build sets baseUrl, which TypeScript 6 deprecates (TS5101)
+  dts: { compilerOptions: { paths: {}, ignoreDeprecations: '6.0' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

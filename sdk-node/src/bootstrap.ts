@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs'
+import type { SwitchyardError } from '@switchyard/core'
+import { sdkError } from './errors.js'
+import { isSnapshot, type Snapshot } from './options.js'
+
+export type BootstrapResult =
+  { ok: true; snapshot: Snapshot } | { ok: false; error: SwitchyardError }
+
+/**
+ * Loads bootstrap data synchronously: a snapshot object as is, or a path to a snapshot JSON file
+ * (the body of `GET /sdk/v1/flags`, or a `put` message). Never throws.
+ */
+export function loadBootstrap(source: Snapshot | string): BootstrapResult {
+  if (typeof source !== 'string') {
+    if (isSnapshot(source)) return { ok: true, snapshot: source }
+    return {
+      ok: false,
+      error: sdkError(
+        'BOOTSTRAP_FAILED',
+        'Bootstrap object is not a snapshot { version, flags: [...] }',
+      ),
+    }
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(source, 'utf8'))
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return {
+      ok: false,
+      error: sdkError('BOOTSTRAP_FAILED', `Cannot read bootstrap file ${source}: ${reason}`, cause),
+    }
+  }
+  if (!isSnapshot(parsed)) {
+    return {
+      ok: false,
+      error: sdkError(
+        'BOOTSTRAP_FAILED',
+        `Bootstrap file ${source} is not a snapshot { version, flags: [...] }`,
+      ),
+    }
+  }
+  return { ok: true, snapshot: { version: parsed.version, flags: parsed.flags } }
+}

@@ -1,0 +1,507 @@
+import {
+  createFlagStore,
+  errorReason,
+  type Context,
+  type EvaluationDetail,
+  type FlagStore,
+  type JsonValue,
+  type SwitchyardError,
+  type WireFlag,
+  type Widen,
+} from '@switchyard/core'
+import { loadBootstrap } from './bootstrap.js'
+import { sdkError, SwitchyardTimeoutError } from './errors.js'
+import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
+import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
+import { Poller } from './poll.js'
+import type { ApplyResult, DataSink } from './sink.js'
+import { StreamSource } from './stream.js'
+
+/** Options for {@link SwitchyardClient.waitForReady}. */
+export interface WaitForReadyOptions {
+  /** How long to wait, in ms (default 5000). */
+  timeoutMs?: number
+}
+
+/** A Switchyard client: holds one environment's flags in memory and evaluates them locally. */
+export interface SwitchyardClient {
+  /** Where the client gets its data from right now. */
+  readonly connectionState: ConnectionState
+  /** Environment version of the data served; -1 before any data. */
+  readonly dataVersion: number
+  /** When the server last confirmed the data was current (update, up-to-date ping or poll); null if never. */
+  readonly lastUpdated: Date | null
+  /** Milliseconds since `lastUpdated`, or null if the server never confirmed the data. */
+  readonly dataAgeMs: number | null
+  /** The client has data it can serve (from the server or a bootstrap), or is offline. */
+  readonly ready: boolean
+
+  /**
+   * Resolves once the client is ready (at once if it already is); rejects with
+   * SwitchyardTimeoutError after `timeoutMs`, or as soon as the client can no longer become ready
+   * (closed, or the key was refused). The client keeps serving bootstrap data or fallbacks either way.
+   */
+  waitForReady(options?: WaitForReadyOptions): Promise<void>
+
+  /**
+   * Evaluates a flag for a context and returns its value, or `fallback` when the flag is missing,
+   * broken, of another type, or the client has no data yet. Never throws, never does I/O.
+   *
+   * @example
+   * if (client.variation('new-checkout', { key: user.id, country: 'DE' }, false)) showNewCheckout()
+   */
+  variation<T>(key: string, context: Context, fallback: T): Widen<T>
+  /** Like `variation`, plus the variation index and the reason for the result. Never throws. */
+  variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>>
+  /** `variation` for a boolean flag; never throws. */
+  boolVariation(key: string, context: Context, fallback: boolean): boolean
+  /** `variation` for a string flag; never throws. */
+  stringVariation(key: string, context: Context, fallback: string): string
+  /** `variation` for a number flag; never throws. */
+  numberVariation(key: string, context: Context, fallback: number): number
+  /** `variation` for a JSON flag; never throws. */
+  jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
+  /** Evaluates every flag for a context: flag key → value (null where a flag errors). Never throws. */
+  allFlags(context: Context): Record<string, JsonValue>
+
+  /** Adds an event listener; a listener that throws is logged and does not affect the client. */
+  on<E extends ClientEventName>(event: E, listener: Listener<E>): this
+  /** Adds a listener that runs at most once. */
+  once<E extends ClientEventName>(event: E, listener: Listener<E>): this
+  /** Removes an event listener. */
+  off<E extends ClientEventName>(event: E, listener: Listener<E>): this
+
+  /** Stops timers and closes the connection (code 1000); evaluation keeps serving the last data. Never rejects. */
+  close(): Promise<void>
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 5_000
+const REASON_NOT_READY = errorReason('CLIENT_NOT_READY')
+const REASON_EXCEPTION = errorReason('MALFORMED_FLAG')
+
+interface Waiter {
+  resolve(): void
+  reject(error: SwitchyardTimeoutError): void
+}
+
+class Client implements SwitchyardClient {
+  readonly #options: ResolvedOptions
+  readonly #store: FlagStore = createFlagStore()
+  readonly #emitter: Emitter
+  readonly #waiters = new Set<Waiter>()
+  readonly #stream: StreamSource | null = null
+  readonly #poller: Poller | null = null
+  #state: ConnectionState
+  #ready = false
+  #closed = false
+  #everConnected = false
+  #pollHealthy = false
+  #lastUpdated: Date | null = null
+  #stoppedBy: SwitchyardError | null = null
+  #lastError: SwitchyardError | null = null
+  #fallbackTimer: NodeJS.Timeout | undefined
+
+  constructor(options: Options) {
+    this.#options = resolveOptions(options)
+    const opts = this.#options
+    this.#emitter = new Emitter(opts.logger)
+    this.#state = opts.offline ? 'offline' : 'initializing'
+
+    if (opts.bootstrap !== undefined) {
+      const result = loadBootstrap(opts.bootstrap)
+      if (result.ok) {
+        this.#ready = this.#applyBootstrap(result.snapshot.version, result.snapshot.flags)
+      } else {
+        // why: deferred, so listeners attached right after init() see it
+        queueMicrotask(() => this.#reportError(result.error))
+      }
+    }
+    if (opts.offline) this.#ready = true
+    if (this.#ready) queueMicrotask(() => this.#emitReady())
+
+    if (opts.offline) return
+    const store = this.#store
+    // why: a separate object, so the sink methods are not reachable from the public client
+    const sink: DataSink = {
+      get version() {
+        return store.version
+      },
+      put: (version, flags) => this.#put(version, flags),
+      patch: (version, flag) => this.#patch(version, flag),
+      remove: (version, key) => this.#remove(version, key),
+      confirm: () => this.#touch(),
+      reportError: (error) => this.#reportError(error),
+    }
+    this.#poller = new Poller(opts, sink, {
+      onHealthy: () => {
+        this.#pollHealthy = true
+        this.#everConnected = true
+        this.#updateState()
+      },
+      onDown: () => {
+        this.#pollHealthy = false
+        this.#updateState()
+      },
+      onStopped: (error) => this.#stopAll(error),
+    })
+    if (!opts.stream) {
+      this.#poller.start()
+      return
+    }
+    this.#stream = new StreamSource(opts, sink, {
+      onHealthy: () => this.#onStreamHealthy(),
+      onDown: () => this.#onStreamDown(),
+      onStopped: (error) => this.#stopAll(error),
+    })
+    this.#stream.start()
+    this.#armFallback()
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#state
+  }
+
+  get dataVersion(): number {
+    return this.#store.version
+  }
+
+  get lastUpdated(): Date | null {
+    return this.#lastUpdated
+  }
+
+  get dataAgeMs(): number | null {
+    return this.#lastUpdated === null ? null : Date.now() - this.#lastUpdated.getTime()
+  }
+
+  get ready(): boolean {
+    return this.#ready
+  }
+
+  // DataSink: called by the stream and the poller
+
+  #put(version: number, flags: WireFlag[]): void {
+    const store = this.#store
+    const hadData = store.initialized
+    if (hadData && version < store.version) {
+      this.#options.logger.warn(`Snapshot version went back from ${store.version} to ${version}`)
+    }
+    const before = new Map<string, string>()
+    if (hadData) {
+      for (const key of store.keys()) before.set(key, JSON.stringify(store.getWire(key)))
+    }
+    try {
+      store.put(version, flags)
+    } catch (err) {
+      this.#reportError(applyError(`snapshot version ${version}`, err))
+      return
+    }
+    this.#touch()
+    this.#markReady()
+    if (!hadData) return
+    const changed = new Set<string>()
+    for (const key of store.keys()) {
+      if (before.get(key) !== JSON.stringify(store.getWire(key))) changed.add(key)
+      before.delete(key)
+    }
+    for (const key of before.keys()) changed.add(key)
+    for (const key of changed) this.#emitter.emit('change', { key, version })
+  }
+
+  #patch(version: number, flag: WireFlag): ApplyResult {
+    const check = this.#checkVersion(version)
+    if (check !== 'applied') return check
+    try {
+      this.#store.upsert(version, flag)
+    } catch (err) {
+      this.#reportError(applyError(`patch version ${version}`, err))
+      return 'gap'
+    }
+    this.#touch()
+    this.#emitter.emit('change', { key: flag.key, version })
+    return 'applied'
+  }
+
+  #remove(version: number, key: string): ApplyResult {
+    const check = this.#checkVersion(version)
+    if (check !== 'applied') return check
+    const existed = this.#store.getWire(key) !== undefined
+    try {
+      this.#store.remove(version, key)
+    } catch (err) {
+      this.#reportError(applyError(`delete version ${version}`, err))
+      return 'gap'
+    }
+    this.#touch()
+    if (existed) this.#emitter.emit('change', { key, version })
+    return 'applied'
+  }
+
+  #reportError(error: SwitchyardError): void {
+    this.#lastError = error
+    this.#options.logger.warn(error.message)
+    this.#emitter.emit('error', error)
+  }
+
+  // Public API
+
+  waitForReady(options: WaitForReadyOptions = {}): Promise<void> {
+    if (this.#ready) return Promise.resolve()
+    const notReady = this.#notReadyReason()
+    if (notReady) return Promise.reject(notReady)
+    const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter)
+        const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
+        reject(
+          new SwitchyardTimeoutError(
+            `Client not ready after ${timeoutMs} ms${last}`,
+            this.#lastError ?? undefined,
+          ),
+        )
+      }, timeoutMs)
+      const waiter: Waiter = {
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      }
+      this.#waiters.add(waiter)
+    })
+  }
+
+  variation<T>(key: string, context: Context, fallback: T): Widen<T> {
+    if (!this.#store.initialized) return fallback as Widen<T>
+    try {
+      return this.#store.variation(key, context, fallback)
+    } catch {
+      return fallback as Widen<T>
+    }
+  }
+
+  variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>> {
+    if (!this.#store.initialized) {
+      return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_NOT_READY }
+    }
+    try {
+      return this.#store.variationDetail(key, context, fallback)
+    } catch {
+      return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_EXCEPTION }
+    }
+  }
+
+  boolVariation(key: string, context: Context, fallback: boolean): boolean {
+    return this.variation(key, context, fallback)
+  }
+
+  stringVariation(key: string, context: Context, fallback: string): string {
+    return this.variation(key, context, fallback)
+  }
+
+  numberVariation(key: string, context: Context, fallback: number): number {
+    return this.variation(key, context, fallback)
+  }
+
+  jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T {
+    return this.variation(key, context, fallback) as T
+  }
+
+  allFlags(context: Context): Record<string, JsonValue> {
+    const result: Record<string, JsonValue> = {}
+    if (!this.#store.initialized) return result
+    try {
+      for (const key of this.#store.keys()) {
+        const flag = this.#store.getWire(key)
+        const detail = this.#store.variationDetail<JsonValue>(key, context, null)
+        const index = detail.variationIndex
+        // why: read the value by index, so a null fallback never trips a type check
+        result[key] = index === null ? null : (flag?.variations[index] ?? null)
+      }
+    } catch (err) {
+      this.#options.logger.error('allFlags failed part way', err)
+    }
+    return result
+  }
+
+  on<E extends ClientEventName>(event: E, listener: Listener<E>): this {
+    this.#emitter.on(event, listener)
+    return this
+  }
+
+  once<E extends ClientEventName>(event: E, listener: Listener<E>): this {
+    this.#emitter.once(event, listener)
+    return this
+  }
+
+  off<E extends ClientEventName>(event: E, listener: Listener<E>): this {
+    this.#emitter.off(event, listener)
+    return this
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#fallbackTimer)
+    try {
+      await Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+    } catch (err) {
+      this.#options.logger.debug('Error while closing', err)
+    }
+    this.#updateState()
+    this.#rejectWaiters()
+  }
+
+  // Internals
+
+  #applyBootstrap(version: number, flags: WireFlag[]): boolean {
+    try {
+      this.#store.put(version, flags)
+    } catch (err) {
+      this.#options.logger.error('Could not apply the bootstrap snapshot', err)
+      return false
+    }
+    this.#options.logger.debug(`Bootstrapped ${flags.length} flags at version ${version}`)
+    return true
+  }
+
+  #checkVersion(version: number): ApplyResult {
+    const store = this.#store
+    if (!store.initialized) return 'gap'
+    if (version <= store.version) return 'stale'
+    if (version > store.version + 1) return 'gap'
+    return 'applied'
+  }
+
+  #touch(): void {
+    this.#lastUpdated = new Date()
+  }
+
+  #markReady(): void {
+    if (this.#ready) return
+    this.#ready = true
+    this.#emitReady()
+  }
+
+  #emitReady(): void {
+    for (const waiter of this.#waiters) waiter.resolve()
+    this.#waiters.clear()
+    this.#emitter.emit('ready', { version: this.#store.version })
+  }
+
+  #notReadyReason(): SwitchyardTimeoutError | null {
+    if (this.#closed) return new SwitchyardTimeoutError('Client closed before it was ready')
+    if (this.#stoppedBy) {
+      return new SwitchyardTimeoutError(
+        `Client will not become ready: ${this.#stoppedBy.message}`,
+        this.#stoppedBy,
+      )
+    }
+    return null
+  }
+
+  #rejectWaiters(): void {
+    const error = this.#notReadyReason()
+    if (!error) return
+    for (const waiter of this.#waiters) waiter.reject(error)
+    this.#waiters.clear()
+  }
+
+  #onStreamHealthy(): void {
+    this.#everConnected = true
+    clearTimeout(this.#fallbackTimer)
+    this.#fallbackTimer = undefined
+    if (this.#poller?.running) {
+      this.#options.logger.info('Stream is back; stopped polling')
+      this.#pollHealthy = false
+      void this.#poller.pause()
+    }
+    this.#updateState()
+  }
+
+  #onStreamDown(): void {
+    const stream = this.#stream
+    if (stream && stream.consecutiveFailures >= this.#options.fallbackAfterFailures) {
+      this.#startFallback()
+    } else {
+      this.#armFallback()
+    }
+    this.#updateState()
+  }
+
+  #armFallback(): void {
+    if (this.#fallbackTimer || this.#poller?.running) return
+    this.#fallbackTimer = setTimeout(() => {
+      this.#fallbackTimer = undefined
+      this.#startFallback()
+    }, this.#options.fallbackAfterMs)
+  }
+
+  #startFallback(): void {
+    clearTimeout(this.#fallbackTimer)
+    this.#fallbackTimer = undefined
+    const poller = this.#poller
+    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#stream?.healthy)
+      return
+    this.#options.logger.warn(
+      `Stream unavailable; polling every ${this.#options.pollIntervalMs} ms until it is back`,
+    )
+    poller.start()
+    this.#updateState()
+  }
+
+  #stopAll(error: SwitchyardError): void {
+    if (this.#stoppedBy) return
+    this.#stoppedBy = error
+    clearTimeout(this.#fallbackTimer)
+    this.#fallbackTimer = undefined
+    this.#pollHealthy = false
+    void this.#stream?.stop()
+    void this.#poller?.stop()
+    this.#options.logger.error(`${error.message}; no longer retrying, serving the last flags`)
+    this.#lastError = error
+    this.#emitter.emit('error', error)
+    this.#updateState()
+    this.#rejectWaiters()
+  }
+
+  #updateState(): void {
+    const next = this.#computeState()
+    const previous = this.#state
+    if (next === previous) return
+    this.#state = next
+    this.#options.logger.debug(`Connection state ${previous} -> ${next}`)
+    this.#emitter.emit('connectionState', { state: next, previous })
+  }
+
+  #computeState(): ConnectionState {
+    if (this.#closed) return 'closed'
+    if (this.#options.offline) return 'offline'
+    if (this.#stream?.healthy) return 'streaming'
+    if (this.#poller?.running && this.#pollHealthy) return 'polling'
+    if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
+    return 'interrupted'
+  }
+}
+
+function applyError(what: string, cause: unknown): SwitchyardError {
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return sdkError('PROTOCOL_ERROR', `Could not apply ${what} from the server: ${reason}`, cause)
+}
+
+/**
+ * Creates a client and starts connecting in the background; flags are served from memory, so
+ * evaluation works at once (bootstrap or fallbacks) and never waits on the network.
+ *
+ * @throws SwitchyardError (`INVALID_OPTIONS`) when `sdkKey` or `baseUrl` is missing or invalid.
+ * @example
+ * const client = init({ sdkKey: process.env.SWITCHYARD_SDK_KEY, baseUrl: 'http://127.0.0.1:7400' })
+ * await client.waitForReady({ timeoutMs: 5000 })
+ * client.variation('new-checkout', { key: 'user-1', country: 'DE' }, false)
+ */
+export function init(options: Options): SwitchyardClient {
+  return new Client(options)
+}

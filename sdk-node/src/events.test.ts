@@ -1,0 +1,51 @@
+import { describe, expect, it, vi } from 'vitest'
+import { Emitter } from './events.js'
+import { createSilentLogger } from './logger.js'
+
+describe('Emitter', () => {
+  it('calls listeners in order and stops calling removed ones', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const calls: string[] = []
+    const first = (): void => void calls.push('first')
+    emitter.on('change', first)
+    emitter.on('change', ({ key }) => calls.push(key))
+
+    emitter.emit('change', { key: 'a', version: 1 })
+    emitter.off('change', first)
+    emitter.emit('change', { key: 'b', version: 2 })
+
+    expect(calls).toEqual(['first', 'a', 'b'])
+  })
+
+  it('logs a throwing listener and still calls the others', () => {
+    const logger = { ...createSilentLogger(), error: vi.fn() }
+    const emitter = new Emitter(logger)
+    const after = vi.fn()
+    emitter.on('ready', () => {
+      throw new Error('boom')
+    })
+    emitter.on('ready', after)
+
+    emitter.emit('ready', { version: 1 })
+
+    expect(after).toHaveBeenCalledOnce()
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining("'ready' listener threw"),
+      expect.any(Error),
+    )
+  })
+
+  it('does not throw when an error is emitted with no listener', () => {
+    const emitter = new Emitter(createSilentLogger())
+    expect(() => emitter.emit('error', new Error('x') as never)).not.toThrow()
+  })
+
+  it('runs a once listener a single time', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const listener = vi.fn()
+    emitter.once('ready', listener)
+    emitter.emit('ready', { version: 1 })
+    emitter.emit('ready', { version: 2 })
+    expect(listener).toHaveBeenCalledOnce()
+  })
+})

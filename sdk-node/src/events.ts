@@ -1,0 +1,87 @@
+import type { SwitchyardError } from '@switchyard/core'
+import type { Logger } from './logger.js'
+
+/** Where the client gets its data from right now. */
+export type ConnectionState =
+  'initializing' | 'streaming' | 'polling' | 'offline' | 'interrupted' | 'closed'
+
+/** Payload of `'change'`: one flag was added, changed or removed at environment version `version`. */
+export interface ChangeEvent {
+  key: string
+  version: number
+}
+
+/** Payload of `'ready'`: the client has data it can serve. */
+export interface ReadyEvent {
+  /** Environment version of the data; -1 when the client is offline without a bootstrap. */
+  version: number
+}
+
+/** Payload of `'connectionState'`. */
+export interface ConnectionStateEvent {
+  state: ConnectionState
+  previous: ConnectionState
+}
+
+/** Events a client emits, with their payloads. */
+export interface ClientEvents {
+  ready: ReadyEvent
+  change: ChangeEvent
+  error: SwitchyardError
+  connectionState: ConnectionStateEvent
+}
+
+export type ClientEventName = keyof ClientEvents
+export type Listener<E extends ClientEventName> = (payload: ClientEvents[E]) => void
+
+/**
+ * A small typed emitter. Unlike `node:events`, emitting `'error'` with no listener is fine, and a
+ * listener that throws is logged and skipped instead of breaking the client.
+ */
+export class Emitter {
+  readonly #listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
+  readonly #logger: Logger
+
+  constructor(logger: Logger) {
+    this.#logger = logger
+  }
+
+  on<E extends ClientEventName>(event: E, listener: Listener<E>): void {
+    let set = this.#listeners.get(event)
+    if (!set) this.#listeners.set(event, (set = new Set()))
+    set.add(listener)
+  }
+
+  off<E extends ClientEventName>(event: E, listener: Listener<E>): void {
+    this.#listeners.get(event)?.delete(listener)
+  }
+
+  once<E extends ClientEventName>(event: E, listener: Listener<E>): void {
+    const wrapper: Listener<E> = (payload) => {
+      this.off(event, wrapper)
+      listener(payload)
+    }
+    this.on(event, wrapper)
+  }
+
+  listenerCount(event: ClientEventName): number {
+    return this.#listeners.get(event)?.size ?? 0
+  }
+
+  emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
+    const set = this.#listeners.get(event)
+    if (!set || set.size === 0) return
+    // why: copy, so listeners may add or remove listeners while we iterate
+    for (const listener of [...set] as Listener<E>[]) {
+      try {
+        listener(payload)
+      } catch (err) {
+        this.#logger.error(`A '${event}' listener threw; the client carries on`, err)
+      }
+    }
+  }
+
+  clear(): void {
+    this.#listeners.clear()
+  }
+}

@@ -1,0 +1,16 @@
+export { init, type SwitchyardClient, type WaitForReadyOptions } from './client.js'
+export { SwitchyardTimeoutError } from './errors.js'
+export type {
+  ChangeEvent,
+  ClientEventName,
+  ClientEvents,
+  ConnectionState,
+  ConnectionStateEvent,
+  Listener,
+  ReadyEvent,
+} from './events.js'
+export { createDefaultLogger, createSilentLogger, type Logger } from './logger.js'
+export type { Options, Snapshot } from './options.js'
+export { isRetryable } from './backoff.js'
+export { isSwitchyardError, SwitchyardError, type SwitchyardErrorCode } from '@switchyard/core'
+export type { Context, EvaluationDetail, JsonValue, Reason } from '@switchyard/core'

@@ -1,0 +1,176 @@
+import { LAST_VERSION_PARAM, type WireFlag } from '@switchyard/core'
+import { sdkError } from './errors.js'
+import { createDefaultLogger, type Logger } from './logger.js'
+
+/** A snapshot of one environment's flags, as `GET /sdk/v1/flags` returns it. */
+export interface Snapshot {
+  version: number
+  flags: WireFlag[]
+}
+
+/** Options for {@link init}. */
+export interface Options {
+  /** Server-side SDK key of the environment. Required unless `offline`. */
+  sdkKey?: string
+  /** Server base URL, e.g. `http://127.0.0.1:7400`. */
+  baseUrl?: string
+  /** Several replicas' base URLs; the client moves to the next one when a connection fails. */
+  baseUrls?: string[]
+  /** Stream changes over a WebSocket (default true); false polls `GET /sdk/v1/flags` instead. */
+  stream?: boolean
+  /** Polling interval in ms, in polling mode and in the streaming fallback (default 30000). */
+  pollIntervalMs?: number
+  /** No network at all: serve the bootstrap, or fallbacks (default false). */
+  offline?: boolean
+  /** Flags to serve before (or instead of) the first server response: a snapshot or a path to a JSON file. */
+  bootstrap?: Snapshot | string
+  /** Ceiling of the first reconnect delay in ms (default 500). */
+  initialBackoffMs?: number
+  /** Largest reconnect delay in ms (default 30000). */
+  maxBackoffMs?: number
+  /** Reconnect when nothing, not even a ping, arrives on the stream for this long, in ms (default 90000). */
+  streamTimeoutMs?: number
+  /** Poll while the stream has been unavailable this long, in ms (default 30000). */
+  fallbackAfterMs?: number
+  /** Poll after this many stream connection attempts failed in a row (default 3). */
+  fallbackAfterFailures?: number
+  /** Timeout of one HTTP request or WebSocket handshake, in ms (default 10000). */
+  requestTimeoutMs?: number
+  /** Where diagnostics go (default: warnings and errors to the console). */
+  logger?: Logger
+}
+
+export interface ResolvedOptions {
+  sdkKey: string
+  baseUrls: string[]
+  stream: boolean
+  pollIntervalMs: number
+  offline: boolean
+  bootstrap: Snapshot | string | undefined
+  initialBackoffMs: number
+  maxBackoffMs: number
+  streamTimeoutMs: number
+  fallbackAfterMs: number
+  fallbackAfterFailures: number
+  requestTimeoutMs: number
+  logger: Logger
+}
+
+export const DEFAULTS = {
+  pollIntervalMs: 30_000,
+  initialBackoffMs: 500,
+  maxBackoffMs: 30_000,
+  streamTimeoutMs: 90_000,
+  fallbackAfterMs: 30_000,
+  fallbackAfterFailures: 3,
+  requestTimeoutMs: 10_000,
+} as const
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) {
+    throw sdkError('INVALID_OPTIONS', `Option ${name} must be a positive number, got ${value}`)
+  }
+  return value
+}
+
+function normalizeBaseUrl(raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch (cause) {
+    throw sdkError('INVALID_OPTIONS', `Option baseUrl is not a valid URL: ${raw}`, cause)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw sdkError(
+      'INVALID_OPTIONS',
+      `Option baseUrl must be http(s), got ${url.protocol} in ${raw}`,
+    )
+  }
+  url.search = ''
+  url.hash = ''
+  return url.href.replace(/\/+$/, '')
+}
+
+/** Applies defaults and checks options; throws a SwitchyardError ('INVALID_OPTIONS') on a mistake. */
+export function resolveOptions(options: Options): ResolvedOptions {
+  const offline = options.offline ?? false
+  const rawUrls = [...(options.baseUrl ? [options.baseUrl] : []), ...(options.baseUrls ?? [])]
+  const baseUrls = [...new Set(rawUrls.map(normalizeBaseUrl))]
+  const sdkKey = options.sdkKey ?? ''
+  if (!offline) {
+    if (!sdkKey) throw sdkError('INVALID_OPTIONS', 'Option sdkKey is required unless offline')
+    if (baseUrls.length === 0) {
+      throw sdkError('INVALID_OPTIONS', 'Option baseUrl (or baseUrls) is required unless offline')
+    }
+  }
+  return {
+    sdkKey,
+    baseUrls,
+    stream: options.stream ?? true,
+    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs, DEFAULTS.pollIntervalMs),
+    offline,
+    bootstrap: options.bootstrap,
+    initialBackoffMs: positive(
+      'initialBackoffMs',
+      options.initialBackoffMs,
+      DEFAULTS.initialBackoffMs,
+    ),
+    maxBackoffMs: positive('maxBackoffMs', options.maxBackoffMs, DEFAULTS.maxBackoffMs),
+    streamTimeoutMs: positive('streamTimeoutMs', options.streamTimeoutMs, DEFAULTS.streamTimeoutMs),
+    fallbackAfterMs: positive('fallbackAfterMs', options.fallbackAfterMs, DEFAULTS.fallbackAfterMs),
+    fallbackAfterFailures: positive(
+      'fallbackAfterFailures',
+      options.fallbackAfterFailures,
+      DEFAULTS.fallbackAfterFailures,
+    ),
+    requestTimeoutMs: positive(
+      'requestTimeoutMs',
+      options.requestTimeoutMs,
+      DEFAULTS.requestTimeoutMs,
+    ),
+    logger: safeLogger(options.logger ?? createDefaultLogger()),
+  }
+}
+
+// why: a logger that throws must not break the client's timers and socket handlers
+function safeLogger(logger: Logger): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (message: string, ...args: unknown[]): void => {
+      try {
+        logger[level](message, ...args)
+      } catch {
+        // nothing sensible left to report to
+      }
+    }
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') }
+}
+
+/** The stream endpoint for a base URL: http → ws, https → wss, plus the last known version. */
+export function streamUrl(baseUrl: string, version: number): string {
+  const url = new URL(`${baseUrl}/sdk/v1/stream`)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  if (version >= 0) url.searchParams.set(LAST_VERSION_PARAM, String(version))
+  return url.href
+}
+
+/** The polling endpoint for a base URL. */
+export function pollUrl(baseUrl: string): string {
+  return `${baseUrl}/sdk/v1/flags`
+}
+
+/** Checks that a parsed value looks like a snapshot (`{ version, flags: [...] }`). */
+export function isSnapshot(value: unknown): value is Snapshot {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return (
+    typeof v.version === 'number' &&
+    Number.isInteger(v.version) &&
+    Array.isArray(v.flags) &&
+    v.flags.every(
+      (f: unknown) =>
+        typeof f === 'object' && f !== null && typeof (f as { key?: unknown }).key === 'string',
+    )
+  )
+}

@@ -1,0 +1,30 @@
+import type { SwitchyardError, WireFlag } from '@switchyard/core'
+
+/** What a patch or delete did: applied, ignored as stale, or refused because versions were missed. */
+export type ApplyResult = 'applied' | 'stale' | 'gap'
+
+/** The client's side of a data source (stream or poller): where updates go. */
+export interface DataSink {
+  /** Environment version of the data held; -1 before any. */
+  readonly version: number
+  /** Replaces all flags with a snapshot. */
+  put(version: number, flags: WireFlag[]): void
+  /** Applies one changed flag if `version` is the next one. */
+  patch(version: number, flag: WireFlag): ApplyResult
+  /** Applies one deleted flag if `version` is the next one. */
+  remove(version: number, key: string): ApplyResult
+  /** The server confirmed the data is current (an up-to-date ping, or a 304). */
+  confirm(): void
+  /** Logs an operational problem and emits it as an `'error'` event. */
+  reportError(error: SwitchyardError): void
+}
+
+/** How a data source tells the client about its health. */
+export interface SourceHooks {
+  /** The source is delivering data. */
+  onHealthy(): void
+  /** The source failed and will retry by itself. */
+  onDown(): void
+  /** The source failed for good (bad or revoked key) and stopped retrying. */
+  onStopped(error: SwitchyardError): void
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { JsonValue } from '@switchyard/core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { boolFlag, FakeServer, startFakeServer, waitFor } from './fake-server.js'
+import { closeClients, createClient, USER } from './helpers.js'
+
+const SNAPSHOT = {
+  version: 7,
+  flags: [boolFlag('new-checkout', true), boolFlag('dark-mode', false)],
+}
+let dir: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-sdk-'))
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+afterEach(closeClients)
+
+describe('offline mode', () => {
+  it('is ready at once and serves fallbacks without a bootstrap', async () => {
+    const t = createClient(null, { offline: true, sdkKey: undefined })
+
+    await t.client.waitForReady({ timeoutMs: 10 })
+
+    expect(t.client.connectionState).toBe('offline')
+    expect(t.client.dataVersion).toBe(-1)
+    expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
+    expect(t.client.allFlags(USER)).toEqual({})
+  })
+
+  it('serves the bootstrap and never touches the network', async () => {
+    const server = await startFakeServer()
+    try {
+      const t = createClient(server, { offline: true, bootstrap: SNAPSHOT })
+      const readies: number[] = []
+      t.client.on('ready', ({ version }) => readies.push(version))
+
+      await t.client.waitForReady({ timeoutMs: 10 })
+      await waitFor(() => readies.length === 1, 1_000, 'ready event')
+
+      expect(readies).toEqual([7])
+      expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+      expect(t.client.lastUpdated).toBeNull()
+      expect(server.upgradeRequests).toHaveLength(0)
+      expect(server.pollRequests).toHaveLength(0)
+    } finally {
+      await closeClients()
+      await server.close()
+    }
+  })
+})
+
+describe('bootstrap', () => {
+  it('serves a snapshot object immediately after init', () => {
+    const t = createClient(null, { offline: true, bootstrap: SNAPSHOT })
+
+    expect(t.client.ready).toBe(true)
+    expect(t.client.dataVersion).toBe(7)
+    expect(t.client.variationDetail('new-checkout', USER, false)).toMatchObject({
+      value: true,
+      variationIndex: 1,
+      reason: { kind: 'FALLTHROUGH' },
+    })
+  })
+
+  it('serves typed values through the convenience wrappers', () => {
+    const flag = (key: string, kind: 'string' | 'number' | 'json', variations: JsonValue[]) => ({
+      ...boolFlag(key, true),
+      kind,
+      variations,
+    })
+    const t = createClient(null, {
+      offline: true,
+      bootstrap: {
+        version: 1,
+        flags: [
+          flag('banner', 'string', ['off', 'spring-sale']),
+          flag('max-items', 'number', [10, 50]),
+          flag('limits', 'json', [{ rps: 1 }, { rps: 100 }]),
+        ],
+      },
+    })
+    const { client } = t
+
+    expect(client.stringVariation('banner', USER, 'none')).toBe('spring-sale')
+    expect(client.numberVariation('max-items', USER, 0)).toBe(50)
+    expect(client.jsonVariation('limits', USER, { rps: 0 })).toEqual({ rps: 100 })
+    // a value of another type than the fallback is never served
+    expect(client.numberVariation('banner', USER, 7)).toBe(7)
+    expect(client.variationDetail('banner', USER, 7).reason).toEqual({
+      kind: 'ERROR',
+      errorKind: 'WRONG_TYPE',
+    })
+    expect(client.allFlags(USER)).toEqual({
+      banner: 'spring-sale',
+      'max-items': 50,
+      limits: { rps: 100 },
+    })
+  })
+
+  it('loads a snapshot file synchronously', () => {
+    const path = join(dir, 'flags.json')
+    writeFileSync(path, JSON.stringify(SNAPSHOT))
+
+    const t = createClient(null, { offline: true, bootstrap: path })
+
+    expect(t.client.ready).toBe(true)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    expect(t.client.allFlags(USER)).toEqual({ 'new-checkout': true, 'dark-mode': false })
+  })
+
+  it('reports a missing file as an error and serves fallbacks', async () => {
+    const path = join(dir, 'missing.json')
+    const t = createClient(null, { offline: true, bootstrap: path })
+
+    await waitFor(() => t.errors.length === 1, 1_000, 'error event')
+
+    expect(t.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
+    expect(t.errors[0]?.message).toContain(path)
+    expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
+  })
+
+  it('rejects a file that is not a snapshot', async () => {
+    const path = join(dir, 'bad.json')
+    writeFileSync(path, JSON.stringify({ flags: 'nope' }))
+    const t = createClient(null, { offline: true, bootstrap: path })
+
+    await waitFor(() => t.errors.length === 1, 1_000, 'error event')
+    expect(t.errors[0]?.message).toContain('is not a snapshot')
+  })
+
+  describe('with a server', () => {
+    let server: FakeServer
+
+    beforeAll(async () => {
+      server = await startFakeServer()
+    })
+
+    afterAll(async () => {
+      await server.close()
+    })
+
+    it('serves the bootstrap until the server data replaces it, then emits changes', async () => {
+      server.setFlags(8, [boolFlag('new-checkout', false, 2), boolFlag('dark-mode', false)])
+      server.putOnConnect = false
+      const t = createClient(server, { bootstrap: SNAPSHOT })
+
+      await t.client.waitForReady({ timeoutMs: 10 })
+      expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+      expect(t.client.connectionState).toBe('initializing')
+
+      await waitFor(() => server.sockets.size === 1, 2_000, 'connection')
+      expect(server.upgradeRequests[0]?.url).toBe('/sdk/v1/stream?version=7')
+      server.put()
+
+      await waitFor(() => t.client.dataVersion === 8, 2_000, 'version 8')
+      expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+      expect(t.changes).toEqual([{ key: 'new-checkout', version: 8 }])
+    })
+  })
+})

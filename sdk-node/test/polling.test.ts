@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  boolFlag,
+  FakeServer,
+  quietPeriod,
+  SDK_KEY,
+  startFakeServer,
+  waitFor,
+} from './fake-server.js'
+import { closeClients, createClient, USER } from './helpers.js'
+
+let server: FakeServer
+
+beforeEach(async () => {
+  server = await startFakeServer()
+  server.setFlags(1, [boolFlag('new-checkout', true)])
+})
+
+afterEach(async () => {
+  await closeClients()
+  await server.close()
+})
+
+describe('polling mode', () => {
+  it('polls with the ETag, treats 304 as unchanged and picks up changes', async () => {
+    const t = createClient(server, { stream: false, pollIntervalMs: 40 })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    expect(t.client.connectionState).toBe('polling')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    await waitFor(() => server.pollResponses.includes(304), 2_000, 'a 304')
+    expect(server.pollRequests[0]?.headers.authorization).toBe(`Bearer ${SDK_KEY}`)
+    expect(server.pollRequests[0]?.headers['if-none-match']).toBeUndefined()
+    expect(server.pollRequests[1]?.headers['if-none-match']).toBe('"v1"')
+    expect(t.changes).toEqual([])
+
+    server.setFlags(2, [boolFlag('new-checkout', false, 2)])
+
+    await waitFor(() => t.changes.length === 1, 2_000, 'change event')
+    expect(t.changes).toEqual([{ key: 'new-checkout', version: 2 }])
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    expect(server.upgradeRequests).toHaveLength(0)
+  })
+
+  it('keeps serving the last flags and retries while polls fail', async () => {
+    const t = createClient(server, { stream: false, pollIntervalMs: 40 })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    server.pollStatus = 503
+
+    await waitFor(() => t.client.connectionState === 'interrupted', 2_000, 'interrupted')
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain(`(503): ${server.url}/sdk/v1/flags`)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    server.pollStatus = null
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling again')
+  })
+
+  it('stops polling on 401', async () => {
+    const t = createClient(server, { stream: false, pollIntervalMs: 20, sdkKey: 'nope' })
+
+    await waitFor(() => t.errors.length > 0, 2_000, 'error event')
+    await quietPeriod(100)
+
+    expect(server.pollRequests).toHaveLength(1)
+    expect(t.errors[0]?.code).toBe('UNAUTHORIZED')
+    expect(t.errors[0]?.message).not.toContain('nope')
+    expect(t.client.connectionState).toBe('interrupted')
+  })
+})
+
+describe('polling fallback', () => {
+  it('polls after repeated stream failures and stops when the stream is back', async () => {
+    server.streamStatus = 503
+    const t = createClient(server, { pollIntervalMs: 40, fallbackAfterFailures: 3 })
+
+    await t.client.waitForReady({ timeoutMs: 3_000 })
+    expect(t.client.connectionState).toBe('polling')
+    expect(server.upgradeRequests.length).toBeGreaterThanOrEqual(3)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    // the stream keeps being retried in the background
+    const upgrades = server.upgradeRequests.length
+    await waitFor(() => server.upgradeRequests.length > upgrades, 2_000, 'stream retry')
+
+    server.streamStatus = null
+    await waitFor(() => t.client.connectionState === 'streaming', 3_000, 'streaming')
+    const polls = server.pollRequests.length
+    await quietPeriod(150)
+    expect(server.pollRequests.length).toBe(polls)
+    expect(t.states).toContain('polling')
+  })
+
+  it('polls when the stream connects but never delivers data for fallbackAfterMs', async () => {
+    server.putOnConnect = false
+    const t = createClient(server, { pollIntervalMs: 1_000, fallbackAfterMs: 100 })
+
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    expect(t.client.connectionState).toBe('polling')
+    expect(server.pollRequests).toHaveLength(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+  })
+})
