@@ -10,6 +10,7 @@ import type { AppEnv } from './http/env.js'
 import { createErrorHandler, renderProblem } from './http/on-error.js'
 import { notFound, payloadTooLarge } from './http/problem.js'
 import type { Logger } from './logger.js'
+import type { Metrics } from './metrics.js'
 import { changeRoutes } from './routes/changes/changes.routes.js'
 import { environmentRoutes } from './routes/environments/environments.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
@@ -23,6 +24,7 @@ export interface AppDeps {
   hub: StreamHub
   authenticateSdk: SdkAuthenticator
   logger: Logger
+  metrics: Metrics
   maxBodyBytes: number
   /** The directory of migrations, for readiness. */
   migrationsDir?: string
@@ -30,7 +32,7 @@ export interface AppDeps {
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
 export function createApp(deps: AppDeps) {
-  const { database, bus, hub, logger, authenticateSdk } = deps
+  const { database, bus, hub, logger, authenticateSdk, metrics } = deps
   const domain: DomainDeps = { db: database.db, bus }
   const app = new Hono<AppEnv>()
 
@@ -39,9 +41,14 @@ export function createApp(deps: AppDeps) {
     const started = performance.now()
     await next()
     const path = c.req.path
-    if (path === '/healthz' || path === '/readyz') return
+    if (path === '/healthz' || path === '/readyz' || path === '/metrics') return
+    const seconds = (performance.now() - started) / 1000
+    // The matched route pattern keeps label cardinality bounded.
+    const route = c.res.status === 404 && c.req.routePath === '/*' ? 'unmatched' : c.req.routePath
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
     logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      { requestId: c.get('requestId'), method: c.req.method, path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 },
       'request',
     )
   })
@@ -64,6 +71,10 @@ export function createApp(deps: AppDeps) {
       return c.json({ status: 'not-ready', database: 'unreachable' }, 503)
     }
   })
+
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  )
 
   app.route('/api/v1/flags', flagRoutes(domain))
   app.route('/api/v1/environments', environmentRoutes(domain))

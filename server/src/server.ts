@@ -10,6 +10,7 @@ import { ensureDefaultEnvironments } from './domain/environments.js'
 import { createSdkAuthenticator } from './domain/sdk-auth.js'
 import { bootstrapAdminToken } from './domain/tokens.js'
 import type { Logger } from './logger.js'
+import { createMetrics } from './metrics.js'
 import { StreamHub } from './stream/hub.js'
 
 export interface RunningServer {
@@ -48,14 +49,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     if (bootstrap.kind === 'generated') options.onGeneratedAdminToken?.(bootstrap.token)
 
     const authenticateSdk = createSdkAuthenticator(database.db, bus)
+    const metrics = createMetrics()
     const hub = new StreamHub({
+      metrics,
       db: database.db,
       bus,
       logger,
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       authenticate: authenticateSdk,
     })
-    const app = createApp({ database, bus, hub, authenticateSdk, logger, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, migrationsDir })
+    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, migrationsDir })
 
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server

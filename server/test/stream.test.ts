@@ -143,3 +143,27 @@ describe('SDK stream shutdown', () => {
     await database.close()
   })
 })
+
+describe('metrics', () => {
+  it('exports stream connections, environment versions and request counts', async () => {
+    const { pgliteTarget } = await import('./db.suite.js')
+    const database = await pgliteTarget.open()
+    const server = await startTestServer(database)
+    try {
+      const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+      const socket = await connect(server, key)
+      await waitFor(() => socket.messages.length >= 1)
+      await server.api('POST', '/api/v1/flags', { key: 'metered' })
+      await waitFor(() => socket.messages.some((m) => m.type === 'patch'))
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      expect(text).toMatch(/^switchyard_stream_connections 1$/m)
+      expect(text).toMatch(new RegExp(`^switchyard_environment_version\\{env="production"\\} ${socket.messages.at(-1).version}$`, 'm'))
+      expect(text).toMatch(/^switchyard_stream_messages_total\{type="patch"\} 1$/m)
+      expect(text).toMatch(/switchyard_http_requests_total\{method="POST",route="\/api\/v1\/flags",status="201"\} 1/)
+      socket.ws.close()
+    } finally {
+      await server.close()
+      await database.close()
+    }
+  })
+})

@@ -14,6 +14,7 @@ import type { Db } from '../db/client.js'
 import type { SdkPrincipal } from '../domain/environments.js'
 import { readSnapshot, readWireFlags } from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 
 export interface HubOptions {
   db: Db
@@ -22,6 +23,7 @@ export interface HubOptions {
   /** Heartbeat period; a socket that misses one full period's pong is closed. */
   pingIntervalMs: number
   authenticate: (key: string) => Promise<SdkPrincipal | null>
+  metrics?: Metrics
 }
 
 interface EnvState {
@@ -99,6 +101,7 @@ export class StreamHub {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const connection: Connection = { ws, env, keyId, alive: true }
       this.connections.add(connection)
+      this.options.metrics?.streamConnections.inc()
       ws.on('pong', () => {
         connection.alive = true
       })
@@ -106,7 +109,9 @@ export class StreamHub {
         connection.alive = true
         this.onClientMessage(connection, data.toString())
       })
-      ws.on('close', () => this.connections.delete(connection))
+      ws.on('close', () => {
+        if (this.connections.delete(connection)) this.options.metrics?.streamConnections.dec()
+      })
       ws.on('error', () => ws.terminate())
       if (this.closing) {
         ws.close(CLOSE_CODES.goingAway, 'server shutting down')
@@ -134,17 +139,17 @@ export class StreamHub {
   private state(env: string): Promise<EnvState | null> {
     let state = this.states.get(env)
     if (!state) {
-      state = readSnapshot(this.options.db, env).then((snapshot) =>
-        snapshot
-          ? {
-              env,
-              version: snapshot.version,
-              flags: new Map(snapshot.flags.map((f) => [f.key, f])),
-              putJson: null,
-              etag: null,
-            }
-          : null,
-      )
+      state = readSnapshot(this.options.db, env).then((snapshot) => {
+        if (!snapshot) return null
+        this.markUpdated(env, snapshot.version)
+        return {
+          env,
+          version: snapshot.version,
+          flags: new Map(snapshot.flags.map((f) => [f.key, f])),
+          putJson: null,
+          etag: null,
+        }
+      })
       this.states.set(env, state)
       // A failed load is retried on the next request rather than cached.
       state.then(
@@ -218,7 +223,13 @@ export class StreamHub {
     this.queues.set(env, next)
   }
 
+  private markUpdated(env: string, version: number): void {
+    this.options.metrics?.envVersion.set({ env }, version)
+    this.options.metrics?.snapshotUpdated.set({ env }, Date.now() / 1000)
+  }
+
   private async applyChange(event: Extract<BusEvent, { type: 'env-changed' }>): Promise<void> {
+    const started = performance.now()
     const loaded = this.states.get(event.env)
     if (!loaded) return // nobody has asked for this environment yet; it loads fresh when asked
     const state = await loaded
@@ -231,7 +242,9 @@ export class StreamHub {
       state.version = snapshot.version
       state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
       this.invalidate(state)
-      this.broadcast(event.env, this.putJson(state, 'put'))
+      this.markUpdated(event.env, state.version)
+      this.broadcast(event.env, this.putJson(state, 'put'), 'put')
+      this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
     const current = await readWireFlags(this.options.db, event.env, event.upserted)
@@ -253,7 +266,9 @@ export class StreamHub {
       message = { type: 'delete', version: event.version, key }
     }
     this.invalidate(state)
-    if (message) this.broadcast(event.env, JSON.stringify(message))
+    this.markUpdated(event.env, state.version)
+    if (message) this.broadcast(event.env, JSON.stringify(message), message.type)
+    this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
   }
 
   private invalidate(state: EnvState): void {
@@ -261,8 +276,12 @@ export class StreamHub {
     state.etag = null
   }
 
-  private broadcast(env: string, json: string): void {
-    for (const c of this.connections) if (c.env === env) send(c.ws, json)
+  private broadcast(env: string, json: string, type: string): void {
+    let sent = 0
+    for (const c of this.connections) {
+      if (c.env === env && send(c.ws, json)) sent++
+    }
+    this.options.metrics?.streamMessages.inc({ type }, sent)
   }
 
   private heartbeat(): void {
@@ -270,7 +289,7 @@ export class StreamHub {
     for (const c of this.connections) {
       if (!c.alive) {
         c.ws.terminate()
-        this.connections.delete(c)
+        if (this.connections.delete(c)) this.options.metrics?.streamConnections.dec()
         continue
       }
       c.alive = false
@@ -284,8 +303,10 @@ export class StreamHub {
   }
 }
 
-function send(ws: WebSocket, json: string): void {
-  if (ws.readyState === ws.OPEN) ws.send(json)
+function send(ws: WebSocket, json: string): boolean {
+  if (ws.readyState !== ws.OPEN) return false
+  ws.send(json)
+  return true
 }
 
 /** Accepts `Bearer <key>` or the bare key. */
