@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
-import type { FlagEnvConfig, FlagKind, JsonValue, Serve, WireFlag } from '@switchyard/core'
+import { compileFlag, type FlagEnvConfig, type FlagKind, type JsonValue, type Serve, type WireFlag } from '@switchyard/core'
 import { and, arrayContains, asc, eq, gt, inArray } from 'drizzle-orm'
 import type { BusEvent } from '../db/bus.js'
 import type { Db, Tx } from '../db/client.js'
@@ -399,6 +399,12 @@ export async function writeFlagConfig(
     const errors = [...validateConfig(input, flag.variations.length), ...(await checkPrerequisites(tx, key, env, input))]
     if (errors.length) throw validationFailed(errors)
     const next = withRuleIds(input, current.config.salt)
+    // The evaluator is the last judge: a config it cannot compile is refused, never stored.
+    const compiled = compileFlag(toWireFlag(flag, { ...current, config: next }))
+    if (compiled.problem) {
+      const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
+      throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_config', message: match?.[2] ?? compiled.problem }])
+    }
     if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
       return { changed: false, config: describeConfig(current) }
     }
