@@ -7,6 +7,7 @@ import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { StoredVariation } from '../db/schema/index.js'
 import { alreadyExists, conflict, notFound, validationFailed, versionConflict, type ProblemFieldError } from '../http/problem.js'
+import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
 import { bumpEnvVersion, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
@@ -15,25 +16,8 @@ import { defaultEnvConfig } from './flag-defaults.js'
 type FlagRow = typeof tables.flags.$inferSelect
 type ConfigRow = typeof tables.flagConfigs.$inferSelect
 
-export interface CreateFlagInput {
-  key: string
-  name?: string | undefined
-  description?: string | undefined
-  kind?: FlagKind | undefined
-  variations?: StoredVariation[] | undefined
-  tags?: string[] | undefined
-  clientSide?: boolean | undefined
-  temporary?: boolean | undefined
-}
-
-export interface UpdateFlagInput {
-  name?: string | undefined
-  description?: string | undefined
-  variations?: StoredVariation[] | undefined
-  tags?: string[] | undefined
-  clientSide?: boolean | undefined
-  temporary?: boolean | undefined
-}
+export type CreateFlagInput = Omit<CreateFlagBody, 'comment'>
+export type UpdateFlagInput = Omit<UpdateFlagBody, 'comment'>
 
 /** Config fields a caller may write; `salt` and `version` are the server's. */
 export type ConfigInput = Omit<FlagEnvConfig, 'salt' | 'rules'> & {
