@@ -1,5 +1,6 @@
 export type { JsonValue } from './model/json.js'
 export type { Context } from './model/context.js'
+export type { Segment, SegmentRule, WireSegment } from './model/segment.js'
 export type { Reason, ReasonKind, ErrorKind, EvaluationDetail, Widen } from './model/reason.js'
 export {
   FLAG_KINDS,

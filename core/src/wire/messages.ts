@@ -1,4 +1,5 @@
 import type { WireFlag } from '../model/flag.js'
+import type { WireSegment } from '../model/segment.js'
 
 /** Version of the streaming protocol; bumped on any breaking change to the messages below. */
 export const PROTOCOL_VERSION = 1
@@ -8,20 +9,21 @@ export interface PutMessage {
   type: 'put'
   version: number
   flags: WireFlag[]
+  /** Segments of the environment; absent means none. */
+  segments?: WireSegment[]
 }
 
-/** One flag changed (or was created) at environment version `version`. */
-export interface PatchMessage {
-  type: 'patch'
-  version: number
-  flag: WireFlag
-}
+/** One flag or one segment changed (or was created) at environment version `version`. */
+export type PatchMessage =
+  | { type: 'patch'; version: number; flag: WireFlag }
+  | { type: 'patch'; version: number; segment: WireSegment }
 
-/** One flag was deleted at environment version `version`. */
+/** One flag (kind absent or 'flag') or segment was deleted at environment version `version`. */
 export interface DeleteMessage {
   type: 'delete'
   version: number
   key: string
+  kind?: 'flag' | 'segment'
 }
 
 /** Application-level heartbeat; the SDK treats a silent stream as dead after a deadline. */
