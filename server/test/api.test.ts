@@ -325,7 +325,7 @@ describeEachDb('REST API', (target) => {
       { label: 'a bad role', method: 'POST', path: '/api/v1/tokens', body: { name: 'x', role: 'root' }, status: 400, field: 'role' },
       { label: 'a bad key type', method: 'POST', path: '/api/v1/environments/production/keys', body: { type: 'mobile' }, status: 400, field: 'type' },
       { label: 'a non-JSON content type', method: 'POST', path: '/api/v1/flags', raw: '<flag/>', headers: { 'content-type': 'text/xml' }, status: 415, slug: 'unsupported-media-type' },
-      { label: 'an oversize body', method: 'POST', path: '/api/v1/flags', raw: JSON.stringify({ key: 'big', description: 'x'.repeat(2 * 1024 * 1024) }), status: 413, slug: 'payload-too-large' },
+      { label: 'an oversize body', method: 'POST', path: '/api/v1/flags', raw: JSON.stringify({ key: 'big', description: 'x'.repeat(9 * 1024 * 1024) }), status: 413, slug: 'payload-too-large' },
       { label: 'an unknown route', method: 'GET', path: '/api/v1/nothing-here', status: 404 },
     ]
 

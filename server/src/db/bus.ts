@@ -9,6 +9,10 @@ export type BusEvent =
       upserted: string[]
       /** Flags deleted at this version. */
       deleted: string[]
+      /** Segments created or changed at this version. */
+      segmentsUpserted?: string[]
+      /** Segments deleted at this version. */
+      segmentsDeleted?: string[]
     }
   | { type: 'sdk-key-revoked'; keyId: string }
   | { type: 'environment-created'; env: string }

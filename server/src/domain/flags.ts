@@ -163,6 +163,27 @@ async function checkPrerequisites(tx: Tx, flagKey: string, env: string, config: 
   return errors
 }
 
+/** segmentMatch clauses must name segments that exist in this environment. */
+async function checkSegmentRefs(tx: Tx, env: string, config: ConfigInput): Promise<ProblemFieldError[]> {
+  const refs: Array<{ path: string; key: unknown }> = []
+  config.rules.forEach((rule, r) =>
+    rule.clauses.forEach((clause, c) => {
+      if (clause.op !== 'segmentMatch') return
+      clause.values.forEach((key, v) => refs.push({ path: `rules.${r}.clauses.${c}.values.${v}`, key }))
+    }),
+  )
+  if (refs.length === 0) return []
+  const rows = await tx.select({ key: tables.segments.key }).from(tables.segments).where(eq(tables.segments.envKey, env))
+  const known = new Set(rows.map((r) => r.key))
+  return refs
+    .filter((ref) => typeof ref.key !== 'string' || !known.has(ref.key))
+    .map((ref) => ({
+      path: ref.path,
+      code: 'not_found',
+      message: typeof ref.key === 'string' ? `segment '${ref.key}' does not exist in '${env}'` : 'must be a segment key',
+    }))
+}
+
 async function loadFlag(tx: Tx | Db, key: string, lock = false): Promise<FlagRow> {
   const query = tx.select().from(tables.flags).where(eq(tables.flags.key, key))
   const [row] = lock ? await query.for('update') : await query
@@ -380,7 +401,11 @@ export async function writeFlagConfig(
       throw versionConflict(options.ifMatch, current.version)
     }
     const input = update(current.config)
-    const errors = [...validateConfig(input, flag.variations.length), ...(await checkPrerequisites(tx, key, env, input))]
+    const errors = [
+      ...validateConfig(input, flag.variations.length),
+      ...(await checkPrerequisites(tx, key, env, input)),
+      ...(await checkSegmentRefs(tx, env, input)),
+    ]
     if (errors.length) throw validationFailed(errors)
     const next = withRuleIds(input, current.config.salt)
     // The evaluator is the last judge: a config it cannot compile is refused, never stored.

@@ -1,4 +1,4 @@
-import type { WireFlag } from '@switchyard/core'
+import type { WireFlag, WireSegment } from '@switchyard/core'
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
@@ -7,7 +7,23 @@ import { toWireFlag } from './flags.js'
 export interface EnvSnapshot {
   version: number
   flags: WireFlag[]
+  segments: WireSegment[]
 }
+
+type SegmentRow = typeof tables.segments.$inferSelect
+
+export function toWireSegment(row: SegmentRow): WireSegment {
+  return {
+    key: row.key,
+    version: row.version,
+    included: row.definition.included,
+    excluded: row.definition.excluded,
+    rules: row.definition.rules,
+    salt: row.definition.salt,
+  }
+}
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1)
 
 /** Reads every flag of an environment and the environment's version, consistently. */
 export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | null> {
@@ -20,9 +36,11 @@ export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | n
         .from(tables.flagConfigs)
         .innerJoin(tables.flags, eq(tables.flags.key, tables.flagConfigs.flagKey))
         .where(eq(tables.flagConfigs.envKey, env))
+      const segmentRows = await tx.select().from(tables.segments).where(eq(tables.segments.envKey, env))
       return {
         version: environment.version,
-        flags: rows.map((r) => toWireFlag(r.flags, r.flag_configs)).sort((a, b) => (a.key < b.key ? -1 : 1)),
+        flags: rows.map((r) => toWireFlag(r.flags, r.flag_configs)).sort(byKey),
+        segments: segmentRows.map(toWireSegment).sort(byKey),
       }
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
@@ -39,5 +57,17 @@ export async function readWireFlags(db: Db, env: string, keys: string[]): Promis
     .innerJoin(tables.flags, eq(tables.flags.key, tables.flagConfigs.flagKey))
     .where(and(eq(tables.flagConfigs.envKey, env), inArray(tables.flagConfigs.flagKey, keys)))
   for (const r of rows) result.set(r.flags.key, toWireFlag(r.flags, r.flag_configs))
+  return result
+}
+
+/** Reads the current wire form of some segments in one environment (missing keys were deleted). */
+export async function readWireSegments(db: Db, env: string, keys: string[]): Promise<Map<string, WireSegment>> {
+  const result = new Map<string, WireSegment>()
+  if (keys.length === 0) return result
+  const rows = await db
+    .select()
+    .from(tables.segments)
+    .where(and(eq(tables.segments.envKey, env), inArray(tables.segments.key, keys)))
+  for (const row of rows) result.set(row.key, toWireSegment(row))
   return result
 }

@@ -7,12 +7,13 @@ import {
   type PatchMessage,
   type PingMessage,
   type WireFlag,
+  type WireSegment,
 } from '@switchyard/core'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { BusEvent, ChangeBus } from '../db/bus.js'
 import type { Db } from '../db/client.js'
 import type { SdkPrincipal } from '../domain/environments.js'
-import { readSnapshot, readWireFlags } from '../domain/snapshot.js'
+import { readSnapshot, readWireFlags, readWireSegments, type EnvSnapshot } from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 
@@ -30,6 +31,7 @@ interface EnvState {
   env: string
   version: number
   flags: Map<string, WireFlag>
+  segments: Map<string, WireSegment>
   /** Serialized `put` for the current version; rebuilt lazily. */
   putJson: string | null
   etag: string | null
@@ -142,13 +144,9 @@ export class StreamHub {
       state = readSnapshot(this.options.db, env).then((snapshot) => {
         if (!snapshot) return null
         this.markUpdated(env, snapshot.version)
-        return {
-          env,
-          version: snapshot.version,
-          flags: new Map(snapshot.flags.map((f) => [f.key, f])),
-          putJson: null,
-          etag: null,
-        }
+        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), putJson: null, etag: null }
+        replaceState(state, snapshot)
+        return state
       })
       this.states.set(env, state)
       // A failed load is retried on the next request rather than cached.
@@ -164,8 +162,10 @@ export class StreamHub {
 
   private putJson(state: EnvState, type: 'put' | 'snapshot'): string {
     if (state.putJson === null) {
-      const flags = [...state.flags.values()].sort((a, b) => (a.key < b.key ? -1 : 1))
-      state.putJson = JSON.stringify({ type: 'put', version: state.version, flags })
+      const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1)
+      const flags = [...state.flags.values()].sort(byKey)
+      const segments = [...state.segments.values()].sort(byKey)
+      state.putJson = JSON.stringify({ type: 'put', version: state.version, flags, segments })
     }
     if (type === 'put') return state.putJson
     // The polling body is the put without its type tag.
@@ -234,36 +234,45 @@ export class StreamHub {
     if (!loaded) return // nobody has asked for this environment yet; it loads fresh when asked
     const state = await loaded
     if (!state || event.version <= state.version) return
-    const batch = event.upserted.length + event.deleted.length > 1
-    if (event.version > state.version + 1 || batch) {
+    const segmentsUpserted = event.segmentsUpserted ?? []
+    const segmentsDeleted = event.segmentsDeleted ?? []
+    const count = event.upserted.length + event.deleted.length + segmentsUpserted.length + segmentsDeleted.length
+    if (event.version > state.version + 1 || count > 1) {
       // A gap (or a batch that must apply atomically): reload and send everyone a fresh put.
       const snapshot = await readSnapshot(this.options.db, event.env)
       if (!snapshot || snapshot.version <= state.version) return
-      state.version = snapshot.version
-      state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
+      replaceState(state, snapshot)
       this.invalidate(state)
       this.markUpdated(event.env, state.version)
       this.broadcast(event.env, this.putJson(state, 'put'), 'put')
       this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
-    const current = await readWireFlags(this.options.db, event.env, event.upserted)
+    const flags = await readWireFlags(this.options.db, event.env, event.upserted)
+    const segments = await readWireSegments(this.options.db, event.env, segmentsUpserted)
     if (event.version <= state.version) return
     state.version = event.version
+    const version = event.version
     let message: PatchMessage | DeleteMessage | undefined
     for (const key of event.upserted) {
-      const flag = current.get(key)
-      if (flag) {
-        state.flags.set(key, flag)
-        message = { type: 'patch', version: event.version, flag }
-      } else {
-        state.flags.delete(key)
-        message = { type: 'delete', version: event.version, key }
-      }
+      const flag = flags.get(key)
+      if (flag) state.flags.set(key, flag)
+      else state.flags.delete(key)
+      message = flag ? { type: 'patch', version, flag } : { type: 'delete', version, key }
     }
     for (const key of event.deleted) {
       state.flags.delete(key)
-      message = { type: 'delete', version: event.version, key }
+      message = { type: 'delete', version, key }
+    }
+    for (const key of segmentsUpserted) {
+      const segment = segments.get(key)
+      if (segment) state.segments.set(key, segment)
+      else state.segments.delete(key)
+      message = segment ? { type: 'patch', version, segment } : { type: 'delete', version, key, kind: 'segment' }
+    }
+    for (const key of segmentsDeleted) {
+      state.segments.delete(key)
+      message = { type: 'delete', version, key, kind: 'segment' }
     }
     this.invalidate(state)
     this.markUpdated(event.env, state.version)
@@ -301,6 +310,12 @@ export class StreamHub {
       })
     }
   }
+}
+
+function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
+  state.version = snapshot.version
+  state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
+  state.segments = new Map(snapshot.segments.map((g) => [g.key, g]))
 }
 
 function send(ws: WebSocket, json: string): boolean {

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto'
+import type { Segment } from '@switchyard/core'
+import { and, asc, eq } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+import { conflict, notFound, versionConflict } from '../http/problem.js'
+import type { PutSegmentBody } from '../schemas/segment.js'
+import { bumpEnvVersion, recordChange } from './changes.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { getEnvironment } from './environments.js'
+import { newSalt } from './flag-defaults.js'
+
+type SegmentRow = typeof tables.segments.$inferSelect
+
+export function describeSegment(row: SegmentRow) {
+  return {
+    key: row.key,
+    env: row.envKey,
+    name: row.name,
+    description: row.description,
+    version: row.version,
+    included: row.definition.included,
+    excluded: row.definition.excluded,
+    rules: row.definition.rules,
+    salt: row.definition.salt,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+/** A listing entry: counts instead of the (possibly huge) key lists. */
+function summarizeSegment(row: SegmentRow) {
+  const { included, excluded, ...rest } = describeSegment(row)
+  return { ...rest, includedCount: included.length, excludedCount: excluded.length }
+}
+
+async function loadSegment(db: Db | Tx, env: string, key: string, lock = false) {
+  const query = db.select().from(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+  const [row] = lock ? await query.for('update') : await query
+  return row
+}
+
+export async function getSegment(db: Db, env: string, key: string) {
+  await getEnvironment(db, env)
+  const row = await loadSegment(db, env, key)
+  if (!row) throw notFound('segment', key)
+  return describeSegment(row)
+}
+
+export async function listSegments(db: Db, env: string) {
+  await getEnvironment(db, env)
+  const rows = await db.select().from(tables.segments).where(eq(tables.segments.envKey, env)).orderBy(asc(tables.segments.key))
+  return rows.map(summarizeSegment)
+}
+
+/** Flags of an environment whose rules refer to `segment` through segmentMatch. */
+export async function flagsUsingSegment(tx: Db | Tx, env: string, segment: string): Promise<string[]> {
+  const rows = await tx.select({ flagKey: tables.flagConfigs.flagKey, config: tables.flagConfigs.config }).from(tables.flagConfigs).where(eq(tables.flagConfigs.envKey, env))
+  return rows
+    .filter((r) => r.config.rules.some((rule) => rule.clauses.some((c) => c.op === 'segmentMatch' && c.values.includes(segment))))
+    .map((r) => r.flagKey)
+    .sort()
+}
+
+function dedupe(keys: string[]): string[] {
+  return [...new Set(keys)]
+}
+
+/** Creates or replaces a segment; answers whether it was created. */
+export async function putSegment(
+  deps: DomainDeps,
+  who: ChangeActor,
+  env: string,
+  key: string,
+  input: Omit<PutSegmentBody, 'comment'>,
+  ifMatch?: number,
+) {
+  return writeTransaction(deps, async (tx, events) => {
+    await getEnvironment(tx, env)
+    const current = await loadSegment(tx, env, key, true)
+    if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0)) throw versionConflict(ifMatch, current?.version ?? 0)
+    const definition: Segment = {
+      key,
+      included: dedupe(input.included),
+      excluded: dedupe(input.excluded),
+      rules: input.rules.map((r) => ({ ...r, id: r.id ?? randomUUID() })),
+      salt: current?.definition.salt ?? newSalt(),
+    }
+    const values = {
+      name: input.name ?? current?.name ?? '',
+      description: input.description ?? current?.description ?? '',
+      definition,
+      version: (current?.version ?? 0) + 1,
+      updatedAt: new Date(),
+    }
+    const [row] = current
+      ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
+      : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
+    const version = await bumpEnvVersion(tx, env)
+    const after = describeSegment(row!)
+    await recordChange(tx, {
+      ...who,
+      action: current ? 'segment.replace' : 'segment.create',
+      env,
+      flag: null,
+      before: current ? describeSegment(current) : null,
+      after,
+      version,
+    })
+    events.push({ type: 'env-changed', env, version, upserted: [], deleted: [], segmentsUpserted: [key] })
+    return { created: !current, segment: after }
+  })
+}
+
+export async function deleteSegment(deps: DomainDeps, who: ChangeActor, env: string, key: string) {
+  return writeTransaction(deps, async (tx, events) => {
+    await getEnvironment(tx, env)
+    const current = await loadSegment(tx, env, key, true)
+    if (!current) throw notFound('segment', key)
+    const users = await flagsUsingSegment(tx, env, key)
+    if (users.length > 0) {
+      throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, { usedBy: users.map((flag) => ({ flag, env })) })
+    }
+    await tx.delete(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+    const version = await bumpEnvVersion(tx, env)
+    await recordChange(tx, { ...who, action: 'segment.delete', env, before: describeSegment(current), version })
+    events.push({ type: 'env-changed', env, version, upserted: [], deleted: [], segmentsDeleted: [key] })
+  })
+}

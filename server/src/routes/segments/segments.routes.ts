@@ -1,0 +1,52 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { DomainDeps } from '../../domain/deps.js'
+import { deleteSegment, getSegment, listSegments, putSegment } from '../../domain/segments.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseBody, parseParams, readIfMatch } from '../../http/validate.js'
+import { ResourceKey } from '../../schemas/common.js'
+import { PutSegmentBody } from '../../schemas/segment.js'
+
+const EnvParams = z.object({ env: ResourceKey })
+const SegmentParams = z.object({ env: ResourceKey, key: ResourceKey })
+
+function reason(header: string | undefined, comment: string | undefined) {
+  return comment ?? (header ? header.slice(0, 2000) : null)
+}
+
+export function segmentRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'by-method'))
+
+  app.get('/:env', async (c) => {
+    const { env } = parseParams(c, EnvParams)
+    return c.json({ items: await listSegments(deps.db, env) })
+  })
+
+  app.get('/:env/:key', async (c) => {
+    const { env, key } = parseParams(c, SegmentParams)
+    const segment = await getSegment(deps.db, env, key)
+    c.header('ETag', `"${segment.version}"`)
+    return c.json(segment)
+  })
+
+  app.put('/:env/:key', async (c) => {
+    const { env, key } = parseParams(c, SegmentParams)
+    const ifMatch = readIfMatch(c)
+    const { comment, ...input } = await parseBody(c, PutSegmentBody)
+    const who = { actor: c.get('principal').name, comment: reason(c.req.header('x-switchyard-comment'), comment) }
+    const result = await putSegment(deps, who, env, key, input, ifMatch)
+    c.header('ETag', `"${result.segment.version}"`)
+    return c.json(result.segment, result.created ? 201 : 200)
+  })
+
+  app.delete('/:env/:key', async (c) => {
+    const { env, key } = parseParams(c, SegmentParams)
+    const who = { actor: c.get('principal').name, comment: reason(c.req.header('x-switchyard-comment'), undefined) }
+    await deleteSegment(deps, who, env, key)
+    return c.body(null, 204)
+  })
+
+  return app
+}
