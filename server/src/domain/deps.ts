@@ -1,5 +1,6 @@
 import type { BusEvent, ChangeBus } from '../db/bus.js'
 import type { Db, Tx } from '../db/client.js'
+import { bumpEnvVersion } from './changes.js'
 
 export interface DomainDeps {
   db: Db
@@ -12,16 +13,68 @@ export interface ChangeActor {
   comment?: string | null | undefined
 }
 
+export interface EnvTouch {
+  flags?: string[]
+  deletedFlags?: string[]
+  segments?: string[]
+  deletedSegments?: string[]
+}
+
+/** What one write transaction changed; turned into bus events once it commits. */
+export interface WriteContext {
+  /** Events that are not environment changes (key revocations, new environments). */
+  events: BusEvent[]
+  /**
+   * Records that flags or segments of `env` changed and returns the environment's new version.
+   * The version is bumped once per transaction, so everything one transaction changes in an
+   * environment reaches SDKs as one batch.
+   */
+  touch(env: string, changes: EnvTouch): Promise<number>
+}
+
+interface EnvChanges {
+  version: number
+  flags: Map<string, boolean>
+  segments: Map<string, boolean>
+}
+
 /**
- * Runs `fn` in one transaction and publishes the events it collected once the transaction has
+ * Runs `fn` in one transaction and publishes what it changed once the transaction has
  * committed (never before, never on rollback).
  */
-export async function writeTransaction<T>(
-  deps: DomainDeps,
-  fn: (tx: Tx, events: BusEvent[]) => Promise<T>,
-): Promise<T> {
+export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: WriteContext) => Promise<T>): Promise<T> {
   const events: BusEvent[] = []
-  const result = await deps.db.transaction((tx) => fn(tx, events))
+  const envs = new Map<string, EnvChanges>()
+  const result = await deps.db.transaction((tx) => {
+    const w: WriteContext = {
+      events,
+      async touch(env, changes) {
+        let entry = envs.get(env)
+        if (!entry) {
+          entry = { version: await bumpEnvVersion(tx, env), flags: new Map(), segments: new Map() }
+          envs.set(env, entry)
+        }
+        for (const key of changes.flags ?? []) entry.flags.set(key, true)
+        for (const key of changes.deletedFlags ?? []) entry.flags.set(key, false)
+        for (const key of changes.segments ?? []) entry.segments.set(key, true)
+        for (const key of changes.deletedSegments ?? []) entry.segments.set(key, false)
+        return entry.version
+      },
+    }
+    return fn(tx, w)
+  })
+  for (const [env, c] of envs) {
+    const pick = (map: Map<string, boolean>, present: boolean) => [...map].filter(([, p]) => p === present).map(([k]) => k)
+    deps.bus.publish({
+      type: 'env-changed',
+      env,
+      version: c.version,
+      upserted: pick(c.flags, true),
+      deleted: pick(c.flags, false),
+      segmentsUpserted: pick(c.segments, true),
+      segmentsDeleted: pick(c.segments, false),
+    })
+  }
   for (const event of events) deps.bus.publish(event)
   return result
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { alreadyExists, notFound } from '../http/problem.js'
-import { bumpEnvVersion, recordChange } from './changes.js'
+import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { defaultEnvConfig } from './flag-defaults.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
@@ -78,7 +78,7 @@ async function insertKey(tx: Tx, env: string, type: SdkKeyType) {
 
 /** Creates an environment with a server and a client SDK key; every existing flag starts off in it. */
 export async function createEnvironment(deps: DomainDeps, who: ChangeActor, input: { key: string; name?: string | undefined }) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     const inserted = await tx
       .insert(tables.environments)
       .values({ key: input.key, name: input.name ?? input.key })
@@ -95,7 +95,7 @@ export async function createEnvironment(deps: DomainDeps, who: ChangeActor, inpu
     const client = await insertKey(tx, input.key, 'client')
     const env = describeEnvironment(inserted[0]!)
     await recordChange(tx, { ...who, action: 'environment.create', env: input.key, after: env })
-    events.push({ type: 'environment-created', env: input.key })
+    w.events.push({ type: 'environment-created', env: input.key })
     return {
       ...env,
       keys: [
@@ -123,7 +123,7 @@ export async function listSdkKeys(db: Db, env: string) {
 }
 
 export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: string, id: string) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     const [before] = await tx
       .select()
       .from(tables.sdkKeys)
@@ -133,7 +133,7 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
     if (before.revokedAt) return describeKey(before)
     const [after] = await tx.update(tables.sdkKeys).set({ revokedAt: new Date() }).where(eq(tables.sdkKeys.id, id)).returning()
     await recordChange(tx, { ...who, action: 'sdk-key.revoke', env, before: describeKey(before), after: describeKey(after!) })
-    events.push({ type: 'sdk-key-revoked', keyId: id })
+    w.events.push({ type: 'sdk-key-revoked', keyId: id })
     return describeKey(after!)
   })
 }

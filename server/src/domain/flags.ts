@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { compileFlag, type FlagEnvConfig, type FlagKind, type JsonValue, type Serve, type WireFlag } from '@switchyard/core'
 import { and, arrayContains, asc, eq, gt, inArray } from 'drizzle-orm'
-import type { BusEvent } from '../db/bus.js'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { StoredVariation } from '../db/schema/index.js'
 import { alreadyExists, conflict, notFound, validationFailed, versionConflict, type ProblemFieldError } from '../http/problem.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
-import { bumpEnvVersion, recordChange } from './changes.js'
+import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { defaultEnvConfig } from './flag-defaults.js'
@@ -205,7 +204,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
   }
   const errors = validateVariations(kind, variations)
   if (errors.length) throw validationFailed(errors)
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     const inserted = await tx
       .insert(tables.flags)
       .values({
@@ -226,8 +225,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
     const environments: Record<string, ReturnType<typeof describeConfig>> = {}
     for (const env of envs) {
       const [config] = await tx.insert(tables.flagConfigs).values({ flagKey: flag.key, envKey: env, config: defaultEnvConfig(kind, variations) }).returning()
-      const version = await bumpEnvVersion(tx, env)
-      events.push({ type: 'env-changed', env, version, upserted: [flag.key], deleted: [] })
+      await w.touch(env, { flags: [flag.key] })
       environments[env] = describeConfig(config!)
     }
     await recordChange(tx, { ...who, action: 'flag.create', flag: flag.key, after: describeFlag(flag) })
@@ -279,7 +277,7 @@ export async function getFlag(db: Db, key: string) {
 }
 
 export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string, input: UpdateFlagInput) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     const before = await loadFlag(tx, key, true)
     const variations = input.variations ?? before.variations
     if (input.variations) {
@@ -318,8 +316,7 @@ export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string
     if (affectsWire) {
       for (const c of configs) {
         await tx.update(tables.flagConfigs).set({ version: c.version + 1, updatedAt: new Date() }).where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, c.envKey)))
-        const version = await bumpEnvVersion(tx, c.envKey)
-        events.push({ type: 'env-changed', env: c.envKey, version, upserted: [key], deleted: [] })
+        await w.touch(c.envKey, { flags: [key] })
       }
     }
     await recordChange(tx, { ...who, action: 'flag.update', flag: key, before: describeFlag(before), after: describeFlag(after!) })
@@ -328,7 +325,7 @@ export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string
 }
 
 export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     const before = await loadFlag(tx, key, true)
     const configs = await tx.select().from(tables.flagConfigs).where(eq(tables.flagConfigs.flagKey, key))
     // Refuse to delete a flag another flag depends on.
@@ -339,8 +336,7 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
     }
     await tx.delete(tables.flags).where(eq(tables.flags.key, key))
     for (const c of configs) {
-      const version = await bumpEnvVersion(tx, c.envKey)
-      events.push({ type: 'env-changed', env: c.envKey, version, upserted: [], deleted: [key] })
+      await w.touch(c.envKey, { deletedFlags: [key] })
     }
     const environments: Record<string, ReturnType<typeof describeConfig>> = {}
     for (const c of configs) environments[c.envKey] = describeConfig(c)
@@ -394,7 +390,7 @@ export async function writeFlagConfig(
   update: (current: FlagEnvConfig) => ConfigInput,
   options: ConfigWriteOptions,
 ) {
-  return writeTransaction(deps, async (tx, events: BusEvent[]) => {
+  return writeTransaction(deps, async (tx, w) => {
     const flag = await loadFlag(tx, key)
     const current = await loadConfig(tx, key, env, true)
     if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
@@ -422,10 +418,9 @@ export async function writeFlagConfig(
       .set({ config: next, version: current.version + 1, updatedAt: new Date() })
       .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
       .returning()
-    const version = await bumpEnvVersion(tx, env)
+    const version = await w.touch(env, { flags: [key] })
     const after = describeConfig(row!)
     await recordChange(tx, { ...who, action: options.action, env, flag: key, before: describeConfig(current), after, version })
-    events.push({ type: 'env-changed', env, version, upserted: [key], deleted: [] })
     return { changed: true, config: after }
   })
 }

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { conflict, notFound, versionConflict } from '../http/problem.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
-import { bumpEnvVersion, recordChange } from './changes.js'
+import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { newSalt } from './flag-defaults.js'
@@ -75,7 +75,7 @@ export async function putSegment(
   input: Omit<PutSegmentBody, 'comment'>,
   ifMatch?: number,
 ) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     await getEnvironment(tx, env)
     const current = await loadSegment(tx, env, key, true)
     if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0)) throw versionConflict(ifMatch, current?.version ?? 0)
@@ -96,7 +96,7 @@ export async function putSegment(
     const [row] = current
       ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
       : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
-    const version = await bumpEnvVersion(tx, env)
+    const version = await w.touch(env, { segments: [key] })
     const after = describeSegment(row!)
     await recordChange(tx, {
       ...who,
@@ -107,13 +107,12 @@ export async function putSegment(
       after,
       version,
     })
-    events.push({ type: 'env-changed', env, version, upserted: [], deleted: [], segmentsUpserted: [key] })
     return { created: !current, segment: after }
   })
 }
 
 export async function deleteSegment(deps: DomainDeps, who: ChangeActor, env: string, key: string) {
-  return writeTransaction(deps, async (tx, events) => {
+  return writeTransaction(deps, async (tx, w) => {
     await getEnvironment(tx, env)
     const current = await loadSegment(tx, env, key, true)
     if (!current) throw notFound('segment', key)
@@ -122,8 +121,7 @@ export async function deleteSegment(deps: DomainDeps, who: ChangeActor, env: str
       throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, { usedBy: users.map((flag) => ({ flag, env })) })
     }
     await tx.delete(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
-    const version = await bumpEnvVersion(tx, env)
+    const version = await w.touch(env, { deletedSegments: [key] })
     await recordChange(tx, { ...who, action: 'segment.delete', env, before: describeSegment(current), version })
-    events.push({ type: 'env-changed', env, version, upserted: [], deleted: [], segmentsDeleted: [key] })
   })
 }
