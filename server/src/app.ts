@@ -13,6 +13,7 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { changeRoutes } from './routes/changes/changes.routes.js'
 import { environmentRoutes } from './routes/environments/environments.routes.js'
+import { envRoutes } from './routes/envs/envs.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/flags', flagRoutes(domain))
   app.route('/api/v1/environments', environmentRoutes(domain))
   app.route('/api/v1/segments', segmentRoutes(domain))
+  app.route('/api/v1/envs', envRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))

@@ -85,7 +85,7 @@ describeEachDb('REST API', (target) => {
       const first = await server.api('GET', '/api/v1/flags?tag=paging&limit=2', undefined, { token: reader })
       expect(first.status).toBe(200)
       expect(first.body.items.map((f: { key: string }) => f.key)).toEqual(['page-a', 'page-b'])
-      expect(first.body.items[0].environments.production).toEqual({ on: false, version: 1 })
+      expect(first.body.items[0].environments.production).toEqual({ on: false, version: 1, killRules: 0 })
       const second = await server.api('GET', `/api/v1/flags?tag=paging&limit=2&cursor=${first.body.nextCursor}`)
       expect(second.body.items.map((f: { key: string }) => f.key)).toEqual(['page-c'])
       expect(second.body.nextCursor).toBeNull()

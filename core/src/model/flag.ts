@@ -5,8 +5,8 @@ export const FLAG_KINDS = ['boolean', 'string', 'number', 'json'] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
 /**
- * Clause operators. The evaluator implements `in`, `startsWith`, `endsWith`, `contains` and the
- * four number comparisons; a flag using any other operator compiles to MALFORMED_FLAG for now.
+ * Clause operators. Their exact semantics (types, arrays, negation, missing attributes) are in
+ * core/README.md under "Clauses" and pinned by the test vectors.
  */
 export const OPERATORS = [
   'in',
@@ -51,6 +51,8 @@ export interface Rule {
   description?: string
   clauses: Clause[]
   serve: Serve
+  /** Set on rules added by a targeted kill switch; evaluated like any other rule. */
+  kill?: boolean
 }
 
 export interface Target {

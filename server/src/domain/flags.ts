@@ -8,11 +8,11 @@ import type { StoredVariation } from '../db/schema/index.js'
 import { alreadyExists, conflict, notFound, validationFailed, versionConflict, type ProblemFieldError } from '../http/problem.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { defaultEnvConfig } from './flag-defaults.js'
 
-type FlagRow = typeof tables.flags.$inferSelect
+export type FlagRow = typeof tables.flags.$inferSelect
 type ConfigRow = typeof tables.flagConfigs.$inferSelect
 
 export type CreateFlagInput = Omit<CreateFlagBody, 'comment'>
@@ -33,6 +33,7 @@ export function describeFlag(row: FlagRow) {
     tags: row.tags,
     clientSide: row.clientSide,
     temporary: row.temporary,
+    safetyValve: row.safetyValve,
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -45,6 +46,11 @@ export function describeConfig(row: ConfigRow) {
     env: row.envKey,
     version: row.version,
     ...row.config,
+    // Kill state at a glance: globally off, and any targeted kill rules in front.
+    killSwitch: {
+      killed: !row.config.on,
+      rules: row.config.rules.filter((r) => r.kill).map((r) => ({ id: r.id, clauses: r.clauses })),
+    },
     updatedAt: row.updatedAt.toISOString(),
   }
 }
@@ -197,6 +203,9 @@ async function allEnvKeys(tx: Tx): Promise<string[]> {
 
 export async function createFlag(deps: DomainDeps, who: ChangeActor, input: CreateFlagInput) {
   const kind: FlagKind = input.kind ?? 'boolean'
+  if (input.safetyValve && kind !== 'boolean') {
+    throw validationFailed([{ path: 'safetyValve', code: 'invalid_kind', message: 'a safety valve must be a boolean flag' }])
+  }
   let variations = input.variations
   if (!variations) {
     if (kind !== 'boolean') throw validationFailed([{ path: 'variations', code: 'required', message: `variations are required for ${kind} flags` }])
@@ -215,7 +224,8 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
         variations: variations,
         tags: input.tags ?? [],
         clientSide: input.clientSide ?? false,
-        temporary: input.temporary ?? true,
+        temporary: input.temporary ?? !input.safetyValve,
+        safetyValve: input.safetyValve ?? false,
       })
       .onConflictDoNothing()
       .returning()
@@ -257,12 +267,12 @@ export async function listFlags(db: Db, query: FlagListQuery) {
 }
 
 async function envSummaries(db: Db, keys: string[]) {
-  const result = new Map<string, Record<string, { on: boolean; version: number }>>()
+  const result = new Map<string, Record<string, { on: boolean; version: number; killRules: number }>>()
   if (keys.length === 0) return result
   const rows = await db.select().from(tables.flagConfigs).where(inArray(tables.flagConfigs.flagKey, keys))
   for (const row of rows) {
     const entry = result.get(row.flagKey) ?? {}
-    entry[row.envKey] = { on: row.config.on, version: row.version }
+    entry[row.envKey] = { on: row.config.on, version: row.version, killRules: row.config.rules.filter((r) => r.kill).length }
     result.set(row.flagKey, entry)
   }
   return result
@@ -279,6 +289,9 @@ export async function getFlag(db: Db, key: string) {
 export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string, input: UpdateFlagInput) {
   return writeTransaction(deps, async (tx, w) => {
     const before = await loadFlag(tx, key, true)
+    if (input.safetyValve && before.kind !== 'boolean') {
+      throw validationFailed([{ path: 'safetyValve', code: 'invalid_kind', message: 'a safety valve must be a boolean flag' }])
+    }
     const variations = input.variations ?? before.variations
     if (input.variations) {
       const errors = validateVariations(before.kind, variations)
@@ -305,6 +318,7 @@ export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string
         tags: input.tags ?? before.tags,
         clientSide: input.clientSide ?? before.clientSide,
         temporary: input.temporary ?? before.temporary,
+        safetyValve: input.safetyValve ?? before.safetyValve,
         version: before.version + 1,
         updatedAt: new Date(),
       })
@@ -378,6 +392,8 @@ export interface ConfigWriteOptions {
   skipIfUnchanged?: boolean
 }
 
+export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
+
 /**
  * Writes a flag's config in one environment: validates it, bumps the config and environment
  * versions, writes the change record and publishes the change after commit.
@@ -387,40 +403,51 @@ export async function writeFlagConfig(
   who: ChangeActor,
   key: string,
   env: string,
-  update: (current: FlagEnvConfig) => ConfigInput,
+  update: ConfigUpdate,
   options: ConfigWriteOptions,
 ) {
-  return writeTransaction(deps, async (tx, w) => {
-    const flag = await loadFlag(tx, key)
-    const current = await loadConfig(tx, key, env, true)
-    if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
-      throw versionConflict(options.ifMatch, current.version)
-    }
-    const input = update(current.config)
-    const errors = [
-      ...validateConfig(input, flag.variations.length),
-      ...(await checkPrerequisites(tx, key, env, input)),
-      ...(await checkSegmentRefs(tx, env, input)),
-    ]
-    if (errors.length) throw validationFailed(errors)
-    const next = withRuleIds(input, current.config.salt)
-    // The evaluator is the last judge: a config it cannot compile is refused, never stored.
-    const compiled = compileFlag(toWireFlag(flag, { ...current, config: next }))
-    if (compiled.problem) {
-      const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
-      throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_config', message: match?.[2] ?? compiled.problem }])
-    }
-    if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
-      return { changed: false, config: describeConfig(current) }
-    }
-    const [row] = await tx
-      .update(tables.flagConfigs)
-      .set({ config: next, version: current.version + 1, updatedAt: new Date() })
-      .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
-      .returning()
-    const version = await w.touch(env, { flags: [key] })
-    const after = describeConfig(row!)
-    await recordChange(tx, { ...who, action: options.action, env, flag: key, before: describeConfig(current), after, version })
-    return { changed: true, config: after }
-  })
+  return writeTransaction(deps, (tx, w) => updateFlagConfigInTx(tx, w, who, key, env, update, options))
+}
+
+/** The body of writeFlagConfig, for writes that change several configs in one transaction. */
+export async function updateFlagConfigInTx(
+  tx: Tx,
+  w: WriteContext,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  update: ConfigUpdate,
+  options: ConfigWriteOptions,
+) {
+  const flag = await loadFlag(tx, key)
+  const current = await loadConfig(tx, key, env, true)
+  if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
+    throw versionConflict(options.ifMatch, current.version)
+  }
+  const input = update(current.config, flag)
+  const errors = [
+    ...validateConfig(input, flag.variations.length),
+    ...(await checkPrerequisites(tx, key, env, input)),
+    ...(await checkSegmentRefs(tx, env, input)),
+  ]
+  if (errors.length) throw validationFailed(errors)
+  const next = withRuleIds(input, current.config.salt)
+  // The evaluator is the last judge: a config it cannot compile is refused, never stored.
+  const compiled = compileFlag(toWireFlag(flag, { ...current, config: next }))
+  if (compiled.problem) {
+    const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
+    throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_config', message: match?.[2] ?? compiled.problem }])
+  }
+  if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
+    return { changed: false, config: describeConfig(current) }
+  }
+  const [row] = await tx
+    .update(tables.flagConfigs)
+    .set({ config: next, version: current.version + 1, updatedAt: new Date() })
+    .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
+    .returning()
+  const version = await w.touch(env, { flags: [key] })
+  const after = describeConfig(row!)
+  await recordChange(tx, { ...who, action: options.action, env, flag: key, before: describeConfig(current), after, version })
+  return { changed: true, config: after }
 }

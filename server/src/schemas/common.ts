@@ -41,6 +41,7 @@ export const Rule = z.strictObject({
   description: z.string().max(1000).optional(),
   clauses: z.array(Clause).max(100),
   serve: Serve,
+  kill: z.boolean().optional(),
 })
 
 export const Target = z.strictObject({

@@ -18,6 +18,7 @@ export const CreateFlagBody = z.strictObject({
   tags: Tags.optional(),
   clientSide: z.boolean().optional(),
   temporary: z.boolean().optional(),
+  safetyValve: z.boolean().optional(),
   comment: Comment.optional(),
 })
 export type CreateFlagBody = z.infer<typeof CreateFlagBody>
@@ -29,6 +30,7 @@ export const UpdateFlagBody = z.strictObject({
   tags: Tags.optional(),
   clientSide: z.boolean().optional(),
   temporary: z.boolean().optional(),
+  safetyValve: z.boolean().optional(),
   comment: Comment.optional(),
 })
 export type UpdateFlagBody = z.infer<typeof UpdateFlagBody>

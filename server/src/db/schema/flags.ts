@@ -20,6 +20,8 @@ export const flags = pgTable(
     tags: text().array().notNull().default(sql`'{}'::text[]`),
     clientSide: boolean().notNull().default(false),
     temporary: boolean().notNull().default(true),
+    /** A long-lived flag that throttles traffic to a dependency (see the throttle endpoint). */
+    safetyValve: boolean().notNull().default(false),
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

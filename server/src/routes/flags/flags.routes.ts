@@ -21,11 +21,14 @@ import {
   ListFlagsQuery,
   PatchConfigBody,
   ReplaceConfigBody,
+  RestoreBody,
+  ThrottleBody,
   UpdateFlagBody,
 } from './flags.schemas.js'
+import { killFlag, restoreFlag, throttleFlag } from '../../domain/incidents.js'
 
 /** The reason for a change: the body's `comment`, else the X-Switchyard-Comment header. */
-function who(c: Context<AppEnv>, comment?: string) {
+export function who(c: Context<AppEnv>, comment?: string) {
   const header = c.req.header('x-switchyard-comment')
   return { actor: c.get('principal').name, comment: comment ?? (header ? header.slice(0, 2000) : null) }
 }
@@ -72,7 +75,8 @@ export function flagRoutes(deps: DomainDeps) {
   app.put('/:key/envs/:env', async (c) => {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
-    const { comment, ...config } = await parseBody(c, ReplaceConfigBody)
+    const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } = await parseBody(c, ReplaceConfigBody)
+    const config = { on, offVariation, targets, rules, fallthrough, prerequisites }
     const result = await writeFlagConfig(deps, who(c, comment), key, env, () => config, { ifMatch, action: 'flag.config.replace' })
     withEtag(c, result.config.version)
     return c.json(result.config)
@@ -96,18 +100,29 @@ export function flagRoutes(deps: DomainDeps) {
   })
 
   // Kill switch: idempotent; a second kill answers changed: false and writes nothing.
-  for (const [path, on] of [['kill', false], ['restore', true]] as const) {
-    app.post(`/:key/envs/:env/${path}`, async (c) => {
-      const { key, env } = parseParams(c, FlagEnvParams)
-      const { comment } = await parseBody(c, KillBody, true)
-      const result = await writeFlagConfig(deps, who(c, comment), key, env, (current) => ({ ...current, on }), {
-        action: `flag.${path}`,
-        skipIfUnchanged: true,
-      })
-      withEtag(c, result.config.version)
-      return c.json(result)
-    })
-  }
+  app.post('/:key/envs/:env/kill', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const { comment, clauses } = await parseBody(c, KillBody, true)
+    const result = await killFlag(deps, who(c, comment), key, env, clauses)
+    withEtag(c, result.config.version)
+    return c.json(result)
+  })
+
+  app.post('/:key/envs/:env/restore', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const { comment, ruleId } = await parseBody(c, RestoreBody, true)
+    const result = await restoreFlag(deps, who(c, comment), key, env, ruleId)
+    withEtag(c, result.config.version)
+    return c.json(result)
+  })
+
+  app.post('/:key/envs/:env/throttle', async (c) => {
+    const { key, env } = parseParams(c, FlagEnvParams)
+    const { comment, percent } = await parseBody(c, ThrottleBody)
+    const result = await throttleFlag(deps, who(c, comment), key, env, percent)
+    withEtag(c, result.config.version)
+    return c.json(result)
+  })
 
   return app
 }

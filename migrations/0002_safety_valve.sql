@@ -1,0 +1,1 @@
+ALTER TABLE "flags" ADD COLUMN "safety_valve" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
+import { BUCKET_SCALE, type Clause, type FlagEnvConfig } from '@switchyard/core'
+import { and, arrayContains, asc, eq } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+import { notFound, validationFailed } from '../http/problem.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { getEnvironment } from './environments.js'
+import { updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type FlagRow } from './flags.js'
+
+/** Index of the variation a kill serves: the config's offVariation. */
+function killRule(config: FlagEnvConfig, clauses: Clause[]) {
+  return {
+    id: `kill-${randomUUID().slice(0, 8)}`,
+    description: 'Kill switch',
+    kill: true,
+    clauses,
+    serve: { variation: config.offVariation },
+  }
+}
+
+/**
+ * Kill switch. Without clauses: the flag is turned off (serves offVariation to everyone).
+ * With clauses: a kill rule goes in front of all other rules, serving the off variation to the
+ * matching contexts only. Idempotent: the same kill twice changes nothing the second time.
+ */
+export async function killFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, clauses?: Clause[]) {
+  return writeFlagConfig(
+    deps,
+    who,
+    key,
+    env,
+    (current) => {
+      if (!clauses) return { ...current, on: false }
+      const exists = current.rules.some((r) => r.kill && isDeepStrictEqual(r.clauses, clauses))
+      return exists ? current : { ...current, rules: [killRule(current, clauses), ...current.rules] }
+    },
+    { action: clauses ? 'flag.kill.targeted' : 'flag.kill', skipIfUnchanged: true },
+  )
+}
+
+/** The variation a safety valve lets through: its `true` variation. */
+function passVariation(flag: FlagRow): number {
+  const index = flag.variations.findIndex((v) => v.value === true)
+  return index < 0 ? 0 : index
+}
+
+/**
+ * Restore. With a rule id: removes that one kill rule. Without: removes every kill rule, turns
+ * the flag on and, for a safety valve, opens it fully.
+ */
+export async function restoreFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, ruleId?: string) {
+  return writeFlagConfig(
+    deps,
+    who,
+    key,
+    env,
+    (current, flag): ConfigInput => {
+      if (ruleId !== undefined) {
+        if (!current.rules.some((r) => r.kill && r.id === ruleId)) throw notFound('kill rule', ruleId)
+        return { ...current, rules: current.rules.filter((r) => r.id !== ruleId) }
+      }
+      const rules = current.rules.filter((r) => !r.kill)
+      const fallthrough = flag.safetyValve ? { variation: passVariation(flag) } : current.fallthrough
+      return { ...current, on: true, rules, fallthrough }
+    },
+    { action: ruleId ? 'flag.restore.targeted' : 'flag.restore', skipIfUnchanged: true },
+  )
+}
+
+/** Percent (0–100, up to three decimals) as a rollout weight of BUCKET_SCALE. */
+export function percentToWeight(percent: number): number {
+  return Math.round(percent * (BUCKET_SCALE / 100))
+}
+
+/**
+ * Safety valve: lets `percent` of contexts through (the `true` variation), sticky by bucketing
+ * on the context key, so the same contexts keep access as the valve closes and opens.
+ */
+export async function throttleFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, percent: number) {
+  return writeFlagConfig(
+    deps,
+    who,
+    key,
+    env,
+    (current, flag) => {
+      if (flag.kind !== 'boolean') {
+        throw validationFailed([{ path: 'percent', code: 'invalid_kind', message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag` }])
+      }
+      const pass = passVariation(flag)
+      const weights = flag.variations.map(() => 0)
+      const open = percentToWeight(percent)
+      weights[pass] = open
+      weights[pass === 0 ? 1 : 0] = BUCKET_SCALE - open
+      return { ...current, on: true, fallthrough: { rollout: { weights } } }
+    },
+    { action: 'flag.throttle', skipIfUnchanged: true },
+  )
+}
+
+/** How far a valve is open in one environment, in percent (100 when not throttled). */
+function opening(flag: FlagRow, config: FlagEnvConfig): number {
+  if (!config.on) return 0
+  const pass = passVariation(flag)
+  const serve = config.fallthrough
+  if ('variation' in serve) return serve.variation === pass ? 100 : 0
+  return (serve.rollout.weights[pass] ?? 0) / (BUCKET_SCALE / 100)
+}
+
+/** Safety valves of an environment with their current opening. */
+export async function listValves(db: Db, env: string) {
+  await getEnvironment(db, env)
+  const rows = await db
+    .select()
+    .from(tables.flags)
+    .innerJoin(tables.flagConfigs, eq(tables.flagConfigs.flagKey, tables.flags.key))
+    .where(and(eq(tables.flagConfigs.envKey, env), eq(tables.flags.safetyValve, true)))
+    .orderBy(asc(tables.flags.key))
+  return rows.map(({ flags: flag, flag_configs: config }) => ({
+    flag: flag.key,
+    name: flag.name,
+    env,
+    on: config.config.on,
+    open: opening(flag, config.config),
+    version: config.version,
+    updatedAt: config.updatedAt.toISOString(),
+  }))
+}
+
+/**
+ * Kills (or restores) every flag with `tag` in one environment, in one transaction: SDKs get
+ * the whole set at one version, never a half-killed state.
+ */
+export async function setTagOn(deps: DomainDeps, who: ChangeActor, env: string, tag: string, on: boolean) {
+  return writeTransaction(deps, async (tx, w) => {
+    await getEnvironment(tx, env)
+    const flags = await tx
+      .select({ key: tables.flags.key })
+      .from(tables.flags)
+      .where(arrayContains(tables.flags.tags, [tag]))
+      .orderBy(asc(tables.flags.key))
+    const changed: string[] = []
+    const unchanged: string[] = []
+    for (const { key } of flags) {
+      const result = await updateFlagConfigInTx(tx, w, who, key, env, (current) => ({ ...current, on }), {
+        action: on ? 'flag.restore.tag' : 'flag.kill.tag',
+        skipIfUnchanged: true,
+      })
+      ;(result.changed ? changed : unchanged).push(key)
+    }
+    return { tag, env, changed, unchanged }
+  })
+}
