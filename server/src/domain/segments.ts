@@ -6,7 +6,7 @@ import * as tables from '../db/schema/index.js'
 import { conflict, notFound, versionConflict } from '../http/problem.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { newSalt } from './flag-defaults.js'
 
@@ -34,7 +34,7 @@ function summarizeSegment(row: SegmentRow) {
   return { ...rest, includedCount: included.length, excludedCount: excluded.length }
 }
 
-async function loadSegment(db: Db | Tx, env: string, key: string, lock = false) {
+export async function loadSegment(db: Db | Tx, env: string, key: string, lock = false) {
   const query = db.select().from(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
   const [row] = lock ? await query.for('update') : await query
   return row
@@ -75,53 +75,66 @@ export async function putSegment(
   input: Omit<PutSegmentBody, 'comment'>,
   ifMatch?: number,
 ) {
-  return writeTransaction(deps, async (tx, w) => {
-    await getEnvironment(tx, env)
-    const current = await loadSegment(tx, env, key, true)
-    if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0)) throw versionConflict(ifMatch, current?.version ?? 0)
-    const definition: Segment = {
-      key,
-      included: dedupe(input.included),
-      excluded: dedupe(input.excluded),
-      rules: input.rules.map((r) => ({ ...r, id: r.id ?? randomUUID() })),
-      salt: current?.definition.salt ?? newSalt(),
-    }
-    const values = {
-      name: input.name ?? current?.name ?? '',
-      description: input.description ?? current?.description ?? '',
-      definition,
-      version: (current?.version ?? 0) + 1,
-      updatedAt: new Date(),
-    }
-    const [row] = current
-      ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
-      : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
-    const version = await w.touch(env, { segments: [key] })
-    const after = describeSegment(row!)
-    await recordChange(tx, {
-      ...who,
-      action: current ? 'segment.replace' : 'segment.create',
-      env,
-      flag: null,
-      before: current ? describeSegment(current) : null,
-      after,
-      version,
-    })
-    return { created: !current, segment: after }
+  return writeTransaction(deps, (tx, w) => putSegmentInTx(tx, w, who, env, key, input, ifMatch))
+}
+
+export async function putSegmentInTx(
+  tx: Tx,
+  w: WriteContext,
+  who: ChangeActor,
+  env: string,
+  key: string,
+  input: Omit<PutSegmentBody, 'comment'>,
+  ifMatch?: number,
+  action?: string,
+) {
+  await getEnvironment(tx, env)
+  const current = await loadSegment(tx, env, key, true)
+  if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0)) throw versionConflict(ifMatch, current?.version ?? 0)
+  const definition: Segment = {
+    key,
+    included: dedupe(input.included),
+    excluded: dedupe(input.excluded),
+    rules: input.rules.map((r) => ({ ...r, id: r.id ?? randomUUID() })),
+    salt: current?.definition.salt ?? newSalt(),
+  }
+  const values = {
+    name: input.name ?? current?.name ?? '',
+    description: input.description ?? current?.description ?? '',
+    definition,
+    version: (current?.version ?? 0) + 1,
+    updatedAt: new Date(),
+  }
+  const [row] = current
+    ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
+    : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
+  const version = await w.touch(env, { segments: [key] })
+  const after = describeSegment(row!)
+  await recordChange(tx, {
+    ...who,
+    action: action ?? (current ? 'segment.replace' : 'segment.create'),
+    env,
+    flag: null,
+    before: current ? describeSegment(current) : null,
+    after,
+    version,
   })
+  return { created: !current, segment: after }
 }
 
 export async function deleteSegment(deps: DomainDeps, who: ChangeActor, env: string, key: string) {
-  return writeTransaction(deps, async (tx, w) => {
-    await getEnvironment(tx, env)
-    const current = await loadSegment(tx, env, key, true)
-    if (!current) throw notFound('segment', key)
-    const users = await flagsUsingSegment(tx, env, key)
-    if (users.length > 0) {
-      throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, { usedBy: users.map((flag) => ({ flag, env })) })
-    }
-    await tx.delete(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
-    const version = await w.touch(env, { deletedSegments: [key] })
-    await recordChange(tx, { ...who, action: 'segment.delete', env, before: describeSegment(current), version })
-  })
+  return writeTransaction(deps, (tx, w) => deleteSegmentInTx(tx, w, who, env, key))
+}
+
+export async function deleteSegmentInTx(tx: Tx, w: WriteContext, who: ChangeActor, env: string, key: string, action = 'segment.delete') {
+  await getEnvironment(tx, env)
+  const current = await loadSegment(tx, env, key, true)
+  if (!current) throw notFound('segment', key)
+  const users = await flagsUsingSegment(tx, env, key)
+  if (users.length > 0) {
+    throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, { usedBy: users.map((flag) => ({ flag, env })) })
+  }
+  await tx.delete(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+  const version = await w.touch(env, { deletedSegments: [key] })
+  await recordChange(tx, { ...who, action, env, before: describeSegment(current), version })
 }

@@ -4,8 +4,10 @@ import type { DomainDeps } from '../../domain/deps.js'
 import { listChanges } from '../../domain/changes.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
-import { parseQuery } from '../../http/validate.js'
-import { PageQuery, ResourceKey } from '../../schemas/common.js'
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
+import { Comment, PageQuery, ResourceKey } from '../../schemas/common.js'
+import { getEnvironment } from '../../domain/environments.js'
+import { revertChange, revertWindow } from '../../domain/revert.js'
 
 const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
@@ -27,9 +29,34 @@ export const ListChangesQuery = z.strictObject({
   cursor: z.string().regex(/^\d{1,12}$/, 'must be a nextCursor from a previous page').optional(),
 })
 
+export const RevertBody = z.strictObject({ comment: Comment.optional() })
+
+export const RevertWindowBody = z.strictObject({
+  since: Since,
+  env: ResourceKey,
+  comment: Comment.optional(),
+  dryRun: z.boolean().default(false),
+})
+
+const ChangeParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) })
+
 export function changeRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'reader'))
+  app.use('*', requireRole(deps.db, 'by-method'))
+
+  // The one call an incident commander needs: undo everything in a window, atomically.
+  app.post('/revert', async (c) => {
+    const { since, env, comment, dryRun } = await parseBody(c, RevertWindowBody)
+    await getEnvironment(deps.db, env)
+    return c.json(await revertWindow(deps, { actor: c.get('principal').name, comment }, { since, env, dryRun }))
+  })
+
+  app.post('/:id/revert', async (c) => {
+    const { id } = parseParams(c, ChangeParams)
+    const { comment } = await parseBody(c, RevertBody, true)
+    return c.json(await revertChange(deps, { actor: c.get('principal').name, comment }, id))
+  })
+
   app.get('/', async (c) => {
     const q = parseQuery(c, ListChangesQuery)
     return c.json(
