@@ -18,6 +18,7 @@ import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
+import { hookRoutes, triggerRoutes } from './routes/triggers/triggers.routes.js'
 import type { StreamHub } from './stream/hub.js'
 
 export interface AppDeps {
@@ -28,6 +29,8 @@ export interface AppDeps {
   logger: Logger
   metrics: Metrics
   maxBodyBytes: number
+  /** Base URL for secret trigger URLs (SWITCHYARD_PUBLIC_URL); the request's origin when unset. */
+  publicUrl?: string | undefined
   /** The directory of migrations, for readiness. */
   migrationsDir?: string
 }
@@ -42,7 +45,8 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     const started = performance.now()
     await next()
-    const path = c.req.path
+    // Trigger URLs carry their secret in the path: never log it.
+    const path = c.req.path.replace(/^\/hooks\/triggers\/[^/]+/, '/hooks/triggers/[redacted]')
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') return
     const seconds = (performance.now() - started) / 1000
     // The matched route pattern keeps label cardinality bounded.
@@ -82,6 +86,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/environments', environmentRoutes(domain))
   app.route('/api/v1/segments', segmentRoutes(domain))
   app.route('/api/v1/envs', envRoutes(domain))
+  app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
+  app.route('/hooks', hookRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))

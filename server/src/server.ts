@@ -58,7 +58,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       authenticate: authenticateSdk,
     })
-    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, migrationsDir })
+    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, publicUrl: config.SWITCHYARD_PUBLIC_URL, migrationsDir })
 
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server

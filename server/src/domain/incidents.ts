@@ -7,7 +7,7 @@ import * as tables from '../db/schema/index.js'
 import { notFound, validationFailed } from '../http/problem.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
-import { updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type FlagRow } from './flags.js'
+import { updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type ConfigUpdate, type FlagRow } from './flags.js'
 
 /** Index of the variation a kill serves: the config's offVariation. */
 function killRule(config: FlagEnvConfig, clauses: Clause[]) {
@@ -25,19 +25,19 @@ function killRule(config: FlagEnvConfig, clauses: Clause[]) {
  * With clauses: a kill rule goes in front of all other rules, serving the off variation to the
  * matching contexts only. Idempotent: the same kill twice changes nothing the second time.
  */
+export function killUpdate(clauses?: Clause[]): ConfigUpdate {
+  return (current) => {
+    if (!clauses) return { ...current, on: false }
+    const exists = current.rules.some((r) => r.kill && isDeepStrictEqual(r.clauses, clauses))
+    return exists ? current : { ...current, rules: [killRule(current, clauses), ...current.rules] }
+  }
+}
+
 export async function killFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, clauses?: Clause[]) {
-  return writeFlagConfig(
-    deps,
-    who,
-    key,
-    env,
-    (current) => {
-      if (!clauses) return { ...current, on: false }
-      const exists = current.rules.some((r) => r.kill && isDeepStrictEqual(r.clauses, clauses))
-      return exists ? current : { ...current, rules: [killRule(current, clauses), ...current.rules] }
-    },
-    { action: clauses ? 'flag.kill.targeted' : 'flag.kill', skipIfUnchanged: true },
-  )
+  return writeFlagConfig(deps, who, key, env, killUpdate(clauses), {
+    action: clauses ? 'flag.kill.targeted' : 'flag.kill',
+    skipIfUnchanged: true,
+  })
 }
 
 /** The variation a safety valve lets through: its `true` variation. */
@@ -50,23 +50,23 @@ function passVariation(flag: FlagRow): number {
  * Restore. With a rule id: removes that one kill rule. Without: removes every kill rule, turns
  * the flag on and, for a safety valve, opens it fully.
  */
+export function restoreUpdate(ruleId?: string): ConfigUpdate {
+  return (current, flag): ConfigInput => {
+    if (ruleId !== undefined) {
+      if (!current.rules.some((r) => r.kill && r.id === ruleId)) throw notFound('kill rule', ruleId)
+      return { ...current, rules: current.rules.filter((r) => r.id !== ruleId) }
+    }
+    const rules = current.rules.filter((r) => !r.kill)
+    const fallthrough = flag.safetyValve ? { variation: passVariation(flag) } : current.fallthrough
+    return { ...current, on: true, rules, fallthrough }
+  }
+}
+
 export async function restoreFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, ruleId?: string) {
-  return writeFlagConfig(
-    deps,
-    who,
-    key,
-    env,
-    (current, flag): ConfigInput => {
-      if (ruleId !== undefined) {
-        if (!current.rules.some((r) => r.kill && r.id === ruleId)) throw notFound('kill rule', ruleId)
-        return { ...current, rules: current.rules.filter((r) => r.id !== ruleId) }
-      }
-      const rules = current.rules.filter((r) => !r.kill)
-      const fallthrough = flag.safetyValve ? { variation: passVariation(flag) } : current.fallthrough
-      return { ...current, on: true, rules, fallthrough }
-    },
-    { action: ruleId ? 'flag.restore.targeted' : 'flag.restore', skipIfUnchanged: true },
-  )
+  return writeFlagConfig(deps, who, key, env, restoreUpdate(ruleId), {
+    action: ruleId ? 'flag.restore.targeted' : 'flag.restore',
+    skipIfUnchanged: true,
+  })
 }
 
 /** Percent (0–100, up to three decimals) as a rollout weight of BUCKET_SCALE. */
@@ -78,25 +78,22 @@ export function percentToWeight(percent: number): number {
  * Safety valve: lets `percent` of contexts through (the `true` variation), sticky by bucketing
  * on the context key, so the same contexts keep access as the valve closes and opens.
  */
+export function throttleUpdate(percent: number): ConfigUpdate {
+  return (current, flag) => {
+    if (flag.kind !== 'boolean') {
+      throw validationFailed([{ path: 'percent', code: 'invalid_kind', message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag` }])
+    }
+    const pass = passVariation(flag)
+    const weights = flag.variations.map(() => 0)
+    const open = percentToWeight(percent)
+    weights[pass] = open
+    weights[pass === 0 ? 1 : 0] = BUCKET_SCALE - open
+    return { ...current, on: true, fallthrough: { rollout: { weights } } }
+  }
+}
+
 export async function throttleFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, percent: number) {
-  return writeFlagConfig(
-    deps,
-    who,
-    key,
-    env,
-    (current, flag) => {
-      if (flag.kind !== 'boolean') {
-        throw validationFailed([{ path: 'percent', code: 'invalid_kind', message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag` }])
-      }
-      const pass = passVariation(flag)
-      const weights = flag.variations.map(() => 0)
-      const open = percentToWeight(percent)
-      weights[pass] = open
-      weights[pass === 0 ? 1 : 0] = BUCKET_SCALE - open
-      return { ...current, on: true, fallthrough: { rollout: { weights } } }
-    },
-    { action: 'flag.throttle', skipIfUnchanged: true },
-  )
+  return writeFlagConfig(deps, who, key, env, throttleUpdate(percent), { action: 'flag.throttle', skipIfUnchanged: true })
 }
 
 /** How far a valve is open in one environment, in percent (100 when not throttled). */

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 
-export type SecretKind = 'token' | 'server' | 'client'
+export type SecretKind = 'token' | 'server' | 'client' | 'trigger'
 
 const PREFIXES: Record<SecretKind, string> = {
   token: 'sy_tok_',
   server: 'sy_srv_',
   client: 'sy_cli_',
+  trigger: 'sy_trg_',
 }
 
 /** A new secret with a recognisable prefix (for secret scanners) and 256 random bits. */

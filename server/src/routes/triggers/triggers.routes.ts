@@ -1,0 +1,83 @@
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { DomainDeps } from '../../domain/deps.js'
+import { createTrigger, deleteTrigger, fireTrigger, listTriggers, rotateTrigger, setTriggerEnabled } from '../../domain/triggers.js'
+import { TRIGGER_ACTIONS, TRIGGER_FORMATS } from '../../db/schema/index.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { createRateLimiter } from '../../http/rate-limit.js'
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
+import { Comment, ResourceKey } from '../../schemas/common.js'
+
+export const CreateTriggerBody = z.strictObject({
+  name: z.string().min(1).max(128),
+  flag: ResourceKey,
+  env: ResourceKey,
+  action: z.enum(TRIGGER_ACTIONS),
+  percent: z.number().min(0).max(100).multipleOf(0.001).optional(),
+  format: z.enum(TRIGGER_FORMATS).default('generic'),
+  onResolved: z.enum(['restore', 'none']).default('none'),
+  /** Shared secret for signed deliveries (HMAC-SHA256; Honeycomb's shared secret). */
+  secret: z.string().min(16).max(256).optional(),
+  comment: Comment.optional(),
+})
+
+const TriggerParams = z.object({ id: z.string().min(1).max(128) })
+const ListQuery = z.strictObject({ flag: ResourceKey.optional(), env: ResourceKey.optional() })
+const HookParams = z.object({ token: z.string().min(1).max(256) })
+
+export interface TriggerRouteOptions {
+  /** Base of the secret URLs handed out; the request's origin when unset. */
+  publicUrl?: string | undefined
+}
+
+function baseUrl(c: Context<AppEnv>, options: TriggerRouteOptions) {
+  return (options.publicUrl ?? new URL(c.req.url).origin).replace(/\/$/, '')
+}
+
+export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'by-method'))
+  const who = (c: Context<AppEnv>, comment?: string) => ({ actor: c.get('principal').name, comment: comment ?? null })
+
+  app.get('/', async (c) => c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }))
+
+  app.post('/', async (c) => {
+    const { comment, ...input } = await parseBody(c, CreateTriggerBody)
+    return c.json(await createTrigger(deps, who(c, comment), input, baseUrl(c, options)), 201)
+  })
+
+  for (const [path, enabled] of [['disable', false], ['enable', true]] as const) {
+    app.post(`/:id/${path}`, async (c) => {
+      const { id } = parseParams(c, TriggerParams)
+      return c.json(await setTriggerEnabled(deps, who(c), id, enabled))
+    })
+  }
+
+  app.post('/:id/rotate', async (c) => {
+    const { id } = parseParams(c, TriggerParams)
+    return c.json(await rotateTrigger(deps, who(c), id, baseUrl(c, options)))
+  })
+
+  app.delete('/:id', async (c) => {
+    const { id } = parseParams(c, TriggerParams)
+    await deleteTrigger(deps, who(c), id)
+    return c.body(null, 204)
+  })
+
+  return app
+}
+
+/** What monitoring tools POST to. The token in the path is the credential. */
+export function hookRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  // Per trigger: a burst of 30, then 60 a minute — far above any sane alerting rate.
+  const limiter = createRateLimiter(30, 60)
+  app.post('/triggers/:token', async (c) => {
+    const { token } = parseParams(c, HookParams)
+    const raw = await c.req.text()
+    const result = await fireTrigger(deps, token, raw, (name) => c.req.header(name), (id) => limiter.take(id))
+    return c.json(result)
+  })
+  return app
+}
