@@ -19,6 +19,7 @@ import { sdkRoutes } from './routes/sdk/sdk.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
 import { hookRoutes, triggerRoutes } from './routes/triggers/triggers.routes.js'
+import { webhookRoutes } from './routes/webhooks/webhooks.routes.js'
 import type { StreamHub } from './stream/hub.js'
 
 export interface AppDeps {
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/envs', envRoutes(domain))
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
+  app.route('/api/v1/webhooks', webhookRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))

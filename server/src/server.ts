@@ -12,12 +12,14 @@ import { bootstrapAdminToken } from './domain/tokens.js'
 import type { Logger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { StreamHub } from './stream/hub.js'
+import { WebhookDispatcher } from './jobs/webhook-dispatcher.js'
 
 export interface RunningServer {
   url: string
   port: number
   database: Database
   hub: StreamHub
+  dispatcher: WebhookDispatcher
   /** Graceful stop: refuse new work, close SDK sockets with 1001, finish requests, close the database. */
   close(): Promise<void>
 }
@@ -60,6 +62,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })
     const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, publicUrl: config.SWITCHYARD_PUBLIC_URL, migrationsDir })
 
+    const dispatcher = new WebhookDispatcher({ db: database.db, bus, logger, pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS })
+
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server
       s.once('error', reject)
@@ -79,11 +83,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       url,
       port: address.port,
       database,
-      hub: hub,
+      hub,
+      dispatcher,
       close: () => {
         closing ??= (async () => {
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
           await hub.close()
+          await dispatcher.close()
           server.closeIdleConnections()
           const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SWITCHYARD_SHUTDOWN_TIMEOUT_MS).unref())
           await Promise.race([serverClosed, timeout])

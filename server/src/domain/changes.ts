@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
+import { queueWebhookDeliveries } from './webhook-outbox.js'
 
 export interface ChangeInput {
   actor: string
@@ -13,7 +14,10 @@ export interface ChangeInput {
   version?: number | null
 }
 
-/** Writes one change record inside the caller's transaction. */
+/**
+ * Writes one change record inside the caller's transaction, and queues its delivery to every
+ * matching outbound webhook in the same transaction (a transactional outbox).
+ */
 export async function recordChange(tx: Tx, input: ChangeInput): Promise<number> {
   const [row] = await tx
     .insert(tables.changes)
@@ -27,8 +31,24 @@ export async function recordChange(tx: Tx, input: ChangeInput): Promise<number> 
       after: input.after ?? null,
       version: input.version ?? null,
     })
-    .returning({ id: tables.changes.id })
+    .returning()
+  await queueWebhookDeliveries(tx, describeChange(row!))
   return row!.id
+}
+
+export function describeChange(r: typeof tables.changes.$inferSelect): ChangeRecord {
+  return {
+    id: r.id,
+    time: r.createdAt.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    env: r.envKey,
+    flag: r.flagKey,
+    comment: r.comment,
+    before: r.before,
+    after: r.after,
+    version: r.version,
+  }
 }
 
 /** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
@@ -77,18 +97,7 @@ export async function listChanges(db: Db, query: ChangeQuery) {
     .orderBy(desc(tables.changes.id))
     .limit(query.limit + 1)
   const page = rows.slice(0, query.limit)
-  const items: ChangeRecord[] = page.map((r) => ({
-    id: r.id,
-    time: r.createdAt.toISOString(),
-    actor: r.actor,
-    action: r.action,
-    env: r.envKey,
-    flag: r.flagKey,
-    comment: r.comment,
-    before: r.before,
-    after: r.after,
-    version: r.version,
-  }))
+  const items = page.map(describeChange)
   const last = page[page.length - 1]
   return { items, nextCursor: rows.length > query.limit && last ? String(last.id) : null }
 }

@@ -1,0 +1,67 @@
+import { asc, desc, eq } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+import { notFound } from '../http/problem.js'
+import { recordChange } from './changes.js'
+import { writeTransaction, type DomainDeps } from './deps.js'
+import { generateSecret, newId } from './secrets.js'
+
+type WebhookRow = typeof tables.webhooks.$inferSelect
+
+export function describeWebhook(row: WebhookRow) {
+  return { id: row.id, url: row.url, events: row.events, format: row.format, enabled: row.enabled, createdAt: row.createdAt.toISOString() }
+}
+
+export interface CreateWebhookInput {
+  url: string
+  events: string[]
+  secret?: string | undefined
+  format: 'json' | 'slack'
+}
+
+export async function createWebhook(deps: DomainDeps, who: { actor: string; comment?: string | null | undefined }, input: CreateWebhookInput) {
+  const secret = input.secret ?? generateSecret('token').replace(/^sy_tok_/, 'sy_whs_')
+  return writeTransaction(deps, async (tx) => {
+    const [row] = await tx
+      .insert(tables.webhooks)
+      .values({ id: newId('whk'), url: input.url, events: input.events, secret, format: input.format })
+      .returning()
+    const described = describeWebhook(row!)
+    await recordChange(tx, { ...who, action: 'webhook.create', after: described })
+    return { ...described, secret }
+  })
+}
+
+export async function listWebhooks(db: Db) {
+  return (await db.select().from(tables.webhooks).orderBy(asc(tables.webhooks.createdAt))).map(describeWebhook)
+}
+
+export async function deleteWebhook(deps: DomainDeps, who: { actor: string }, id: string) {
+  await writeTransaction(deps, async (tx) => {
+    const [before] = await tx.delete(tables.webhooks).where(eq(tables.webhooks.id, id)).returning()
+    if (!before) throw notFound('webhook', id)
+    await recordChange(tx, { ...who, action: 'webhook.delete', before: describeWebhook(before) })
+  })
+}
+
+export async function listDeliveries(db: Db, id: string, limit: number) {
+  const [hook] = await db.select({ id: tables.webhooks.id }).from(tables.webhooks).where(eq(tables.webhooks.id, id))
+  if (!hook) throw notFound('webhook', id)
+  const rows = await db
+    .select()
+    .from(tables.webhookDeliveries)
+    .where(eq(tables.webhookDeliveries.webhookId, id))
+    .orderBy(desc(tables.webhookDeliveries.id))
+    .limit(limit)
+  return rows.map((r) => ({
+    id: r.id,
+    changeId: r.changeId,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatusCode: r.lastStatusCode,
+    lastError: r.lastError,
+    nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt.toISOString() : null,
+    createdAt: r.createdAt.toISOString(),
+    deliveredAt: r.deliveredAt?.toISOString() ?? null,
+  }))
+}

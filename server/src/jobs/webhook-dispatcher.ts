@@ -1,0 +1,150 @@
+import { createHmac } from 'node:crypto'
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
+import type { ChangeBus } from '../db/bus.js'
+import type { Db } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+import type { Logger } from '../logger.js'
+
+export const MAX_ATTEMPTS = 8
+
+export interface DispatcherOptions {
+  db: Db
+  bus: ChangeBus
+  logger: Logger
+  /** How often pending deliveries are looked for (changes also wake the dispatcher at once). */
+  pollMs?: number
+  timeoutMs?: number
+  /** Delay before retry `attempt` (1-based): exponential with full jitter, capped at 10 minutes. */
+  backoffMs?: (attempt: number) => number
+  fetch?: typeof fetch
+}
+
+export function defaultBackoffMs(attempt: number, random = Math.random): number {
+  const cap = Math.min(600_000, 1000 * 2 ** (attempt - 1))
+  return Math.round(cap / 2 + random() * (cap / 2))
+}
+
+export function sign(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`
+}
+
+/**
+ * Sends queued webhook deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so
+ * several replicas share the work and a delivery in flight on a replica that dies is retried.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | null = null
+  private again = false
+  private stopped = false
+  private readonly unsubscribe: () => void
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.unsubscribe = options.bus.subscribe((event) => {
+      if (event.type === 'env-changed') this.wake()
+    })
+    this.timer = setInterval(() => this.wake(), options.pollMs ?? 1000)
+    this.timer.unref()
+  }
+
+  /** Runs a pass now (or right after the current one). */
+  wake(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.running = this.pass()
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'webhook dispatch pass failed'))
+      .finally(() => {
+        this.running = null
+        if (this.again) {
+          this.again = false
+          this.wake()
+        }
+      })
+  }
+
+  /** Resolves once no pass is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.unsubscribe()
+    await this.idle()
+  }
+
+  private async claim() {
+    const leaseMs = (this.options.timeoutMs ?? 10_000) * 3
+    return this.options.db.transaction(async (tx) => {
+      const due = await tx
+        .select({ id: tables.webhookDeliveries.id })
+        .from(tables.webhookDeliveries)
+        .where(and(eq(tables.webhookDeliveries.status, 'pending'), lte(tables.webhookDeliveries.nextAttemptAt, new Date())))
+        .orderBy(asc(tables.webhookDeliveries.id))
+        .limit(20)
+        .for('update', { skipLocked: true })
+      if (due.length === 0) return []
+      return tx
+        .update(tables.webhookDeliveries)
+        .set({ attempts: sql`${tables.webhookDeliveries.attempts} + 1`, nextAttemptAt: new Date(Date.now() + leaseMs) })
+        .where(inArray(tables.webhookDeliveries.id, due.map((d) => d.id)))
+        .returning()
+    })
+  }
+
+  private async pass(): Promise<void> {
+    for (let round = 0; round < 50 && !this.stopped; round++) {
+      const batch = await this.claim()
+      if (batch.length === 0) return
+      const hooks = await this.options.db
+        .select()
+        .from(tables.webhooks)
+        .where(inArray(tables.webhooks.id, [...new Set(batch.map((d) => d.webhookId))]))
+      const byId = new Map(hooks.map((h) => [h.id, h]))
+      await Promise.all(batch.map((delivery) => this.deliver(delivery, byId.get(delivery.webhookId))))
+    }
+  }
+
+  private async deliver(delivery: typeof tables.webhookDeliveries.$inferSelect, hook: typeof tables.webhooks.$inferSelect | undefined) {
+    if (!hook) return
+    const body = JSON.stringify(delivery.payload)
+    let status: number | null = null
+    let error: string | null = null
+    try {
+      const res = await (this.options.fetch ?? fetch)(hook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Switchyard-Webhook/1',
+          'x-switchyard-delivery': String(delivery.id),
+          'x-switchyard-signature': sign(hook.secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      })
+      status = res.status
+      await res.body?.cancel().catch(() => {})
+      if (!res.ok) error = `HTTP ${res.status}`
+    } catch (e) {
+      error = (e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message
+    }
+    const delivered = error === null
+    const exhausted = !delivered && delivery.attempts >= MAX_ATTEMPTS
+    const backoff = this.options.backoffMs ?? defaultBackoffMs
+    await this.options.db
+      .update(tables.webhookDeliveries)
+      .set({
+        status: delivered ? 'delivered' : exhausted ? 'failed' : 'pending',
+        lastStatusCode: status,
+        lastError: error,
+        deliveredAt: delivered ? new Date() : null,
+        nextAttemptAt: delivered || exhausted ? new Date() : new Date(Date.now() + backoff(delivery.attempts)),
+      })
+      .where(eq(tables.webhookDeliveries.id, delivery.id))
+    if (!delivered) this.options.logger.warn({ webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error }, 'webhook delivery failed')
+  }
+}

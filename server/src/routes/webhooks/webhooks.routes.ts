@@ -1,0 +1,49 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { DomainDeps } from '../../domain/deps.js'
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../../domain/webhooks.js'
+import type { AppEnv } from '../../http/env.js'
+import { requireRole } from '../../http/middleware/auth.js'
+import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
+import { Comment } from '../../schemas/common.js'
+
+export const CreateWebhookBody = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  events: z
+    .array(z.string().regex(/^(\*|[a-z-]+(\.[a-z-]+)*(\.\*)?)$/, 'must be an action such as flag.kill, a prefix such as flag.*, or *'))
+    .min(1)
+    .max(50),
+  secret: z.string().min(16).max(256).optional(),
+  format: z.enum(['json', 'slack']).default('json'),
+  comment: Comment.optional(),
+})
+
+const WebhookParams = z.object({ id: z.string().min(1).max(128) })
+const DeliveriesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) })
+
+/** Outbound webhooks carry every change off the server: admins only. */
+export function webhookRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps.db, 'admin'))
+
+  app.get('/', async (c) => c.json({ items: await listWebhooks(deps.db) }))
+
+  app.post('/', async (c) => {
+    const { comment, ...input } = await parseBody(c, CreateWebhookBody)
+    return c.json(await createWebhook(deps, { actor: c.get('principal').name, comment }, input), 201)
+  })
+
+  app.delete('/:id', async (c) => {
+    const { id } = parseParams(c, WebhookParams)
+    await deleteWebhook(deps, { actor: c.get('principal').name }, id)
+    return c.body(null, 204)
+  })
+
+  app.get('/:id/deliveries', async (c) => {
+    const { id } = parseParams(c, WebhookParams)
+    const { limit } = parseQuery(c, DeliveriesQuery)
+    return c.json({ items: await listDeliveries(deps.db, id, limit) })
+  })
+
+  return app
+}
