@@ -34,12 +34,14 @@ export { SwitchyardError, isSwitchyardError, type SwitchyardErrorCode } from './
 export { murmur3 } from './hash/murmur3.js'
 export { bucketValue } from './hash/bucket.js'
 export { compileFlag } from './compile/compile-flag.js'
-export type { CompiledFlag } from './compile/types.js'
+export { compileSegment } from './compile/compile-segment.js'
+export type { CompiledFlag, CompiledSegment } from './compile/types.js'
 export {
   evaluate,
   MAX_PREREQUISITE_CHECKS,
   MAX_PREREQUISITE_DEPTH,
   type FlagLookup,
+  type SegmentLookup,
 } from './evaluate/evaluate.js'
 export {
   REASON_OFF,
@@ -48,4 +50,4 @@ export {
   REASON_FALLTHROUGH_ROLLOUT,
   errorReason,
 } from './evaluate/reasons.js'
-export { createFlagStore, type FlagStore } from './evaluate/store.js'
+export { createFlagStore, type FlagStore, type StoreSnapshot } from './evaluate/store.js'

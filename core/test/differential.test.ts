@@ -9,6 +9,7 @@ import {
   type JsonValue,
   type Serve,
   type WireFlag,
+  type WireSegment,
 } from '@switchyard/core'
 import { createRandom, type Random } from './random.js'
 import { referenceMurmur3, referenceVariationDetail } from './reference-evaluator.js'
@@ -29,19 +30,54 @@ const ATTRIBUTES = [
   'beta',
   'missing',
   'company.id',
+  'version',
+  'signup',
 ]
 const STRINGS = ['a', 'ad', 'admin@', '@example.com', 'pro', 'NL', 'ios', 'bot', 'free', 'ü', '']
-const IMPLEMENTED = [
-  'in',
-  'startsWith',
-  'endsWith',
-  'contains',
-  'lessThan',
-  'lessThanOrEqual',
-  'greaterThan',
-  'greaterThanOrEqual',
-] as const
+const PATTERNS = [
+  '^a',
+  'example\\.com$',
+  '[0-9]',
+  'ü',
+  '^$',
+  '^(?:ios|android)$',
+  'A|b',
+  '.*',
+  '^u\\d$',
+]
+const TIMES: JsonValue[] = [
+  '2024-01-01',
+  '2024-06-30T12:00:00Z',
+  '2024-06-30T14:00:00+02:00',
+  '2024-06-30T12:00:00.001Z',
+  '2024-06-30T12:00:00.5Z',
+  '2024-06-30T12:00:00.4999999Z',
+  1_719_748_800_000,
+  1_719_748_800_500,
+  '1999-12-31T23:59:59.999Z',
+  '2000-02-29',
+  0,
+]
+const VERSIONS = [
+  '1.0.0',
+  '1.2',
+  '2',
+  'v1.2.3',
+  '1.0.0-alpha',
+  '1.0.0-alpha.1',
+  '1.0.0-alpha.beta',
+  '1.0.0-1',
+  '1.0.0-0.3.7',
+  '1.0.0-beta.11',
+  '1.0.0-beta.2',
+  '1.0.0-rc.1+build.5',
+  '10.0.0',
+  '0.9.9',
+]
+const SEGMENT_KEYS = ['s0', 's1', 's2', 's3', 's4'] // s4 never exists
+const ATTRIBUTE_OPERATORS = OPERATORS.filter((op) => op !== 'segmentMatch')
 const FLAG_COUNT = 8
+const SEGMENT_COUNT = 4
 
 function randomValue(r: Random, op: string): JsonValue {
   if (op === 'in') {
@@ -55,15 +91,68 @@ function randomValue(r: Random, op: string): JsonValue {
     ])
   }
   if (op.endsWith('With') || op === 'contains') return r.pick(STRINGS)
+  if (op === 'matches') return r.pick(PATTERNS)
+  if (op === 'before' || op === 'after') return r.pick(TIMES)
+  if (op.startsWith('semVer')) return r.pick(VERSIONS)
+  if (op === 'segmentMatch') return r.pick(SEGMENT_KEYS)
   return r.int(-5, 105) + (r.chance(0.2) ? 0.5 : 0)
 }
 
-function randomClause(r: Random): Clause {
-  const op = r.pick(IMPLEMENTED)
+// Each operator mostly reads the attributes its values fit, so that clauses match often enough.
+const FITTING_ATTRIBUTES: Partial<Record<string, string[]>> = {
+  matches: ['email', 'key', 'device.os', 'tags', 'country'],
+  before: ['signup'],
+  after: ['signup'],
+  semVerEqual: ['version'],
+  semVerLessThan: ['version'],
+  semVerGreaterThan: ['version'],
+}
+
+function randomClause(r: Random, segments: boolean): Clause {
+  const op = segments && r.chance(0.2) ? 'segmentMatch' : r.pick(ATTRIBUTE_OPERATORS)
   const count = r.chance(0.15) ? r.int(9, 14) : r.int(0, 4) // long lists exercise the Set path
   const values: JsonValue[] = []
   for (let i = 0; i < count; i++) values.push(randomValue(r, op))
-  return { attribute: r.pick(ATTRIBUTES), op, values, negate: r.chance(0.3) }
+  const fitting = FITTING_ATTRIBUTES[op]
+  const attribute = fitting !== undefined && r.chance(0.8) ? r.pick(fitting) : r.pick(ATTRIBUTES)
+  return { attribute, op, values, negate: r.chance(0.3) }
+}
+
+function clause(attribute: string, op: Clause['op'], values: JsonValue[]): Clause {
+  return { attribute, op, values, negate: false }
+}
+
+// Each mutation makes a valid segment malformed; both evaluators must treat it as unknown.
+const SEGMENT_MUTATIONS: ((segment: Record<string, unknown>) => void)[] = [
+  (s) => (s.rules = [{ id: 'x', clauses: [clause('key', 'segmentMatch', ['s0'])] }]),
+  (s) => (s.rules = [{ id: 'x', clauses: [], weight: 100_001 }]),
+  (s) => (s.rules = [{ id: 'x', clauses: [], weight: 0.5 }]),
+  (s) => (s.included = ['u0', 7]),
+  (s) => delete s.salt,
+  (s) => (s.rules = [{ id: 'x', clauses: [clause('v', 'semVerEqual', ['1.2.3.4'])] }]),
+  (s) => (s.rules = [{ id: 'x', clauses: [], bucketBy: 'a..b' }]),
+]
+
+function randomSegment(r: Random, index: number): WireSegment {
+  const rules: WireSegment['rules'] = []
+  for (let i = r.int(0, 2); i > 0; i--) {
+    const clauses: Clause[] = []
+    for (let j = r.int(0, 2); j > 0; j--) clauses.push(randomClause(r, false))
+    const rule: WireSegment['rules'][number] = { id: `segment-rule-${i}`, clauses }
+    if (r.chance(0.4)) rule.weight = r.pick([0, r.int(0, 100_000), 100_000])
+    if (r.chance(0.3)) rule.bucketBy = r.pick(['key', 'company.id', 'age', 'missing'])
+    rules.push(rule)
+  }
+  const segment: WireSegment = {
+    key: `s${index}`,
+    version: 1,
+    included: KEYS.filter(() => r.chance(0.2)),
+    excluded: KEYS.filter(() => r.chance(0.1)),
+    rules,
+    salt: r.pick(['s1', `segment-salt-${index}`]),
+  }
+  if (r.chance(0.1)) r.pick(SEGMENT_MUTATIONS)(segment as unknown as Record<string, unknown>)
+  return segment
 }
 
 function randomWeights(r: Random, n: number): number[] {
@@ -109,7 +198,25 @@ const MUTATIONS: ((flag: Record<string, unknown>, r: Random) => void)[] = [
     (f.rules = [
       {
         id: 'x',
-        clauses: [{ attribute: 'a', op: r.pick(OPERATORS.slice(9)), values: [], negate: false }],
+        clauses: [{ attribute: 'a', op: r.pick(OPERATORS), values: [{ x: 1 }], negate: false }],
+        serve: { variation: 0 },
+      },
+    ]),
+  (f, r) =>
+    (f.rules = [
+      {
+        id: 'x',
+        clauses: [
+          r.pick<Clause>([
+            { attribute: 'email', op: 'matches', values: ['^a', '(unclosed'], negate: false },
+            { attribute: 'version', op: 'semVerLessThan', values: ['1.02.0'], negate: false },
+            { attribute: 'version', op: 'semVerEqual', values: [120], negate: false },
+            { attribute: 'signup', op: 'before', values: ['2024-02-30'], negate: false },
+            { attribute: 'signup', op: 'after', values: ['2024-06-30T12:00:00'], negate: true },
+            { attribute: 'signup', op: 'after', values: [true], negate: false },
+            { attribute: 'key', op: 'segmentMatch', values: [''], negate: false },
+          ]),
+        ],
         serve: { variation: 0 },
       },
     ]),
@@ -158,7 +265,7 @@ function randomFlag(r: Random, index: number): WireFlag {
   const rules = []
   for (let i = r.int(0, 4); i > 0; i--) {
     const clauses: Clause[] = []
-    for (let j = r.int(0, 3); j > 0; j--) clauses.push(randomClause(r))
+    for (let j = r.int(0, 3); j > 0; j--) clauses.push(randomClause(r, true))
     rules.push({ id: `rule-${i}`, clauses, serve: randomServe(r, n) })
   }
   const prerequisites = []
@@ -203,6 +310,24 @@ function randomContext(r: Random): unknown {
   if (r.chance(0.3)) context.beta = r.chance(0.5)
   if (r.chance(0.3))
     context.company = { id: r.chance(0.7) ? r.pick(['acme', 'globex', 'ü']) : r.int(0, 50) }
+  if (r.chance(0.5)) {
+    context.version = r.chance(0.7)
+      ? r.pick(VERSIONS)
+      : r.pick<unknown>(['1.0', '01.0.0', 'banana', 3, ['0.1', '3.0.0'], ' 1.0.0', 'V1.0.0'])
+  }
+  if (r.chance(0.5)) {
+    context.signup = r.chance(0.7)
+      ? r.pick(TIMES)
+      : r.pick<unknown>([
+          '2024-06-30T12:00:00', // no offset: not a timestamp
+          'yesterday',
+          '2024-02-30',
+          ['2023-01-01', '2025-01-01'],
+          true,
+          1_719_748_800_000.5,
+          '2024-06-30t12:00:00z',
+        ])
+  }
   return context
 }
 
@@ -230,19 +355,20 @@ describe('differential: compiled evaluator vs reference evaluator', () => {
       for (let round = 0; round < 100; round++) {
         const flags: WireFlag[] = []
         for (let i = 0; i < FLAG_COUNT; i++) flags.push(randomFlag(r, i))
+        const segments: WireSegment[] = []
+        for (let i = 0; i < SEGMENT_COUNT; i++) segments.push(randomSegment(r, i))
         const store = createFlagStore()
-        store.put(round, flags)
+        store.put(round, flags, segments)
         for (const flag of flags) if (store.get(flag.key)?.problem !== null) malformed++
         for (let c = 0; c < 10; c++) {
           const context = randomContext(r)
           const key = `f${r.int(0, FLAG_COUNT)}` // f8 never exists
           const fallback = r.pick(FALLBACKS)
-          const expected = referenceVariationDetail(flags, key, context, fallback)
+          const expected = referenceVariationDetail(flags, key, context, fallback, segments)
           const actual = store.variationDetail(key, context as Context, fallback)
           if (!isDeepStrictEqual(actual, expected)) {
-            expect(actual, JSON.stringify({ seed, round, key, context, flags })).toStrictEqual(
-              expected,
-            )
+            const state = JSON.stringify({ seed, round, key, context, flags, segments })
+            expect(actual, state).toStrictEqual(expected)
           }
           expect(store.variation(key, context as Context, fallback)).toStrictEqual(expected.value)
           kinds.add(
@@ -267,6 +393,53 @@ describe('differential: compiled evaluator vs reference evaluator', () => {
           'WRONG_TYPE',
         ].sort(),
       )
+    },
+  )
+
+  it.each([11, 12, 13])(
+    'returns identical details for single-clause rules on every operator (seed %i)',
+    (seed) => {
+      const r = createRandom(seed)
+      // Per operator: [rule matches, fallthroughs]; both must occur, or the operator went untested.
+      const outcomes = new Map<string, [number, number]>(OPERATORS.map((op) => [op, [0, 0]]))
+      for (let round = 0; round < 300; round++) {
+        const segments: WireSegment[] = []
+        for (let i = 0; i < SEGMENT_COUNT; i++) segments.push(randomSegment(r, i))
+        const clause = randomClause(r, true)
+        if (clause.values.length === 0) clause.values.push(randomValue(r, clause.op))
+        const flag: WireFlag = {
+          key: 'single',
+          kind: 'boolean',
+          variations: [false, true],
+          clientSide: false,
+          version: 1,
+          on: true,
+          offVariation: 0,
+          targets: [],
+          rules: [{ id: 'only', clauses: [clause], serve: { variation: 1 } }],
+          fallthrough: { variation: 0 },
+          prerequisites: [],
+          salt: 'single-salt',
+        }
+        const store = createFlagStore()
+        store.put(round, [flag], segments)
+        for (let c = 0; c < 20; c++) {
+          const context = randomContext(r)
+          const expected = referenceVariationDetail([flag], 'single', context, null, segments)
+          const actual = store.variationDetail('single', context as Context, null)
+          if (!isDeepStrictEqual(actual, expected)) {
+            const state = JSON.stringify({ seed, round, context, flag, segments })
+            expect(actual, state).toStrictEqual(expected)
+          }
+          const counts = outcomes.get(clause.op)!
+          if (expected.reason.kind === 'RULE_MATCH') counts[0]++
+          if (expected.reason.kind === 'FALLTHROUGH') counts[1]++
+        }
+      }
+      for (const [op, [matched, unmatched]] of outcomes) {
+        expect(matched, `${op} matched`).toBeGreaterThan(5)
+        expect(unmatched, `${op} did not match`).toBeGreaterThan(5)
+      }
     },
   )
 })

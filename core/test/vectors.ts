@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { EvaluationDetail, JsonValue, WireFlag } from '@switchyard/core'
+import type { EvaluationDetail, JsonValue, WireFlag, WireSegment } from '@switchyard/core'
 
 /** One evaluation to check: `fallback` is null when absent. */
 export interface VectorCase {
@@ -11,11 +11,12 @@ export interface VectorCase {
   expected: EvaluationDetail<JsonValue>
 }
 
-/** One `core/test-vectors/NN-topic.json` file. */
+/** One `core/test-vectors/NN-topic.json` file; a missing `segments` means none. */
 export interface VectorFile {
   file: string
   name: string
   flags: WireFlag[]
+  segments?: WireSegment[]
   cases: VectorCase[]
 }
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest'
 import type { WireFlag } from '../model/flag.js'
 import type { JsonValue } from '../model/json.js'
 import { compileFlag } from './compile-flag.js'
-import { IN_SET_CUTOFF, OP_IN_LIST, OP_IN_SET, OP_STARTS_WITH } from './operators.js'
+import {
+  IN_SET_CUTOFF,
+  OP_BEFORE,
+  OP_IN_LIST,
+  OP_IN_SET,
+  OP_MATCHES,
+  OP_STARTS_WITH,
+} from './operators.js'
 
 function wireFlag(overrides: Partial<WireFlag> = {}): WireFlag {
   return {
@@ -75,6 +82,56 @@ describe('compileFlag', () => {
     expect(b!.valueSet?.has('extra')).toBe(true)
     expect(c!.opcode).toBe(OP_STARTS_WITH)
     expect(c!.valueSet).toBeNull()
+  })
+
+  it('builds matches patterns, timestamps and versions once, at compile time', () => {
+    const compiled = compileFlag(
+      wireFlag({
+        rules: [
+          {
+            id: 'r',
+            clauses: [
+              { attribute: 'email', op: 'matches', values: ['@example\\.com$'], negate: false },
+              {
+                attribute: 'signup',
+                op: 'before',
+                values: ['2024-06-30T14:00:00+02:00', '2024-01-01', 5],
+                negate: false,
+              },
+              { attribute: 'app', op: 'semVerLessThan', values: ['v2.1-rc.1+b7'], negate: false },
+            ],
+            serve: { variation: 1 },
+          },
+        ],
+      }),
+    )
+    const [matches, before, semVer] = compiled.rules[0]!.clauses
+    expect(matches!.opcode).toBe(OP_MATCHES)
+    expect(matches!.patterns).toEqual([/@example\.com$/])
+    expect(matches!.patterns![0]!.flags).toBe('')
+    expect(before!.opcode).toBe(OP_BEFORE)
+    expect(before!.values).toEqual([Date.UTC(2024, 5, 30, 12), Date.UTC(2024, 0, 1), 5])
+    expect(before!.patterns).toBeNull()
+    expect(semVer!.versions).toEqual([{ major: 2, minor: 1, patch: 0, prerelease: 'rc.1' }])
+  })
+
+  it('lists the segments a flag refers to, each once', () => {
+    const segmentClause = (values: string[]) => ({
+      attribute: 'key',
+      op: 'segmentMatch' as const,
+      values,
+      negate: false,
+    })
+    const compiled = compileFlag(
+      wireFlag({
+        rules: [
+          { id: 'a', clauses: [segmentClause(['beta', 'staff'])], serve: { variation: 1 } },
+          { id: 'b', clauses: [segmentClause(['staff', 'vip'])], serve: { variation: 2 } },
+        ],
+      }),
+    )
+    expect(compiled.segmentKeys).toEqual(['beta', 'staff', 'vip'])
+    expect(compileFlag(wireFlag()).segmentKeys).toEqual([])
   })
 
   it('precomputes cumulative rollout thresholds in an Int32Array', () => {
@@ -187,17 +244,64 @@ describe('compileFlag', () => {
       problem: 'rules.0.clauses.0.op: unknown operator "like"',
     },
     {
-      label: 'an operator not implemented yet',
+      label: 'an invalid matches pattern',
       flag: {
         rules: [
           {
             id: 'r',
-            clauses: [{ attribute: 'a', op: 'semVerEqual', values: ['1.0.0'], negate: false }],
+            clauses: [{ attribute: 'a', op: 'matches', values: ['^ok', '(open'], negate: false }],
             serve: { variation: 0 },
           },
         ],
       },
-      problem: 'rules.0.clauses.0.op: operator "semVerEqual" is not supported yet',
+      problem:
+        'rules.0.clauses.0.values.1: invalid regular expression "(open": ' +
+        'Invalid regular expression: /(open/: Unterminated group',
+    },
+    {
+      label: 'an invalid semantic version',
+      flag: {
+        rules: [
+          {
+            id: 'r',
+            clauses: [{ attribute: 'a', op: 'semVerEqual', values: ['1.02.0'], negate: false }],
+            serve: { variation: 0 },
+          },
+        ],
+      },
+      problem: 'rules.0.clauses.0.values.0: invalid semantic version "1.02.0"',
+    },
+    {
+      label: 'a timestamp without an offset',
+      flag: {
+        rules: [
+          {
+            id: 'r',
+            clauses: [
+              { attribute: 'a', op: 'before', values: ['2025-01-31T12:00:00'], negate: false },
+            ],
+            serve: { variation: 0 },
+          },
+        ],
+      },
+      problem:
+        'rules.0.clauses.0.values.0: invalid timestamp "2025-01-31T12:00:00" ' +
+        '(want e.g. "2025-01-31T12:00:00Z")',
+    },
+    {
+      label: 'an empty segment key',
+      flag: {
+        rules: [
+          {
+            id: 'r',
+            clauses: [{ attribute: 'key', op: 'segmentMatch', values: [''], negate: false }],
+            serve: { variation: 0 },
+          },
+        ],
+      },
+      problem:
+        'rules.0.clauses.0.values.0: operator "segmentMatch" needs segment key string values, ' +
+        'got ""',
     },
     {
       label: 'a clause value of the wrong type',

@@ -9,6 +9,7 @@ import {
 } from '../evaluate/reasons.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
 import { compileClause } from './compile-clause.js'
+import { OP_SEGMENT_MATCH } from './operators.js'
 import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
 import type {
   CompiledClause,
@@ -60,6 +61,7 @@ export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
     fallthrough: init.fallthrough,
     fallthroughReason: init.fallthroughReason,
     saltPrefix: init.saltPrefix,
+    segmentKeys: init.segmentKeys,
     problem: init.problem,
   }
 }
@@ -68,9 +70,10 @@ const MALFORMED_SERVE = Object.freeze(createCompiledServe(-1, null, EMPTY))
 
 /**
  * Compiles a wire flag once for repeated evaluation. Never throws: a flag that fails validation
- * (bad shape, variation index out of range, weights not summing to BUCKET_SCALE, an unknown or
- * not yet supported operator) compiles to a flag that always evaluates to ERROR/MALFORMED_FLAG,
- * with the first problem found in `problem`.
+ * (bad shape, variation index out of range, weights not summing to BUCKET_SCALE, an unknown
+ * operator, an invalid `matches` pattern, timestamp or version) compiles to a flag that always
+ * evaluates to ERROR/MALFORMED_FLAG, with the first problem found in `problem`. Segments are not
+ * resolved here: a segmentMatch clause looks its segments up at evaluation time.
  *
  * @example
  * const compiled = compileFlag(wireFlag)
@@ -112,6 +115,7 @@ function createMalformedFlag(flag: unknown, error: unknown): CompiledFlag {
     fallthrough: MALFORMED_SERVE,
     fallthroughReason: REASON_FALLTHROUGH,
     saltPrefix: '',
+    segmentKeys: EMPTY,
     problem,
   })
 }
@@ -149,8 +153,21 @@ function compileValidFlag(flag: unknown): CompiledFlag {
     fallthroughReason:
       fallthrough.thresholds === null ? REASON_FALLTHROUGH : REASON_FALLTHROUGH_ROLLOUT,
     saltPrefix: salt + '.',
+    segmentKeys: collectSegmentKeys(rules),
     problem: null,
   })
+}
+
+/** The segment keys named by segmentMatch clauses, each once, in order of first use. */
+function collectSegmentKeys(rules: readonly CompiledRule[]): readonly string[] {
+  const keys = new Set<string>()
+  for (const rule of rules) {
+    for (const clause of rule.clauses) {
+      if (clause.opcode !== OP_SEGMENT_MATCH) continue
+      for (const value of clause.values) keys.add(value as string)
+    }
+  }
+  return keys.size === 0 ? EMPTY : Object.freeze(Array.from(keys))
 }
 
 function outOfRange(index: unknown, count: number): string {

@@ -1,6 +1,7 @@
 import type { FlagKind } from '../model/flag.js'
 import type { JsonValue } from '../model/json.js'
 import type { Reason } from '../model/reason.js'
+import type { CompiledSemVer } from './semver.js'
 
 // The compiled, evaluation-ready form of a flag. Every struct is built by one factory that sets
 // every field (null, never absent), so V8 sees one hidden class per struct.
@@ -11,10 +12,17 @@ export interface CompiledClause {
   /** Attribute path: `'device.os'` is `['device', 'os']`; `'key'` is the context key. */
   readonly path: readonly string[]
   readonly negate: boolean
-  /** The clause values, already checked against the operator's operand type. */
+  /**
+   * The clause values, checked against the operator's operand type: as written, except that
+   * `before`/`after` values are epoch ms. For `segmentMatch`, the segment keys.
+   */
   readonly values: readonly (string | number | boolean)[]
   /** The values as a Set, for `in` lists longer than the cutoff; null otherwise. */
   readonly valueSet: ReadonlySet<unknown> | null
+  /** `matches`: one RegExp per value, built once; null for other operators. */
+  readonly patterns: readonly RegExp[] | null
+  /** `semVer*`: one parsed version per value; null for other operators. */
+  readonly versions: readonly CompiledSemVer[] | null
 }
 
 /** What a rule or the fallthrough serves: a fixed variation or a rollout. */
@@ -63,6 +71,38 @@ export interface CompiledFlag {
   readonly fallthroughReason: Reason
   /** `salt + '.'`, the prefix hashed in front of the bucketed value. */
   readonly saltPrefix: string
+  /** Keys of the segments the flag's rules refer to (segmentMatch), each once; empty if none. */
+  readonly segmentKeys: readonly string[]
   /** Why the flag failed validation (`'rules.0.clauses.1.op: …'`); null when it is valid. */
+  readonly problem: string | null
+}
+
+export interface CompiledSegmentRule {
+  readonly id: string
+  readonly clauses: readonly CompiledClause[]
+  /** Admitted share of matching contexts, in [0, BUCKET_SCALE]; -1 admits all (no weight). */
+  readonly weight: number
+  /** Attribute path bucketed on for `weight` (the context key by default). */
+  readonly bucketBy: readonly string[]
+}
+
+/**
+ * A segment compiled once for repeated membership checks (`compileSegment`). Treat it as
+ * read-only and opaque apart from `key`, `version` and `problem`: its layout may change.
+ */
+export interface CompiledSegment {
+  readonly key: string
+  readonly version: number
+  /** Context keys always in the segment (unless excluded); null when there are none. */
+  readonly included: ReadonlySet<string> | null
+  /** Context keys never in the segment; null when there are none. */
+  readonly excluded: ReadonlySet<string> | null
+  readonly rules: readonly CompiledSegmentRule[]
+  /** `salt + '.'`, the prefix hashed in front of a weighted rule's bucketed value. */
+  readonly saltPrefix: string
+  /**
+   * Why the segment failed validation (`'rules.0.weight: …'`); null when it is valid. A
+   * malformed segment is treated like an unknown one by every clause that refers to it.
+   */
   readonly problem: string | null
 }

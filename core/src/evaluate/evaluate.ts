@@ -1,5 +1,10 @@
-import { matchOperand } from '../compile/operators.js'
-import type { CompiledClause, CompiledFlag, CompiledServe } from '../compile/types.js'
+import { OP_SEGMENT_MATCH, matchOperand } from '../compile/operators.js'
+import type {
+  CompiledClause,
+  CompiledFlag,
+  CompiledSegment,
+  CompiledServe,
+} from '../compile/types.js'
 import type { Context } from '../model/context.js'
 import type { JsonValue } from '../model/json.js'
 import type { EvaluationDetail, Reason } from '../model/reason.js'
@@ -9,6 +14,12 @@ import { REASON_OFF, REASON_TARGET_MATCH, errorReason } from './reasons.js'
 
 /** Finds a compiled flag by key (prerequisites); undefined when there is no such flag. */
 export type FlagLookup = (key: string) => CompiledFlag | undefined
+
+/** Finds a compiled segment by key (segmentMatch); undefined when there is no such segment. */
+export type SegmentLookup = (key: string) => CompiledSegment | undefined
+
+/** The segment lookup of an evaluation without segments: every segment is unknown. */
+export const NO_SEGMENTS: SegmentLookup = () => undefined
 
 /**
  * How deep prerequisites nest: a flag evaluated as the MAX_PREREQUISITE_DEPTH-th nested
@@ -52,12 +63,13 @@ export function isContext(context: unknown): context is Context {
 /**
  * Evaluates `flag` for `context` and returns the served variation index, or -1 for an error.
  * Sets the reason read by lastEvaluationReason(). Allocates nothing except when bucketing by a
- * number attribute (String(n)). May throw only if the context's getters or `lookup` throw.
+ * number attribute (String(n)). May throw only if the context's getters or a lookup throw.
  */
 export function evaluateVariationIndex(
   flag: CompiledFlag,
   context: unknown,
   lookup: FlagLookup,
+  segments: SegmentLookup,
   depth: number,
 ): number {
   if (flag.problem !== null) {
@@ -79,7 +91,8 @@ export function evaluateVariationIndex(
   }
   for (let i = 0; i < prerequisites.length; i++) {
     const prerequisite = prerequisites[i]!
-    if (!passesPrerequisite(prerequisite.key, prerequisite.variation, context, lookup, depth)) {
+    const key = prerequisite.key
+    if (!passesPrerequisite(key, prerequisite.variation, context, lookup, segments, depth)) {
       lastReason = prerequisite.failedReason
       return flag.offVariation
     }
@@ -95,7 +108,7 @@ export function evaluateVariationIndex(
   const rules = flag.rules
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!
-    if (matchesAllClauses(rule.clauses, context)) {
+    if (matchesAllClauses(rule.clauses, context, segments)) {
       lastReason = rule.reason
       return serveVariation(rule.serve, context, flag.saltPrefix)
     }
@@ -109,6 +122,7 @@ function passesPrerequisite(
   variation: number,
   context: Context,
   lookup: FlagLookup,
+  segments: SegmentLookup,
   depth: number,
 ): boolean {
   if (depth >= MAX_PREREQUISITE_DEPTH || --checksLeft < 0) {
@@ -117,13 +131,17 @@ function passesPrerequisite(
   }
   const prerequisite = lookup(key)
   if (prerequisite === undefined) return false
-  const served = evaluateVariationIndex(prerequisite, context, lookup, depth + 1)
+  const served = evaluateVariationIndex(prerequisite, context, lookup, segments, depth + 1)
   return !aborted && prerequisite.on && served === variation
 }
 
-function matchesAllClauses(clauses: readonly CompiledClause[], context: Context): boolean {
+function matchesAllClauses(
+  clauses: readonly CompiledClause[],
+  context: Context,
+  segments: SegmentLookup,
+): boolean {
   for (let i = 0; i < clauses.length; i++) {
-    if (!matchesClause(clauses[i]!, context)) return false
+    if (!matchesClause(clauses[i]!, context, segments)) return false
   }
   return true
 }
@@ -132,7 +150,8 @@ function matchesAllClauses(clauses: readonly CompiledClause[], context: Context)
  * A missing (undefined or null) attribute never matches, negated or not. An array attribute
  * matches when any element does; `negate` inverts the whole result.
  */
-function matchesClause(clause: CompiledClause, context: Context): boolean {
+function matchesClause(clause: CompiledClause, context: Context, segments: SegmentLookup): boolean {
+  if (clause.opcode === OP_SEGMENT_MATCH) return matchesSegmentClause(clause, context, segments)
   const value = readAttribute(context, clause.path)
   if (value === undefined || value === null) return false
   let matched = false
@@ -148,6 +167,52 @@ function matchesClause(clause: CompiledClause, context: Context): boolean {
     matched = matchOperand(clause, value)
   }
   return matched !== clause.negate
+}
+
+/**
+ * segmentMatch: the context is in any of the listed segments. An unknown or malformed segment
+ * cannot prove anything: if the context is in none of the known segments and any listed segment
+ * is unknown, the clause does not match, negated or not (as with a missing attribute). The
+ * clause's attribute is not read.
+ */
+function matchesSegmentClause(
+  clause: CompiledClause,
+  context: Context,
+  segments: SegmentLookup,
+): boolean {
+  const keys = clause.values
+  let unknown = false
+  for (let i = 0; i < keys.length; i++) {
+    const segment = segments(keys[i] as string)
+    if (segment === undefined || segment.problem !== null) {
+      unknown = true
+    } else if (isInSegment(segment, context)) {
+      return !clause.negate
+    }
+  }
+  return unknown ? false : clause.negate
+}
+
+/**
+ * Segment membership: excluded keys are out (exclusion wins), included keys are in, otherwise the
+ * context is in when any rule's clauses all match and, for a weighted rule, its bucket under the
+ * segment's salt is below the weight. Segment rules never contain segmentMatch (compile refuses
+ * it), so this never recurses.
+ */
+function isInSegment(segment: CompiledSegment, context: Context): boolean {
+  const key = context.key
+  const excluded = segment.excluded
+  if (excluded !== null && excluded.has(key)) return false
+  const included = segment.included
+  if (included !== null && included.has(key)) return true
+  const rules = segment.rules
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!
+    if (!matchesAllClauses(rule.clauses, context, NO_SEGMENTS)) continue
+    if (rule.weight < 0) return true
+    if (bucketContext(rule.bucketBy, context, segment.saltPrefix) < rule.weight) return true
+  }
+  return false
 }
 
 function serveVariation(serve: CompiledServe, context: Context, saltPrefix: string): number {
@@ -185,8 +250,10 @@ export function createDetail<T>(
 
 /**
  * Evaluates a compiled flag for a context: off, prerequisites, individual targets, rules top to
- * bottom (first match wins), fallthrough. `lookup` resolves prerequisite flags. Never throws:
- * errors come back as `{ value: null, variationIndex: null, reason: { kind: 'ERROR', … } }`.
+ * bottom (first match wins), fallthrough. `lookup` resolves prerequisite flags and
+ * `segmentLookup` the segments of segmentMatch clauses (none when omitted), both at evaluation
+ * time, so a changed segment never needs the flag recompiled. Never throws: errors come back as
+ * `{ value: null, variationIndex: null, reason: { kind: 'ERROR', … } }`.
  *
  * @example
  * const detail = evaluate(compileFlag(wireFlag), { key: 'user-1', country: 'NL' }, () => undefined)
@@ -195,12 +262,13 @@ export function evaluate(
   flag: CompiledFlag,
   context: Context,
   lookup: FlagLookup,
+  segmentLookup: SegmentLookup = NO_SEGMENTS,
 ): EvaluationDetail<JsonValue> {
   let index = -1
   let reason: Reason
   try {
     if (flag === undefined || flag === null) return createDetail(null, null, REASON_NOT_FOUND)
-    index = evaluateVariationIndex(flag, context, lookup, 0)
+    index = evaluateVariationIndex(flag, context, lookup, segmentLookup, 0)
     reason = lastReason
   } catch {
     index = -1

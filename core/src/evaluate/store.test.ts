@@ -30,7 +30,7 @@ describe('createFlagStore', () => {
     expect(store.version).toBe(-1)
     expect(store.initialized).toBe(false)
     expect(store.keys()).toEqual([])
-    expect(store.snapshot()).toEqual({ version: -1, flags: [] })
+    expect(store.snapshot()).toEqual({ version: -1, flags: [], segments: [] })
   })
 
   it('serves the fallback with CLIENT_NOT_READY before the first put', () => {
@@ -89,7 +89,7 @@ describe('createFlagStore', () => {
     const broken = wireFlag('broken', { offVariation: 5 })
     store.put(7, [a, broken])
     expect(store.getWire('a')).toBe(a)
-    expect(store.snapshot()).toEqual({ version: 7, flags: [a, broken] })
+    expect(store.snapshot()).toEqual({ version: 7, flags: [a, broken], segments: [] })
   })
 
   it('keeps a malformed flag, which serves the fallback with MALFORMED_FLAG', () => {

@@ -1,7 +1,9 @@
 import { compileFlag } from '../compile/compile-flag.js'
-import type { CompiledFlag } from '../compile/types.js'
+import { compileSegment } from '../compile/compile-segment.js'
+import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import { SwitchyardError } from '../errors.js'
 import type { WireFlag } from '../model/flag.js'
+import type { WireSegment } from '../model/segment.js'
 import type { Context } from '../model/context.js'
 import type { EvaluationDetail, Reason, Widen } from '../model/reason.js'
 import {
@@ -10,12 +12,22 @@ import {
   evaluateVariationIndex,
   lastEvaluationReason,
   type FlagLookup,
+  type SegmentLookup,
 } from './evaluate.js'
 import { errorReason } from './reasons.js'
 
+/** The raw contents of a store, e.g. for a snapshot file. */
+export interface StoreSnapshot {
+  version: number
+  flags: WireFlag[]
+  segments: WireSegment[]
+}
+
 /**
- * One environment's flags, compiled once on write and evaluated locally. Writes apply what they
- * are given: ordering, gaps and stale versions are the caller's (the stream's) business.
+ * One environment's flags and segments, compiled once on write and evaluated locally. Flags and
+ * segments are stored apart: a flag finds its segments by key at evaluation time, so a segment
+ * write never recompiles a flag. Writes apply what they are given: ordering, gaps and stale
+ * versions are the caller's (the stream's) business.
  */
 export interface FlagStore {
   /** Environment version of the data; -1 before any put. */
@@ -23,12 +35,13 @@ export interface FlagStore {
   /** True after the first put. */
   readonly initialized: boolean
   /**
-   * Replaces every flag, compiling each once; a flag that fails validation is kept and evaluates
-   * to ERROR/MALFORMED_FLAG.
-   * @throws SwitchyardError `INVALID_ARGUMENT` when `flags` is not an array or a flag has no
-   * non-empty string key; the store is then unchanged.
+   * Replaces every flag and segment, compiling each once; a flag that fails validation is kept
+   * and evaluates to ERROR/MALFORMED_FLAG, and a segment that fails validation is kept and counts
+   * as unknown. Absent `segments` means none.
+   * @throws SwitchyardError `INVALID_ARGUMENT` when `flags` (or `segments`, if given) is not an
+   * array, or a flag or segment has no non-empty string key; the store is then unchanged.
    */
-  put(version: number, flags: WireFlag[]): void
+  put(version: number, flags: WireFlag[], segments?: WireSegment[]): void
   /**
    * Adds or replaces one flag.
    * @throws SwitchyardError `INVALID_ARGUMENT` when the flag has no non-empty string key.
@@ -36,13 +49,27 @@ export interface FlagStore {
   upsert(version: number, flag: WireFlag): void
   /** Removes one flag (if present) and records the version. Never throws. */
   remove(version: number, key: string): void
+  /**
+   * Adds or replaces one segment, compiling it once; no flag is recompiled.
+   * @throws SwitchyardError `INVALID_ARGUMENT` when the segment has no non-empty string key.
+   */
+  upsertSegment(version: number, segment: WireSegment): void
+  /** Removes one segment (if present) and records the version. Never throws. */
+  removeSegment(version: number, key: string): void
   /** The compiled flag, for `evaluate()`. */
   get(key: string): CompiledFlag | undefined
   /** The flag exactly as it was put (not a copy: do not mutate it). */
   getWire(key: string): WireFlag | undefined
+  /** The compiled segment, e.g. for `evaluate()`'s segment lookup. */
+  getSegment(key: string): CompiledSegment | undefined
+  /** The segment exactly as it was put (not a copy: do not mutate it). */
+  getWireSegment(key: string): WireSegment | undefined
+  /** Keys of every flag. */
   keys(): string[]
-  /** The raw wire flags and version, e.g. for a snapshot file. */
-  snapshot(): { version: number; flags: WireFlag[] }
+  /** Keys of every segment. */
+  segmentKeys(): string[]
+  /** The raw wire flags and segments and the version, e.g. for a snapshot file. */
+  snapshot(): StoreSnapshot
   /**
    * The value served to `context`, or `fallback` on any error (not ready, unknown flag,
    * malformed flag, missing context, a value whose type differs from the fallback's).
@@ -74,11 +101,12 @@ function hasFallbackType(value: unknown, fallback: unknown): boolean {
   return typeof value === typeof fallback
 }
 
-function flagKey(flag: unknown): string {
+function itemKey(item: unknown, what: 'flag' | 'segment'): string {
   const key =
-    typeof flag === 'object' && flag !== null ? (flag as { key?: unknown }).key : undefined
+    typeof item === 'object' && item !== null ? (item as { key?: unknown }).key : undefined
   if (typeof key !== 'string' || key === '') {
-    throw new SwitchyardError('INVALID_ARGUMENT', 'Flag store: a flag has no non-empty string key')
+    const message = `Flag store: a ${what} has no non-empty string key`
+    throw new SwitchyardError('INVALID_ARGUMENT', message)
   }
   return key
 }
@@ -88,8 +116,11 @@ class MemoryFlagStore implements FlagStore {
   private ready = false
   private compiled = new Map<string, CompiledFlag>()
   private wire = new Map<string, WireFlag>()
-  // One lookup for prerequisites, created once: evaluation creates no closures.
+  private compiledSegments = new Map<string, CompiledSegment>()
+  private wireSegments = new Map<string, WireSegment>()
+  // One lookup each for prerequisites and segments, created once: evaluation creates no closures.
   private readonly lookup: FlagLookup = (key) => this.compiled.get(key)
+  private readonly segmentLookup: SegmentLookup = (key) => this.compiledSegments.get(key)
 
   get version(): number {
     return this.currentVersion
@@ -99,25 +130,37 @@ class MemoryFlagStore implements FlagStore {
     return this.ready
   }
 
-  put(version: number, flags: WireFlag[]): void {
+  put(version: number, flags: WireFlag[], segments?: WireSegment[]): void {
     if (!Array.isArray(flags)) {
       throw new SwitchyardError('INVALID_ARGUMENT', 'Flag store put: flags must be an array')
+    }
+    if (segments !== undefined && !Array.isArray(segments)) {
+      throw new SwitchyardError('INVALID_ARGUMENT', 'Flag store put: segments must be an array')
     }
     const compiled = new Map<string, CompiledFlag>()
     const wire = new Map<string, WireFlag>()
     for (const flag of flags) {
-      const key = flagKey(flag)
+      const key = itemKey(flag, 'flag')
       compiled.set(key, compileFlag(flag))
       wire.set(key, flag)
     }
+    const compiledSegments = new Map<string, CompiledSegment>()
+    const wireSegments = new Map<string, WireSegment>()
+    for (const segment of segments ?? []) {
+      const key = itemKey(segment, 'segment')
+      compiledSegments.set(key, compileSegment(segment))
+      wireSegments.set(key, segment)
+    }
     this.compiled = compiled
     this.wire = wire
+    this.compiledSegments = compiledSegments
+    this.wireSegments = wireSegments
     this.currentVersion = version
     this.ready = true
   }
 
   upsert(version: number, flag: WireFlag): void {
-    const key = flagKey(flag)
+    const key = itemKey(flag, 'flag')
     this.compiled.set(key, compileFlag(flag))
     this.wire.set(key, flag)
     this.currentVersion = version
@@ -129,6 +172,19 @@ class MemoryFlagStore implements FlagStore {
     this.currentVersion = version
   }
 
+  upsertSegment(version: number, segment: WireSegment): void {
+    const key = itemKey(segment, 'segment')
+    this.compiledSegments.set(key, compileSegment(segment))
+    this.wireSegments.set(key, segment)
+    this.currentVersion = version
+  }
+
+  removeSegment(version: number, key: string): void {
+    this.compiledSegments.delete(key)
+    this.wireSegments.delete(key)
+    this.currentVersion = version
+  }
+
   get(key: string): CompiledFlag | undefined {
     return this.compiled.get(key)
   }
@@ -137,12 +193,28 @@ class MemoryFlagStore implements FlagStore {
     return this.wire.get(key)
   }
 
+  getSegment(key: string): CompiledSegment | undefined {
+    return this.compiledSegments.get(key)
+  }
+
+  getWireSegment(key: string): WireSegment | undefined {
+    return this.wireSegments.get(key)
+  }
+
   keys(): string[] {
     return Array.from(this.wire.keys())
   }
 
-  snapshot(): { version: number; flags: WireFlag[] } {
-    return { version: this.currentVersion, flags: Array.from(this.wire.values()) }
+  segmentKeys(): string[] {
+    return Array.from(this.wireSegments.keys())
+  }
+
+  snapshot(): StoreSnapshot {
+    return {
+      version: this.currentVersion,
+      flags: Array.from(this.wire.values()),
+      segments: Array.from(this.wireSegments.values()),
+    }
   }
 
   variation<T>(key: string, context: Context, input: T): Widen<T> {
@@ -152,7 +224,7 @@ class MemoryFlagStore implements FlagStore {
       if (!this.ready) return fallback
       const flag = this.compiled.get(key)
       if (flag === undefined) return fallback
-      const index = evaluateVariationIndex(flag, context, this.lookup, 0)
+      const index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
       if (index < 0) return fallback
       const value = flag.variations[index]
       return hasFallbackType(value, fallback) ? (value as Widen<T>) : fallback
@@ -168,7 +240,7 @@ class MemoryFlagStore implements FlagStore {
       if (!this.ready) return createDetail(fallback, null, REASON_NOT_READY)
       const flag = this.compiled.get(key)
       if (flag === undefined) return createDetail(fallback, null, REASON_NOT_FOUND)
-      const index = evaluateVariationIndex(flag, context, this.lookup, 0)
+      const index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
       reason = lastEvaluationReason()
       if (index >= 0) {
         const value = flag.variations[index]
@@ -187,7 +259,7 @@ class MemoryFlagStore implements FlagStore {
  *
  * @example
  * const store = createFlagStore()
- * store.put(message.version, message.flags)
+ * store.put(message.version, message.flags, message.segments)
  * const enabled = store.variation('new-checkout', { key: 'user-1' }, false)
  */
 export function createFlagStore(): FlagStore {
