@@ -17,7 +17,7 @@ export function loadBootstrap(source: Snapshot | string): BootstrapResult {
       ok: false,
       error: sdkError(
         'BOOTSTRAP_FAILED',
-        'Bootstrap object is not a snapshot { version, flags: [...] }',
+        'Bootstrap object is not a snapshot { version, flags: [...], segments?: [...] }',
       ),
     }
   }
@@ -36,9 +36,11 @@ export function loadBootstrap(source: Snapshot | string): BootstrapResult {
       ok: false,
       error: sdkError(
         'BOOTSTRAP_FAILED',
-        `Bootstrap file ${source} is not a snapshot { version, flags: [...] }`,
+        `Bootstrap file ${source} is not a snapshot { version, flags: [...], segments?: [...] }`,
       ),
     }
   }
-  return { ok: true, snapshot: { version: parsed.version, flags: parsed.flags } }
+  const { version, flags, segments } = parsed
+  const snapshot = segments === undefined ? { version, flags } : { version, flags, segments }
+  return { ok: true, snapshot }
 }

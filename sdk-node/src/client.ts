@@ -7,6 +7,7 @@ import {
   type JsonValue,
   type SwitchyardError,
   type WireFlag,
+  type WireSegment,
   type Widen,
 } from '@switchyard/core'
 import { loadBootstrap } from './bootstrap.js'
@@ -110,7 +111,8 @@ class Client implements SwitchyardClient {
     if (opts.bootstrap !== undefined) {
       const result = loadBootstrap(opts.bootstrap)
       if (result.ok) {
-        this.#ready = this.#applyBootstrap(result.snapshot.version, result.snapshot.flags)
+        const { version, flags, segments } = result.snapshot
+        this.#ready = this.#applyBootstrap(version, flags, segments)
       } else {
         // why: deferred, so listeners attached right after init() see it
         queueMicrotask(() => this.#reportError(result.error))
@@ -126,9 +128,11 @@ class Client implements SwitchyardClient {
       get version() {
         return store.version
       },
-      put: (version, flags) => this.#put(version, flags),
+      put: (version, flags, segments) => this.#put(version, flags, segments),
       patch: (version, flag) => this.#patch(version, flag),
+      patchSegment: (version, segment) => this.#patchSegment(version, segment),
       remove: (version, key) => this.#remove(version, key),
+      removeSegment: (version, key) => this.#removeSegment(version, key),
       confirm: () => this.#touch(),
       reportError: (error) => this.#reportError(error),
     }
@@ -179,18 +183,22 @@ class Client implements SwitchyardClient {
 
   // DataSink: called by the stream and the poller
 
-  #put(version: number, flags: WireFlag[]): void {
+  #put(version: number, flags: WireFlag[], segments: WireSegment[] | undefined): void {
     const store = this.#store
     const hadData = store.initialized
     if (hadData && version < store.version) {
       this.#options.logger.warn(`Snapshot version went back from ${store.version} to ${version}`)
     }
     const before = new Map<string, string>()
+    const segmentsBefore = new Map<string, string>()
     if (hadData) {
       for (const key of store.keys()) before.set(key, JSON.stringify(store.getWire(key)))
+      for (const key of store.segmentKeys()) {
+        segmentsBefore.set(key, JSON.stringify(store.getWireSegment(key)))
+      }
     }
     try {
-      store.put(version, flags)
+      store.put(version, flags, segments)
     } catch (err) {
       this.#reportError(applyError(`snapshot version ${version}`, err))
       return
@@ -198,9 +206,18 @@ class Client implements SwitchyardClient {
     this.#touch()
     this.#markReady()
     if (!hadData) return
+    const changedSegments = new Set<string>()
+    for (const key of store.segmentKeys()) {
+      if (segmentsBefore.get(key) !== JSON.stringify(store.getWireSegment(key))) {
+        changedSegments.add(key)
+      }
+      segmentsBefore.delete(key)
+    }
+    for (const key of segmentsBefore.keys()) changedSegments.add(key)
     const changed = new Set<string>()
     for (const key of store.keys()) {
       if (before.get(key) !== JSON.stringify(store.getWire(key))) changed.add(key)
+      else if (this.#usesAnySegment(key, changedSegments)) changed.add(key)
       before.delete(key)
     }
     for (const key of before.keys()) changed.add(key)
@@ -219,6 +236,44 @@ class Client implements SwitchyardClient {
     this.#touch()
     this.#emitter.emit('change', { key: flag.key, version })
     return 'applied'
+  }
+
+  #patchSegment(version: number, segment: WireSegment): ApplyResult {
+    const check = this.#checkVersion(version)
+    if (check !== 'applied') return check
+    try {
+      this.#store.upsertSegment(version, segment)
+    } catch (err) {
+      this.#reportError(applyError(`segment patch version ${version}`, err))
+      return 'gap'
+    }
+    this.#touch()
+    this.#emitSegmentChange(segment.key, version)
+    return 'applied'
+  }
+
+  #removeSegment(version: number, key: string): ApplyResult {
+    const check = this.#checkVersion(version)
+    if (check !== 'applied') return check
+    const existed = this.#store.getWireSegment(key) !== undefined
+    this.#store.removeSegment(version, key)
+    this.#touch()
+    if (existed) this.#emitSegmentChange(key, version)
+    return 'applied'
+  }
+
+  /** Emits 'change' for every flag whose rules refer to the segment `segmentKey`. */
+  #emitSegmentChange(segmentKey: string, version: number): void {
+    const changed = new Set([segmentKey])
+    for (const key of this.#store.keys()) {
+      if (this.#usesAnySegment(key, changed)) this.#emitter.emit('change', { key, version })
+    }
+  }
+
+  #usesAnySegment(flagKey: string, segmentKeys: ReadonlySet<string>): boolean {
+    if (segmentKeys.size === 0) return false
+    const used = this.#store.get(flagKey)?.segmentKeys ?? []
+    return used.some((segmentKey) => segmentKeys.has(segmentKey))
   }
 
   #remove(version: number, key: string): ApplyResult {
@@ -357,14 +412,17 @@ class Client implements SwitchyardClient {
 
   // Internals
 
-  #applyBootstrap(version: number, flags: WireFlag[]): boolean {
+  #applyBootstrap(version: number, flags: WireFlag[], segments?: WireSegment[]): boolean {
     try {
-      this.#store.put(version, flags)
+      this.#store.put(version, flags, segments)
     } catch (err) {
       this.#options.logger.error('Could not apply the bootstrap snapshot', err)
       return false
     }
-    this.#options.logger.debug(`Bootstrapped ${flags.length} flags at version ${version}`)
+    const segmentCount = segments?.length ?? 0
+    this.#options.logger.debug(
+      `Bootstrapped ${flags.length} flags and ${segmentCount} segments at version ${version}`,
+    )
     return true
   }
 

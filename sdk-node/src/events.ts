@@ -5,7 +5,10 @@ import type { Logger } from './logger.js'
 export type ConnectionState =
   'initializing' | 'streaming' | 'polling' | 'offline' | 'interrupted' | 'closed'
 
-/** Payload of `'change'`: one flag was added, changed or removed at environment version `version`. */
+/**
+ * Payload of `'change'`: at environment version `version`, one flag was added, changed or
+ * removed, or a segment its rules refer to (segmentMatch) was.
+ */
 export interface ChangeEvent {
   key: string
   version: number

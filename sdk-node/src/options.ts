@@ -1,11 +1,13 @@
-import { LAST_VERSION_PARAM, type WireFlag } from '@switchyard/core'
+import { LAST_VERSION_PARAM, type WireFlag, type WireSegment } from '@switchyard/core'
 import { sdkError } from './errors.js'
 import { createDefaultLogger, type Logger } from './logger.js'
 
-/** A snapshot of one environment's flags, as `GET /sdk/v1/flags` returns it. */
+/** A snapshot of one environment's flags and segments, as `GET /sdk/v1/flags` returns it. */
 export interface Snapshot {
   version: number
   flags: WireFlag[]
+  /** The environment's segments; absent means none. */
+  segments?: WireSegment[]
 }
 
 /** Options for {@link init}. */
@@ -22,7 +24,10 @@ export interface Options {
   pollIntervalMs?: number
   /** No network at all: serve the bootstrap, or fallbacks (default false). */
   offline?: boolean
-  /** Flags to serve before (or instead of) the first server response: a snapshot or a path to a JSON file. */
+  /**
+   * Flags (and segments) to serve before (or instead of) the first server response: a snapshot
+   * or a path to a JSON file.
+   */
   bootstrap?: Snapshot | string
   /** Ceiling of the first reconnect delay in ms (default 500). */
   initialBackoffMs?: number
@@ -160,7 +165,12 @@ export function pollUrl(baseUrl: string): string {
   return `${baseUrl}/sdk/v1/flags`
 }
 
-/** Checks that a parsed value looks like a snapshot (`{ version, flags: [...] }`). */
+function hasStringKey(item: unknown): boolean {
+  if (typeof item !== 'object' || item === null) return false
+  return typeof (item as { key?: unknown }).key === 'string'
+}
+
+/** Whether a parsed value looks like a snapshot: `{ version, flags: [...], segments?: [...] }`. */
 export function isSnapshot(value: unknown): value is Snapshot {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
@@ -168,9 +178,7 @@ export function isSnapshot(value: unknown): value is Snapshot {
     typeof v.version === 'number' &&
     Number.isInteger(v.version) &&
     Array.isArray(v.flags) &&
-    v.flags.every(
-      (f: unknown) =>
-        typeof f === 'object' && f !== null && typeof (f as { key?: unknown }).key === 'string',
-    )
+    v.flags.every(hasStringKey) &&
+    (v.segments === undefined || (Array.isArray(v.segments) && v.segments.every(hasStringKey)))
   )
 }

@@ -149,7 +149,7 @@ export class Poller {
       // why: healthy first, so 'ready' listeners already see the 'polling' state
       this.#hooks.onHealthy()
       if (body.version === this.#sink.version) this.#sink.confirm()
-      else this.#sink.put(body.version, body.flags)
+      else this.#sink.put(body.version, body.flags, body.segments)
       this.#etag = res.headers.get('etag')
       this.#etagVersion = body.version
       return { kind: 'ok' }

@@ -1,4 +1,4 @@
-import type { SwitchyardError, WireFlag } from '@switchyard/core'
+import type { SwitchyardError, WireFlag, WireSegment } from '@switchyard/core'
 
 /** What a patch or delete did: applied, ignored as stale, or refused because versions were missed. */
 export type ApplyResult = 'applied' | 'stale' | 'gap'
@@ -7,12 +7,16 @@ export type ApplyResult = 'applied' | 'stale' | 'gap'
 export interface DataSink {
   /** Environment version of the data held; -1 before any. */
   readonly version: number
-  /** Replaces all flags with a snapshot. */
-  put(version: number, flags: WireFlag[]): void
+  /** Replaces all flags and segments with a snapshot (absent segments means none). */
+  put(version: number, flags: WireFlag[], segments: WireSegment[] | undefined): void
   /** Applies one changed flag if `version` is the next one. */
   patch(version: number, flag: WireFlag): ApplyResult
+  /** Applies one changed segment if `version` is the next one. */
+  patchSegment(version: number, segment: WireSegment): ApplyResult
   /** Applies one deleted flag if `version` is the next one. */
   remove(version: number, key: string): ApplyResult
+  /** Applies one deleted segment if `version` is the next one. */
+  removeSegment(version: number, key: string): ApplyResult
   /** The server confirmed the data is current (an up-to-date ping, or a 304). */
   confirm(): void
   /** Logs an operational problem and emits it as an `'error'` event. */

@@ -269,27 +269,41 @@ export class StreamSource {
         if (!isSnapshot(m)) return this.#protocolError(attempt, 'a malformed put')
         this.#markHealthy(attempt)
         this.#resyncSentAt = null
-        sink.put(m.version, m.flags)
+        sink.put(m.version, m.flags, m.segments)
         return
       }
       case 'patch': {
-        const flag = m.flag as { key?: unknown } | null | undefined
-        if (!isVersion(m.version) || typeof flag !== 'object' || typeof flag?.key !== 'string') {
+        // A patch carries exactly one of `flag` and `segment`.
+        const isFlag = m.flag !== undefined
+        const item = (isFlag ? m.flag : m.segment) as { key?: unknown } | null | undefined
+        if (
+          !isVersion(m.version) ||
+          isFlag === (m.segment !== undefined) ||
+          typeof item !== 'object' ||
+          typeof item?.key !== 'string'
+        ) {
           return this.#protocolError(attempt, 'a malformed patch')
         }
         this.#markHealthy(attempt)
-        const result = sink.patch(m.version, m.flag as Parameters<DataSink['patch']>[1])
+        const result = isFlag
+          ? sink.patch(m.version, item as Parameters<DataSink['patch']>[1])
+          : sink.patchSegment(m.version, item as Parameters<DataSink['patchSegment']>[1])
         if (result === 'gap') this.#resync(attempt, `patch version ${m.version}`)
         return
       }
       case 'delete': {
+        const kind = m.kind ?? 'flag'
         if (!isVersion(m.version) || typeof m.key !== 'string') {
           return this.#protocolError(attempt, 'a malformed delete')
         }
-        this.#markHealthy(attempt)
-        if (sink.remove(m.version, m.key) === 'gap') {
-          this.#resync(attempt, `delete version ${m.version}`)
+        if (kind !== 'flag' && kind !== 'segment') {
+          // why: skipping it would silently lose a version; a snapshot is always correct
+          return this.#protocolError(attempt, `a delete of unknown kind ${String(kind)}`)
         }
+        this.#markHealthy(attempt)
+        const result =
+          kind === 'flag' ? sink.remove(m.version, m.key) : sink.removeSegment(m.version, m.key)
+        if (result === 'gap') this.#resync(attempt, `delete version ${m.version}`)
         return
       }
       case 'ping': {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { ClientMessage, ServerMessage, WireFlag } from '@switchyard/core'
+import type { ClientMessage, ServerMessage, WireFlag, WireSegment } from '@switchyard/core'
 import { WebSocketServer, type WebSocket } from 'ws'
 
 export const SDK_KEY = 'sdk-test-secret-key-123'
@@ -24,6 +24,26 @@ export function boolFlag(key: string, on: boolean, version = 1): WireFlag {
   }
 }
 
+/** A boolean flag that serves `true` to contexts in any of `segments` and `false` to others. */
+export function segmentFlag(key: string, segments: string[], version = 1): WireFlag {
+  return {
+    ...boolFlag(key, true, version),
+    rules: [
+      {
+        id: 'in-segment',
+        clauses: [{ attribute: 'key', op: 'segmentMatch', values: segments, negate: false }],
+        serve: { variation: 1 },
+      },
+    ],
+    fallthrough: { variation: 0 },
+  }
+}
+
+/** A segment of exactly the `included` context keys. */
+export function keySegment(key: string, included: string[], version = 1): WireSegment {
+  return { key, version, included, excluded: [], rules: [], salt: key }
+}
+
 export interface FakeServerOptions {
   /** Send a put as soon as a stream connects (default true). */
   putOnConnect?: boolean
@@ -44,6 +64,7 @@ export interface ReceivedMessage {
  */
 export class FakeServer {
   readonly flags = new Map<string, WireFlag>()
+  readonly segments = new Map<string, WireSegment>()
   version = 1
   /** HTTP status to refuse stream upgrades with; null accepts them. */
   streamStatus: number | null = null
@@ -109,8 +130,12 @@ export class FakeServer {
     return this
   }
 
-  snapshot(): { version: number; flags: WireFlag[] } {
-    return { version: this.version, flags: [...this.flags.values()] }
+  snapshot(): { version: number; flags: WireFlag[]; segments: WireSegment[] } {
+    return {
+      version: this.version,
+      flags: [...this.flags.values()],
+      segments: [...this.segments.values()],
+    }
   }
 
   /** Replaces the data without telling anyone (for polls and the next put). */
@@ -118,6 +143,28 @@ export class FakeServer {
     this.version = version
     this.flags.clear()
     for (const flag of flags) this.flags.set(flag.key, flag)
+  }
+
+  /** Replaces the segments without telling anyone (for polls and the next put). */
+  setSegments(segments: WireSegment[]): void {
+    this.segments.clear()
+    for (const segment of segments) this.segments.set(segment.key, segment)
+  }
+
+  /** Changes a segment at the next version and streams a patch to every client. */
+  patchSegment(segment: WireSegment): number {
+    this.version++
+    this.segments.set(segment.key, segment)
+    this.broadcast({ type: 'patch', version: this.version, segment })
+    return this.version
+  }
+
+  /** Deletes a segment at the next version and streams it to every client. */
+  removeSegment(key: string): number {
+    this.version++
+    this.segments.delete(key)
+    this.broadcast({ type: 'delete', version: this.version, key, kind: 'segment' })
+    return this.version
   }
 
   /** Changes a flag at the next version and streams a patch to every client. */

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs'
-import type { Context, EvaluationDetail, JsonValue, WireFlag } from '@switchyard/core'
+import type {
+  Context,
+  EvaluationDetail,
+  JsonValue,
+  WireFlag,
+  WireSegment,
+} from '@switchyard/core'
 import { init, createSilentLogger } from '@switchyard/sdk-node'
 import { describe, expect, it } from 'vitest'
 
 interface VectorFile {
   name: string
   flags: WireFlag[]
+  segments?: WireSegment[]
   cases: {
     description: string
     flag: string
@@ -24,10 +31,11 @@ const files = (readJson('index.json') as string[]).map((file) => ({
   ...(readJson(file) as VectorFile),
 }))
 
-describe.each(files)('test vectors $file through the public API', ({ name, flags, cases }) => {
+describe.each(files)('test vectors $file through the public API', (file) => {
+  const { name, flags, segments, cases } = file
   const client = init({
     offline: true,
-    bootstrap: { version: 1, flags },
+    bootstrap: segments === undefined ? { version: 1, flags } : { version: 1, flags, segments },
     logger: createSilentLogger(),
   })
 
