@@ -1,3 +1,4 @@
+import { createFlagStore } from '@switchyard/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { Database } from '../src/db/client.js'
@@ -69,6 +70,7 @@ describeEachDb('segments', (target) => {
     { label: 'an unknown field', body: { members: [] }, field: 'members' },
     { label: 'a weight over 100000', body: { rules: [{ clauses: [], weight: 100_001 }] }, field: 'rules.0.weight' },
     { label: 'an empty context key', body: { included: [''] }, field: 'included.0' },
+    { label: 'a regex that does not compile', body: { rules: [{ clauses: [{ attribute: 'email', op: 'matches', values: ['(x'] }] }] }, field: 'rules.0.clauses.0.values.0' },
   ])('refuses $label', async ({ body, field }) => {
     const res = await server.api('PUT', '/api/v1/segments/production/refused', body)
     expect(res.status).toBe(400)
@@ -82,6 +84,30 @@ describeEachDb('segments', (target) => {
     })
     expect(res.status).toBe(400)
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('rules.0.clauses.0.values.0')
+  })
+
+  it('lets a flag rule match a segment, and refuses to delete a segment in use', async () => {
+    const res = await server.api('PATCH', '/api/v1/flags/beta-ui/envs/production', {
+      on: true,
+      rules: [{ clauses: [{ attribute: 'key', op: 'segmentMatch', values: ['beta-testers'] }], serve: { variation: 0 } }],
+      fallthrough: { variation: 1 },
+    })
+    expect(res.status).toBe(200)
+    // What an SDK receives evaluates the segment: u1 is included, u3 excluded, others by rule.
+    const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+    const snapshot = await waitFor(async () => {
+      const poll = await server.api('GET', '/sdk/v1/flags', undefined, { token: key })
+      return poll.body.flags.find((f: { key: string; on: boolean }) => f.key === 'beta-ui' && f.on) ? poll.body : null
+    })
+    const store = createFlagStore()
+    store.put(snapshot.version, snapshot.flags, snapshot.segments)
+    expect(store.variation('beta-ui', { key: 'u1' }, false)).toBe(true)
+    expect(store.variation('beta-ui', { key: 'u9' }, true)).toBe(false)
+    expect(store.variationDetail('beta-ui', { key: 'u1' }, false).reason).toMatchObject({ kind: 'RULE_MATCH', ruleIndex: 0 })
+
+    const inUse = await server.api('DELETE', '/api/v1/segments/production/beta-testers')
+    expect(inUse.status).toBe(409)
+    expect(inUse.body.usedBy).toEqual([{ flag: 'beta-ui', env: 'production' }])
   })
 
   it('streams segments in the put, and a patch and a delete when they change', async () => {

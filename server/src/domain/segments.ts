@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { Segment } from '@switchyard/core'
+import { compileSegment, type Segment } from '@switchyard/core'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { conflict, notFound, versionConflict } from '../http/problem.js'
+import { conflict, notFound, validationFailed, versionConflict } from '../http/problem.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
@@ -97,6 +97,12 @@ export async function putSegmentInTx(
     excluded: dedupe(input.excluded),
     rules: input.rules.map((r) => ({ ...r, id: r.id ?? randomUUID() })),
     salt: current?.definition.salt ?? newSalt(),
+  }
+  // The evaluator is the last judge: regexes, dates and versions in rules must compile.
+  const compiled = compileSegment({ ...definition, version: 0 })
+  if (compiled.problem) {
+    const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
+    throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_segment', message: match?.[2] ?? compiled.problem }])
   }
   const values = {
     name: input.name ?? current?.name ?? '',
