@@ -73,6 +73,8 @@ export function createApp(deps: AppDeps) {
       await database.ping()
       const pending = await pendingMigrations(database.db, deps.migrationsDir)
       if (pending > 0) return c.json({ status: 'not-ready', database: 'ok', pendingMigrations: pending }, 503)
+      // A replica that cannot hear about changes would serve stale flags: not ready.
+      if (!bus.healthy()) return c.json({ status: 'not-ready', database: 'ok', bus: 'disconnected' }, 503)
       return c.json({ status: 'ready', database: database.kind, connections: hub.connectionCount })
     } catch {
       return c.json({ status: 'not-ready', database: 'unreachable' }, 503)

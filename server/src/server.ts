@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
 import type { ServerConfig } from './config.js'
 import { createLocalBus } from './db/bus.js'
+import { createPostgresBus } from './db/pg-bus.js'
 import { openPglite, openPostgres, type Database } from './db/client.js'
 import { findMigrationsDir, migrate } from './db/migrate.js'
 import { ensureDefaultEnvironments } from './domain/environments.js'
@@ -45,7 +46,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const migrationsDir = findMigrationsDir()
     const { applied } = await migrate(database.db, migrationsDir)
     if (applied.length) logger.info({ applied }, 'migrations applied')
-    const bus = createLocalBus((error) => logger.error({ err: error }, 'change bus listener failed'))
+    // Postgres: LISTEN/NOTIFY, so any number of replicas share changes. PGlite: one process.
+    const bus =
+      database.kind === 'postgres' && database.url
+        ? await createPostgresBus(database.url, logger)
+        : createLocalBus((error) => logger.error({ err: error }, 'change bus listener failed'))
     await ensureDefaultEnvironments({ db: database.db, bus })
     const bootstrap = await bootstrapAdminToken({ db: database.db, bus }, config.SWITCHYARD_ADMIN_TOKEN)
     if (bootstrap.kind === 'generated') options.onGeneratedAdminToken?.(bootstrap.token)

@@ -1,3 +1,5 @@
+import type { Tx } from './client.js'
+
 /** Events published after a transaction commits. Small on purpose: receivers read state from the database. */
 export type BusEvent =
   | {
@@ -13,9 +15,13 @@ export type BusEvent =
       segmentsUpserted?: string[]
       /** Segments deleted at this version. */
       segmentsDeleted?: string[]
+      /** Too many keys to list: receivers reload the environment. */
+      reload?: boolean
     }
   | { type: 'sdk-key-revoked'; keyId: string }
   | { type: 'environment-created'; env: string }
+  /** The bus may have missed events (its connection dropped): receivers reload what they cache. */
+  | { type: 'resync' }
 
 export type BusListener = (event: BusEvent) => void
 
@@ -24,8 +30,17 @@ export type BusListener = (event: BusEvent) => void
  * a Postgres LISTEN/NOTIFY implementation carries the same events between replicas.
  */
 export interface ChangeBus {
+  /**
+   * Publishes events of a transaction. With `tx`, a bus that can (Postgres NOTIFY) sends them
+   * inside the transaction, so they go out at commit, in commit order, or not at all; without
+   * `tx` (or on the in-process bus) they are delivered at once, after commit.
+   */
   publish(event: BusEvent): void
+  /** Sends events from inside a transaction if this bus supports it; returns false otherwise. */
+  publishInTransaction?(tx: Tx, events: BusEvent[]): Promise<boolean>
   subscribe(listener: BusListener): () => void
+  /** False while the bus cannot deliver (e.g. its listening connection is down). */
+  healthy(): boolean
   close(): Promise<void>
 }
 
@@ -45,6 +60,7 @@ export function createLocalBus(onListenerError?: (error: unknown) => void): Chan
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    healthy: () => true,
     async close() {
       listeners.clear()
     },

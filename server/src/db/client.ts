@@ -14,6 +14,8 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 export interface Database {
   db: Db
   kind: 'pglite' | 'postgres'
+  /** The connection string (Postgres only), for the LISTEN connection of the change bus. */
+  url?: string
   /** Runs a trivial query; rejects when the database is unreachable. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -34,6 +36,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   return {
     db,
     kind: 'postgres',
+    url,
     ping: async () => {
       await db.execute(sql`select 1`)
     },

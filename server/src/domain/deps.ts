@@ -45,7 +45,8 @@ interface EnvChanges {
 export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: WriteContext) => Promise<T>): Promise<T> {
   const events: BusEvent[] = []
   const envs = new Map<string, EnvChanges>()
-  const result = await deps.db.transaction((tx) => {
+  let sentInTransaction = false
+  const result = await deps.db.transaction(async (tx) => {
     const w: WriteContext = {
       events,
       async touch(env, changes) {
@@ -61,20 +62,27 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
         return entry.version
       },
     }
-    return fn(tx, w)
+    const value = await fn(tx, w)
+    const all = [...envEvents(envs), ...events]
+    // Postgres: NOTIFY inside the transaction, so events leave at commit, in commit order.
+    if (all.length > 0 && deps.bus.publishInTransaction) sentInTransaction = await deps.bus.publishInTransaction(tx, all)
+    return value
   })
-  for (const [env, c] of envs) {
-    const pick = (map: Map<string, boolean>, present: boolean) => [...map].filter(([, p]) => p === present).map(([k]) => k)
-    deps.bus.publish({
-      type: 'env-changed',
-      env,
-      version: c.version,
-      upserted: pick(c.flags, true),
-      deleted: pick(c.flags, false),
-      segmentsUpserted: pick(c.segments, true),
-      segmentsDeleted: pick(c.segments, false),
-    })
+  if (!sentInTransaction) {
+    for (const event of [...envEvents(envs), ...events]) deps.bus.publish(event)
   }
-  for (const event of events) deps.bus.publish(event)
   return result
+}
+
+function envEvents(envs: Map<string, EnvChanges>): BusEvent[] {
+  const pick = (map: Map<string, boolean>, present: boolean) => [...map].filter(([, p]) => p === present).map(([k]) => k)
+  return [...envs].map(([env, c]) => ({
+    type: 'env-changed' as const,
+    env,
+    version: c.version,
+    upserted: pick(c.flags, true),
+    deleted: pick(c.flags, false),
+    segmentsUpserted: pick(c.segments, true),
+    segmentsDeleted: pick(c.segments, false),
+  }))
 }

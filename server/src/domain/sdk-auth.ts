@@ -12,7 +12,7 @@ export type SdkAuthenticator = (key: string) => Promise<SdkPrincipal | null>
 export function createSdkAuthenticator(db: Db, bus: ChangeBus): SdkAuthenticator {
   const cache = new LRUCache<string, SdkPrincipal | 'none'>({ max: 10_000, ttl: 10_000 })
   bus.subscribe((event) => {
-    if (event.type === 'sdk-key-revoked') cache.clear()
+    if (event.type === 'sdk-key-revoked' || event.type === 'resync') cache.clear()
   })
   return async (key) => {
     const cached = cache.get(key)

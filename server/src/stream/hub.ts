@@ -206,6 +206,9 @@ export class StreamHub {
         return
       case 'environment-created':
         return
+      case 'resync':
+        for (const env of this.states.keys()) this.enqueue(env, () => this.reload(env))
+        return
     }
   }
 
@@ -223,6 +226,19 @@ export class StreamHub {
     this.queues.set(env, next)
   }
 
+  /** Re-reads an environment and sends everyone a put if it moved on. */
+  private async reload(env: string): Promise<void> {
+    const state = await this.states.get(env)
+    if (!state) return
+    const snapshot = await readSnapshot(this.options.db, env)
+    if (!snapshot) return
+    this.markUpdated(env, snapshot.version)
+    if (snapshot.version <= state.version) return
+    replaceState(state, snapshot)
+    this.invalidate(state)
+    this.broadcast(env, this.putJson(state, 'put'), 'put')
+  }
+
   private markUpdated(env: string, version: number): void {
     this.options.metrics?.envVersion.set({ env }, version)
     this.options.metrics?.snapshotUpdated.set({ env }, Date.now() / 1000)
@@ -237,14 +253,9 @@ export class StreamHub {
     const segmentsUpserted = event.segmentsUpserted ?? []
     const segmentsDeleted = event.segmentsDeleted ?? []
     const count = event.upserted.length + event.deleted.length + segmentsUpserted.length + segmentsDeleted.length
-    if (event.version > state.version + 1 || count > 1) {
+    if (event.version > state.version + 1 || count > 1 || event.reload) {
       // A gap (or a batch that must apply atomically): reload and send everyone a fresh put.
-      const snapshot = await readSnapshot(this.options.db, event.env)
-      if (!snapshot || snapshot.version <= state.version) return
-      replaceState(state, snapshot)
-      this.invalidate(state)
-      this.markUpdated(event.env, state.version)
-      this.broadcast(event.env, this.putJson(state, 'put'), 'put')
+      await this.reload(event.env)
       this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
