@@ -20,6 +20,8 @@ import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
 import { hookRoutes, triggerRoutes } from './routes/triggers/triggers.routes.js'
 import { webhookRoutes } from './routes/webhooks/webhooks.routes.js'
+import { rolloutRoutes, scheduleRoutes } from './routes/rollouts/rollouts.routes.js'
+import type { Clock } from './jobs/scheduler.js'
 import type { StreamHub } from './stream/hub.js'
 
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   maxBodyBytes: number
   /** Base URL for secret trigger URLs (SWITCHYARD_PUBLIC_URL); the request's origin when unset. */
   publicUrl?: string | undefined
+  /** Time for rollouts and schedules (injectable so tests need not sleep). */
+  clock: Clock
   /** The directory of migrations, for readiness. */
   migrationsDir?: string
 }
@@ -92,6 +96,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
   app.route('/api/v1/webhooks', webhookRoutes(domain))
+  app.route('/api/v1/rollouts', rolloutRoutes(domain, deps.clock))
+  app.route('/api/v1/schedules', scheduleRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))

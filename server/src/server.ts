@@ -14,6 +14,7 @@ import type { Logger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { StreamHub } from './stream/hub.js'
 import { WebhookDispatcher } from './jobs/webhook-dispatcher.js'
+import { Scheduler, type Clock } from './jobs/scheduler.js'
 
 export interface RunningServer {
   url: string
@@ -21,6 +22,7 @@ export interface RunningServer {
   database: Database
   hub: StreamHub
   dispatcher: WebhookDispatcher
+  scheduler: Scheduler
   /** Graceful stop: refuse new work, close SDK sockets with 1001, finish requests, close the database. */
   close(): Promise<void>
 }
@@ -32,6 +34,8 @@ export interface StartOptions {
   database?: Database
   /** Called with a generated admin token on first start (printed once by main). */
   onGeneratedAdminToken?: (token: string) => void
+  /** Time for rollouts and schedules; tests pass a fake clock and call scheduler.tick(). */
+  clock?: Clock
 }
 
 export async function openDatabase(config: ServerConfig): Promise<Database> {
@@ -55,6 +59,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const bootstrap = await bootstrapAdminToken({ db: database.db, bus }, config.SWITCHYARD_ADMIN_TOKEN)
     if (bootstrap.kind === 'generated') options.onGeneratedAdminToken?.(bootstrap.token)
 
+    const clock = options.clock ?? (() => new Date())
     const authenticateSdk = createSdkAuthenticator(database.db, bus)
     const metrics = createMetrics()
     const hub = new StreamHub({
@@ -65,8 +70,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       authenticate: authenticateSdk,
     })
-    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, publicUrl: config.SWITCHYARD_PUBLIC_URL, migrationsDir })
+    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, publicUrl: config.SWITCHYARD_PUBLIC_URL, clock, migrationsDir })
 
+    const scheduler = new Scheduler({ db: database.db, bus }, logger, clock, config.SWITCHYARD_SCHEDULER_INTERVAL_MS)
     const dispatcher = new WebhookDispatcher({ db: database.db, bus, logger, pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS })
 
     const server = await new Promise<Server>((resolve, reject) => {
@@ -90,11 +96,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       database,
       hub,
       dispatcher,
+      scheduler,
       close: () => {
         closing ??= (async () => {
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
           await hub.close()
           await dispatcher.close()
+          await scheduler.close()
           server.closeIdleConnections()
           const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SWITCHYARD_SHUTDOWN_TIMEOUT_MS).unref())
           await Promise.race([serverClosed, timeout])

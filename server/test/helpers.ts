@@ -18,9 +18,9 @@ export interface ApiResponse {
   body: any
 }
 
-export async function startTestServer(database: Database, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(database: Database, env: Record<string, string> = {}, options: { clock?: () => Date } = {}): Promise<TestServer> {
   const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env })
-  const running = await startServer({ config, logger: silentLogger, database })
+  const running = await startServer({ config, logger: silentLogger, database, ...options })
   const api: TestServer['api'] = async (method, path, body, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
     const token = init.token === undefined ? ADMIN_TOKEN : init.token

@@ -8,6 +8,7 @@ import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
 import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'
+import { rollBackGuardedRollouts } from './rollouts.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
 
 type TriggerRow = typeof tables.triggers.$inferSelect
@@ -134,6 +135,8 @@ export interface FireResult {
   alerts: number
   acted: TriggerAction | 'undo' | null
   changed: boolean
+  /** Guarded rollouts rolled back and paused by this delivery. */
+  rolledBack: number
 }
 
 /**
@@ -189,7 +192,7 @@ export async function fireTrigger(
           set: { status: alert.status, updatedAt: new Date() },
         })
     }
-    const result: FireResult = { trigger: trigger.id, alerts: parsed.alerts.length, acted: null, changed: false }
+    const result: FireResult = { trigger: trigger.id, alerts: parsed.alerts.length, acted: null, changed: false, rolledBack: 0 }
     const who = (alerts: AlertEvent[], verb: string) => ({
       actor: `trigger:${trigger.name}`,
       comment: `${verb} by ${trigger.format} alert ${alerts.map((a) => `${a.summary} [${a.key}]`).join('; ')}`.slice(0, 2000),
@@ -202,6 +205,9 @@ export async function fireTrigger(
       })
       result.acted = trigger.action
       result.changed = outcome.changed
+      // Guarded rollouts of this flag go back to their last safe stage and pause.
+      const why = started.map((a) => a.summary).join('; ')
+      result.rolledBack = await rollBackGuardedRollouts(tx, w, trigger, why, new Date())
     } else if (resolved.length > 0 && trigger.onResolved === 'restore' && trigger.action !== 'restore') {
       const [stillFiring] = await tx
         .select({ key: tables.triggerAlerts.alertKey })

@@ -1,0 +1,293 @@
+import { BUCKET_SCALE, type FlagEnvConfig, type Serve } from '@switchyard/core'
+import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
+import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
+import { conflict, notFound, validationFailed, type ProblemFieldError } from '../http/problem.js'
+import { recordChange } from './changes.js'
+import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import { getEnvironment } from './environments.js'
+import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { newId } from './secrets.js'
+
+type RolloutRow = typeof tables.rollouts.$inferSelect
+
+export interface CreateRolloutInput {
+  flag: string
+  env: string
+  variation: number
+  stages: RolloutStage[]
+  guard: RolloutGuard
+  comment?: string | undefined
+}
+
+export function describeRollout(row: RolloutRow) {
+  const stage = row.currentStage >= 0 ? row.stages[row.currentStage] : undefined
+  return {
+    id: row.id,
+    flag: row.flagKey,
+    env: row.envKey,
+    variation: row.variation,
+    baseline: row.baseline,
+    stages: row.stages.map((s) => ({ percent: s.percent, afterMs: s.afterMs })),
+    state: row.state,
+    currentStage: row.currentStage,
+    currentPercent: stage?.percent ?? 0,
+    nextAt: row.nextAt?.toISOString() ?? null,
+    pauseReason: row.pauseReason,
+    guard: row.guard,
+    comment: row.comment,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  }
+}
+
+/** The fallthrough that serves `variation` to `percent` of contexts and `baseline` to the rest. */
+export function serveAtPercent(row: Pick<RolloutRow, 'variation' | 'baseline'>, variations: number, percent: number): Serve {
+  if (percent >= 100) return { variation: row.variation }
+  if (percent <= 0) return { variation: row.baseline }
+  const weights: number[] = Array.from({ length: variations }, () => 0)
+  const share = Math.round(percent * (BUCKET_SCALE / 100))
+  weights[row.variation] = share
+  weights[row.baseline] = BUCKET_SCALE - share
+  return { rollout: { weights } }
+}
+
+const actorOf = (row: Pick<RolloutRow, 'id'>) => `schedule:${row.id}`
+
+async function setPercent(tx: Tx, w: WriteContext, row: RolloutRow, percent: number, who: ChangeActor, action: string, turnOn: boolean) {
+  await updateFlagConfigInTx(
+    tx,
+    w,
+    who,
+    row.flagKey,
+    row.envKey,
+    (current, flag): ConfigInput => ({
+      ...current,
+      on: turnOn ? true : current.on,
+      fallthrough: serveAtPercent(row, flag.variations.length, percent),
+    }),
+    { action },
+  )
+}
+
+export async function createRollout(deps: DomainDeps, who: ChangeActor, input: CreateRolloutInput, now: Date) {
+  const errors: ProblemFieldError[] = []
+  for (let i = 1; i < input.stages.length; i++) {
+    if (input.stages[i]!.percent < input.stages[i - 1]!.percent) {
+      errors.push({ path: `stages.${i}.percent`, code: 'not_increasing', message: 'stage percentages must not go down' })
+    }
+  }
+  if (errors.length) throw validationFailed(errors)
+  return writeTransaction(deps, async (tx, w) => {
+    await getEnvironment(tx, input.env)
+    const [flag] = await tx.select().from(tables.flags).where(eq(tables.flags.key, input.flag))
+    if (!flag) throw validationFailed([{ path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` }])
+    if (input.variation >= flag.variations.length) {
+      throw validationFailed([{ path: 'variation', code: 'out_of_range', message: `flag '${flag.key}' has no variation ${input.variation}` }])
+    }
+    if (input.guard && 'triggers' in input.guard && input.guard.triggers.length > 0) {
+      const found = await tx.select({ id: tables.triggers.id }).from(tables.triggers).where(inArray(tables.triggers.id, input.guard.triggers))
+      const known = new Set(found.map((t) => t.id))
+      input.guard.triggers.forEach((id, i) => {
+        if (!known.has(id)) errors.push({ path: `guard.triggers.${i}`, code: 'not_found', message: `trigger '${id}' does not exist` })
+      })
+      if (errors.length) throw validationFailed(errors)
+    }
+    const running = await tx
+      .select({ id: tables.rollouts.id })
+      .from(tables.rollouts)
+      .where(and(eq(tables.rollouts.flagKey, input.flag), eq(tables.rollouts.envKey, input.env), inArray(tables.rollouts.state, ['active', 'paused'])))
+    if (running.length > 0) throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, { rollout: running[0]!.id })
+    const [config] = await tx
+      .select()
+      .from(tables.flagConfigs)
+      .where(and(eq(tables.flagConfigs.flagKey, input.flag), eq(tables.flagConfigs.envKey, input.env)))
+      .for('update')
+    const before = config!.config
+    const baseline = baselineOf(before, input.variation)
+    if (baseline === null) {
+      throw validationFailed([{ path: 'variation', code: 'no_baseline', message: 'the flag already serves this variation to everyone; nothing to roll out' }])
+    }
+    const [row] = await tx
+      .insert(tables.rollouts)
+      .values({
+        id: newId('rol'),
+        flagKey: input.flag,
+        envKey: input.env,
+        variation: input.variation,
+        baseline,
+        stages: input.stages,
+        state: 'active',
+        nextAt: new Date(now.getTime() + input.stages[0]!.afterMs),
+        guard: input.guard,
+        before: { on: before.on, fallthrough: before.fallthrough },
+        comment: input.comment ?? null,
+        createdBy: who.actor,
+      })
+      .returning()
+    await recordChange(tx, { ...who, action: 'rollout.create', env: input.env, flag: input.flag, after: describeRollout(row!) })
+    // A first stage due now is applied at once, in this transaction.
+    const current = input.stages[0]!.afterMs === 0 ? await advance(tx, w, row!, now) : row!
+    return describeRollout(current)
+  })
+}
+
+/** Who everyone else keeps getting: the fixed fallthrough if it is another variation, else the off variation. */
+function baselineOf(config: FlagEnvConfig, variation: number): number | null {
+  const fallthrough = config.fallthrough
+  if ('variation' in fallthrough && fallthrough.variation !== variation) return fallthrough.variation
+  if (config.offVariation !== variation) return config.offVariation
+  return null
+}
+
+/** Applies the next stage of a rollout (row locked by the caller) and schedules the one after. */
+async function advance(tx: Tx, w: WriteContext, row: RolloutRow, now: Date): Promise<RolloutRow> {
+  const index = row.currentStage + 1
+  const stage = row.stages[index]!
+  const last = index === row.stages.length - 1
+  await setPercent(tx, w, row, stage.percent, {
+    actor: actorOf(row),
+    comment: `rollout ${row.id}: stage ${index + 1} of ${row.stages.length}, ${stage.percent}%`,
+  }, last ? 'rollout.complete' : 'rollout.step', true)
+  const [next] = await tx
+    .update(tables.rollouts)
+    .set({
+      currentStage: index,
+      state: last ? 'completed' : 'active',
+      // From now, not from when it was due: a step missed while every replica was down runs once.
+      nextAt: last ? null : new Date(now.getTime() + row.stages[index + 1]!.afterMs),
+      updatedAt: now,
+    })
+    .where(eq(tables.rollouts.id, row.id))
+    .returning()
+  return next!
+}
+
+/**
+ * Runs every due rollout step once. Each step claims its row with FOR UPDATE SKIP LOCKED in the
+ * same transaction as the flag change, so with several replicas each step runs exactly once,
+ * and a replica dying mid-step leaves it to the next tick.
+ */
+export async function runDueRollouts(deps: DomainDeps, now: Date, limit = 100): Promise<number> {
+  let done = 0
+  for (; done < limit; done++) {
+    const advanced = await writeTransaction(deps, async (tx, w) => {
+      const [row] = await tx
+        .select()
+        .from(tables.rollouts)
+        .where(and(eq(tables.rollouts.state, 'active'), lte(tables.rollouts.nextAt, now)))
+        .orderBy(asc(tables.rollouts.nextAt))
+        .limit(1)
+        .for('update', { skipLocked: true })
+      if (!row) return false
+      await advance(tx, w, row, now)
+      return true
+    })
+    if (!advanced) break
+  }
+  return done
+}
+
+async function lockRollout(tx: Tx, id: string) {
+  const [row] = await tx.select().from(tables.rollouts).where(eq(tables.rollouts.id, id)).for('update')
+  if (!row) throw notFound('rollout', id)
+  return row
+}
+
+const wrongState = (row: RolloutRow, verb: string) =>
+  conflict(`rollout ${row.id} is ${row.state}; it cannot be ${verb}`, { state: row.state })
+
+export async function pauseRollout(deps: DomainDeps, who: ChangeActor, id: string, now: Date) {
+  return writeTransaction(deps, async (tx) => {
+    const row = await lockRollout(tx, id)
+    if (row.state !== 'active') throw wrongState(row, 'paused')
+    const [after] = await tx
+      .update(tables.rollouts)
+      .set({ state: 'paused', nextAt: null, pausedRemainingMs: Math.max(0, (row.nextAt?.getTime() ?? now.getTime()) - now.getTime()), pauseReason: who.comment ?? 'paused', updatedAt: now })
+      .where(eq(tables.rollouts.id, id))
+      .returning()
+    await recordChange(tx, { ...who, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    return describeRollout(after!)
+  })
+}
+
+export async function resumeRollout(deps: DomainDeps, who: ChangeActor, id: string, now: Date) {
+  return writeTransaction(deps, async (tx) => {
+    const row = await lockRollout(tx, id)
+    if (row.state !== 'paused') throw wrongState(row, 'resumed')
+    const [after] = await tx
+      .update(tables.rollouts)
+      .set({ state: 'active', nextAt: new Date(now.getTime() + (row.pausedRemainingMs ?? 0)), pausedRemainingMs: null, pauseReason: null, updatedAt: now })
+      .where(eq(tables.rollouts.id, id))
+      .returning()
+    await recordChange(tx, { ...who, action: 'rollout.resume', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    return describeRollout(after!)
+  })
+}
+
+/** Stops the rollout and puts the flag's `on` and fallthrough back to where they stood before it. */
+export async function abortRollout(deps: DomainDeps, who: ChangeActor, id: string, now: Date) {
+  return writeTransaction(deps, async (tx, w) => {
+    const row = await lockRollout(tx, id)
+    if (row.state !== 'active' && row.state !== 'paused') throw wrongState(row, 'aborted')
+    await updateFlagConfigInTx(tx, w, { actor: who.actor, comment: `abort rollout ${row.id}${who.comment ? `: ${who.comment}` : ''}` }, row.flagKey, row.envKey, (current) => ({
+      ...current,
+      on: row.before.on,
+      fallthrough: row.before.fallthrough,
+    }), { action: 'rollout.abort' })
+    const [after] = await tx.update(tables.rollouts).set({ state: 'aborted', nextAt: null, updatedAt: now }).where(eq(tables.rollouts.id, id)).returning()
+    await recordChange(tx, { ...who, action: 'rollout.abort', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    return describeRollout(after!)
+  })
+}
+
+/**
+ * Guarded rollouts: called inside a trigger's transaction. Every active rollout of the flag that
+ * this trigger guards goes back to its last safe stage (or 0%) and pauses, saying why.
+ */
+export async function rollBackGuardedRollouts(tx: Tx, w: WriteContext, trigger: { id: string; name: string; flagKey: string; envKey: string }, why: string, now: Date) {
+  const rows = await tx
+    .select()
+    .from(tables.rollouts)
+    .where(and(eq(tables.rollouts.flagKey, trigger.flagKey), eq(tables.rollouts.envKey, trigger.envKey), eq(tables.rollouts.state, 'active')))
+    .for('update')
+  const guarded = rows.filter((r) => r.guard && ('anyTrigger' in r.guard || r.guard.triggers.includes(trigger.id)))
+  for (const row of guarded) {
+    const safe = Math.max(-1, row.currentStage - 1)
+    const percent = safe >= 0 ? row.stages[safe]!.percent : 0
+    const reason = `trigger ${trigger.name} fired (${why}); rolled back to ${percent}%`
+    await setPercent(tx, w, row, percent, { actor: actorOf(row), comment: reason }, 'rollout.rollback', false)
+    const [after] = await tx
+      .update(tables.rollouts)
+      .set({
+        state: 'paused',
+        currentStage: safe,
+        nextAt: null,
+        // Resuming retries the stage that failed after its usual wait.
+        pausedRemainingMs: row.stages[safe + 1]!.afterMs,
+        pauseReason: reason,
+        updatedAt: now,
+      })
+      .where(eq(tables.rollouts.id, row.id))
+      .returning()
+    await recordChange(tx, { actor: `trigger:${trigger.name}`, comment: reason, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+  }
+  return guarded.length
+}
+
+export async function getRollout(db: Db, id: string) {
+  const [row] = await db.select().from(tables.rollouts).where(eq(tables.rollouts.id, id))
+  if (!row) throw notFound('rollout', id)
+  return describeRollout(row)
+}
+
+export async function listRollouts(db: Db, filter: { env?: string | undefined; state?: RolloutRow['state'] | undefined; flag?: string | undefined }) {
+  const conditions = []
+  if (filter.env) conditions.push(eq(tables.rollouts.envKey, filter.env))
+  if (filter.state) conditions.push(eq(tables.rollouts.state, filter.state))
+  if (filter.flag) conditions.push(eq(tables.rollouts.flagKey, filter.flag))
+  const rows = await db.select().from(tables.rollouts).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(tables.rollouts.createdAt))
+  return rows.map(describeRollout)
+}

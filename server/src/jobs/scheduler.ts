@@ -1,0 +1,51 @@
+import type { DomainDeps } from '../domain/deps.js'
+import { runDueRollouts } from '../domain/rollouts.js'
+import { runDueSchedules } from '../domain/schedules.js'
+import type { Logger } from '../logger.js'
+
+export type Clock = () => Date
+
+/**
+ * Runs due rollout steps and scheduled changes. Every replica runs one; the rows are claimed
+ * with FOR UPDATE SKIP LOCKED, so each step still happens exactly once.
+ */
+export class Scheduler {
+  private readonly timer: NodeJS.Timeout | undefined
+  private running: Promise<number> | null = null
+  private stopped = false
+
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    intervalMs: number,
+  ) {
+    if (intervalMs > 0) {
+      this.timer = setInterval(() => void this.tick().catch(() => {}), intervalMs)
+      this.timer.unref()
+    }
+  }
+
+  /** Runs everything due now; resolves with the number of steps taken. */
+  tick(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0)
+    this.running ??= (async () => {
+      try {
+        const now = this.clock()
+        return (await runDueRollouts(this.deps, now)) + (await runDueSchedules(this.deps, now))
+      } catch (error) {
+        this.logger.warn({ err: error }, 'scheduler tick failed; retrying on the next tick')
+        return 0
+      } finally {
+        this.running = null
+      }
+    })()
+    return this.running
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.running
+  }
+}
