@@ -162,6 +162,23 @@ describeEachDb('REST API', (target) => {
     })
   })
 
+  describe('validation lists every problem', () => {
+    it('names each wrong rule, not just the first', async () => {
+      const res = await server.api('PATCH', '/api/v1/flags/banner-copy/envs/production', {
+        rules: [
+          { clauses: [{ attribute: 'email', op: 'matches', values: ['(bad'] }], serve: { variation: 0 } },
+          { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 1 } },
+          { clauses: [{ attribute: 'v', op: 'semVerLessThan', values: ['x.y'] }], serve: { variation: 0 } },
+        ],
+      })
+      expect(res.status).toBe(400)
+      const paths = res.body.errors.map((e: { path: string }) => e.path)
+      expect(paths.some((p: string) => p.startsWith('rules.0.'))).toBe(true)
+      expect(paths.some((p: string) => p.startsWith('rules.2.'))).toBe(true)
+      expect(paths.some((p: string) => p.startsWith('rules.1.'))).toBe(false)
+    })
+  })
+
   describe('kill switch', () => {
     it('kills and restores idempotently: a repeat answers changed false and writes nothing', async () => {
       const restore = await server.api('POST', '/api/v1/flags/new-checkout/envs/production/restore', { comment: 'go live' }, { token: writer })

@@ -392,6 +392,28 @@ export interface ConfigWriteOptions {
   skipIfUnchanged?: boolean
 }
 
+function problemToError(problem: string, rename: (path: string) => string = (p) => p): ProblemFieldError {
+  const match = /^([\w.]+): (.*)$/.exec(problem)
+  return { path: match ? rename(match[1]!) : '', code: 'invalid_config', message: match?.[2] ?? problem }
+}
+
+/**
+ * Every problem the compiler finds, not just the first: the compiler stops at one, so a config
+ * that fails is compiled again rule by rule to name each rule that is wrong.
+ */
+function compileProblems(flag: FlagRow, row: ConfigRow, config: FlagEnvConfig): ProblemFieldError[] {
+  const whole = compileFlag(toWireFlag(flag, { ...row, config }))
+  if (!whole.problem) return []
+  const errors: ProblemFieldError[] = []
+  config.rules.forEach((rule, i) => {
+    const single = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [rule] } }))
+    if (single.problem?.startsWith('rules.0')) errors.push(problemToError(single.problem, (p) => p.replace(/^rules\.0/, `rules.${i}`)))
+  })
+  const withoutRules = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [] } }))
+  if (withoutRules.problem) errors.push(problemToError(withoutRules.problem))
+  return errors.length > 0 ? errors : [problemToError(whole.problem)]
+}
+
 export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
 
 /**
@@ -433,11 +455,8 @@ export async function updateFlagConfigInTx(
   if (errors.length) throw validationFailed(errors)
   const next = withRuleIds(input, current.config.salt)
   // The evaluator is the last judge: a config it cannot compile is refused, never stored.
-  const compiled = compileFlag(toWireFlag(flag, { ...current, config: next }))
-  if (compiled.problem) {
-    const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
-    throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_config', message: match?.[2] ?? compiled.problem }])
-  }
+  const compileErrors = compileProblems(flag, current, next)
+  if (compileErrors.length) throw validationFailed(compileErrors)
   if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
     return { changed: false, config: describeConfig(current) }
   }
