@@ -414,6 +414,18 @@ function compileProblems(flag: FlagRow, row: ConfigRow, config: FlagEnvConfig): 
   return errors.length > 0 ? errors : [problemToError(whole.problem)]
 }
 
+/** A config with the given top-level fields replaced (PATCH semantics). */
+export function mergeConfig(current: ConfigInput, patch: Partial<ConfigInput>): ConfigInput {
+  return {
+    on: patch.on ?? current.on,
+    offVariation: patch.offVariation ?? current.offVariation,
+    targets: patch.targets ?? current.targets,
+    rules: patch.rules ?? current.rules,
+    fallthrough: patch.fallthrough ?? current.fallthrough,
+    prerequisites: patch.prerequisites ?? current.prerequisites,
+  }
+}
+
 export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
 
 /**

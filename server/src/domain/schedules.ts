@@ -1,4 +1,3 @@
-import type { FlagEnvConfig } from '@switchyard/core'
 import { and, asc, desc, eq, lte } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
@@ -6,7 +5,7 @@ import { conflict, isHttpProblem, notFound, validationFailed } from '../http/pro
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
-import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { newId } from './secrets.js'
 
 type ScheduleRow = typeof tables.schedules.$inferSelect
@@ -25,18 +24,6 @@ export function describeSchedule(row: ScheduleRow) {
     createdBy: row.createdBy,
     executedAt: row.executedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
-  }
-}
-
-function merge(current: FlagEnvConfig, patch: SchedulePatch): ConfigInput {
-  // Rule ids are assigned when the patch is applied.
-  return {
-    on: patch.on ?? current.on,
-    offVariation: patch.offVariation ?? current.offVariation,
-    targets: patch.targets ?? current.targets,
-    rules: patch.rules ?? current.rules,
-    fallthrough: patch.fallthrough ?? current.fallthrough,
-    prerequisites: patch.prerequisites ?? current.prerequisites,
   }
 }
 
@@ -92,7 +79,7 @@ export async function runDueSchedules(deps: DomainDeps, now: Date, limit = 100):
           .for('update', { skipLocked: true })
         if (!row) return undefined
         claimed = row
-        await updateFlagConfigInTx(tx, w, { actor: `schedule:${row.id}`, comment: row.comment ?? `scheduled for ${row.at.toISOString()}` }, row.flagKey, row.envKey, (current) => merge(current, row.patch), {
+        await updateFlagConfigInTx(tx, w, { actor: `schedule:${row.id}`, comment: row.comment ?? `scheduled for ${row.at.toISOString()}` }, row.flagKey, row.envKey, (current) => mergeConfig(current, row.patch), {
           action: 'schedule.apply',
         })
         await tx.update(tables.schedules).set({ state: 'done', executedAt: now }).where(eq(tables.schedules.id, row.id))

@@ -69,3 +69,13 @@ export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(512).optional(),
 }
+
+/** The top-level config fields a PATCH (or a scheduled change) may set. */
+export const ConfigPatchFields = {
+  on: FlagEnvConfigFields.on.optional(),
+  offVariation: FlagEnvConfigFields.offVariation.optional(),
+  targets: FlagEnvConfigFields.targets.optional(),
+  rules: FlagEnvConfigFields.rules.optional(),
+  fallthrough: FlagEnvConfigFields.fallthrough.optional(),
+  prerequisites: FlagEnvConfigFields.prerequisites.optional(),
+}

@@ -8,7 +8,7 @@ import {
   listFlags,
   updateFlag,
   writeFlagConfig,
-  type ConfigInput,
+  mergeConfig,
 } from '../../domain/flags.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
@@ -86,15 +86,10 @@ export function flagRoutes(deps: DomainDeps) {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...patch } = await parseBody(c, PatchConfigBody)
-    const merge = (current: ConfigInput): ConfigInput => ({
-      on: patch.on ?? current.on,
-      offVariation: patch.offVariation ?? current.offVariation,
-      targets: patch.targets ?? current.targets,
-      rules: patch.rules ?? current.rules,
-      fallthrough: patch.fallthrough ?? current.fallthrough,
-      prerequisites: patch.prerequisites ?? current.prerequisites,
+    const result = await writeFlagConfig(deps, who(c, comment), key, env, (current) => mergeConfig(current, patch), {
+      ifMatch,
+      action: 'flag.config.patch',
     })
-    const result = await writeFlagConfig(deps, who(c, comment), key, env, merge, { ifMatch, action: 'flag.config.patch' })
     withEtag(c, result.config.version)
     return c.json(result.config)
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Clause, Comment, FlagEnvConfigFields, PageQuery, ResourceKey } from '../../schemas/common.js'
+import { Clause, Comment, ConfigPatchFields, FlagEnvConfigFields, PageQuery, ResourceKey } from '../../schemas/common.js'
 
 export { CreateFlagBody, UpdateFlagBody } from '../../schemas/flag.js'
 
@@ -34,12 +34,7 @@ export const ReplaceConfigBody = z.strictObject({
 export type ReplaceConfigBody = z.infer<typeof ReplaceConfigBody>
 
 export const PatchConfigBody = z.strictObject({
-  on: FlagEnvConfigFields.on.optional(),
-  offVariation: FlagEnvConfigFields.offVariation.optional(),
-  targets: FlagEnvConfigFields.targets.optional(),
-  rules: FlagEnvConfigFields.rules.optional(),
-  fallthrough: FlagEnvConfigFields.fallthrough.optional(),
-  prerequisites: FlagEnvConfigFields.prerequisites.optional(),
+  ...ConfigPatchFields,
   comment: Comment.optional(),
 })
 export type PatchConfigBody = z.infer<typeof PatchConfigBody>

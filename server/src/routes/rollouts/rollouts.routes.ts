@@ -8,7 +8,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import type { Clock } from '../../jobs/scheduler.js'
-import { Comment, FlagEnvConfigFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
+import { Comment, ConfigPatchFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
 
 const Duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value)
@@ -39,14 +39,7 @@ export const CreateScheduleBody = z.strictObject({
   env: ResourceKey,
   at: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
   patch: z
-    .strictObject({
-      on: FlagEnvConfigFields.on.optional(),
-      offVariation: FlagEnvConfigFields.offVariation.optional(),
-      targets: FlagEnvConfigFields.targets.optional(),
-      rules: FlagEnvConfigFields.rules.optional(),
-      fallthrough: FlagEnvConfigFields.fallthrough.optional(),
-      prerequisites: FlagEnvConfigFields.prerequisites.optional(),
-    })
+    .strictObject(ConfigPatchFields)
     .refine((p) => Object.keys(p).length > 0, { message: 'the patch changes nothing' }),
   comment: Comment.optional(),
 })
