@@ -154,7 +154,9 @@ export async function fireTrigger(
   const [trigger] = await deps.db.select().from(tables.triggers).where(eq(tables.triggers.tokenHash, hash))
   if (!trigger || !trigger.enabled || !isSameHash(trigger.tokenHash, hash)) throw unknownTrigger()
   if (!allow(trigger.id)) {
-    throw new HttpProblem(429, 'rate-limited', 'Too many requests', `trigger '${trigger.name}' is rate-limited`, {}, { 'Retry-After': '10' })
+    // 503, not 429: Alertmanager and most alerting tools retry 5xx but drop 4xx, and an alert
+    // that was rate-limited must still arrive once the bucket refills.
+    throw new HttpProblem(503, 'rate-limited', 'Too many requests', `trigger '${trigger.name}' is rate-limited; retry shortly`, {}, { 'Retry-After': '2' })
   }
   if (trigger.signingSecret && !verifySignature(trigger.format, trigger.signingSecret, rawBody, header)) {
     throw new HttpProblem(401, 'invalid-signature', 'Invalid signature', `the ${trigger.format} signature is missing or wrong`)
