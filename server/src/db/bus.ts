@@ -19,6 +19,7 @@ export type BusEvent =
       reload?: boolean
     }
   | { type: 'sdk-key-revoked'; keyId: string }
+  | { type: 'token-revoked'; tokenId: string }
   | { type: 'environment-created'; env: string }
   /** The bus may have missed events (its connection dropped): receivers reload what they cache. */
   | { type: 'resync' }
@@ -38,6 +39,13 @@ export interface ChangeBus {
   publish(event: BusEvent): void
   /** Sends events from inside a transaction if this bus supports it; returns false otherwise. */
   publishInTransaction?(tx: Tx, events: BusEvent[]): Promise<boolean>
+  /**
+   * Hands events to this process's listeners only, at once. Used after a commit whose events
+   * also went out by NOTIFY: the writing replica need not wait for its own notification (a
+   * revoked token must stop working before the response), and the copy that arrives later is
+   * ignored as stale.
+   */
+  deliverLocally(event: BusEvent): void
   subscribe(listener: BusListener): () => void
   /** False while the bus cannot deliver (e.g. its listening connection is down). */
   healthy(): boolean
@@ -46,16 +54,18 @@ export interface ChangeBus {
 
 export function createLocalBus(onListenerError?: (error: unknown) => void): ChangeBus {
   const listeners = new Set<BusListener>()
-  return {
-    publish(event) {
-      for (const listener of listeners) {
-        try {
-          listener(event)
-        } catch (error) {
-          onListenerError?.(error)
-        }
+  const deliver = (event: BusEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        onListenerError?.(error)
       }
-    },
+    }
+  }
+  return {
+    publish: deliver,
+    deliverLocally: deliver,
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

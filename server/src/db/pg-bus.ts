@@ -75,6 +75,7 @@ export async function createPostgresBus(url: string, logger: Logger): Promise<Ch
       for (const event of events) await tx.execute(sql`select pg_notify(${CHANNEL}, ${encodeEvent(event)})`)
       return true
     },
+    deliverLocally: deliver,
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

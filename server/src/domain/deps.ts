@@ -68,8 +68,9 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
     if (all.length > 0 && deps.bus.publishInTransaction) sentInTransaction = await deps.bus.publishInTransaction(tx, all)
     return value
   })
-  if (!sentInTransaction) {
-    for (const event of [...envEvents(envs), ...events]) deps.bus.publish(event)
+  for (const event of [...envEvents(envs), ...events]) {
+    if (sentInTransaction) deps.bus.deliverLocally(event)
+    else deps.bus.publish(event)
   }
   return result
 }

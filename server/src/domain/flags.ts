@@ -358,17 +358,23 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
   })
 }
 
-async function loadConfig(tx: Tx | Db, key: string, env: string, lock = false) {
+/** A flag and its config in one environment, in one query (the write path runs it on every change). */
+async function loadFlagAndConfig(tx: Tx | Db, key: string, env: string, lock = false): Promise<{ flag: FlagRow; config: ConfigRow }> {
+  const query = tx
+    .select()
+    .from(tables.flagConfigs)
+    .innerJoin(tables.flags, eq(tables.flags.key, tables.flagConfigs.flagKey))
+    .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
+  const [row] = lock ? await query.for('update', { of: tables.flagConfigs }) : await query
+  if (row) return { flag: row.flags, config: row.flag_configs }
+  // Say which one is missing.
   await loadFlag(tx, key)
   await getEnvironment(tx, env)
-  const query = tx.select().from(tables.flagConfigs).where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
-  const [row] = lock ? await query.for('update') : await query
-  if (!row) throw notFound('flag config', `${key}/${env}`)
-  return row
+  throw notFound('flag config', `${key}/${env}`)
 }
 
 export async function getFlagConfig(db: Db, key: string, env: string) {
-  return describeConfig(await loadConfig(db, key, env))
+  return describeConfig((await loadFlagAndConfig(db, key, env)).config)
 }
 
 /** Assigns ids to rules that have none (kept stable across later writes). */
@@ -453,8 +459,7 @@ export async function updateFlagConfigInTx(
   update: ConfigUpdate,
   options: ConfigWriteOptions,
 ) {
-  const flag = await loadFlag(tx, key)
-  const current = await loadConfig(tx, key, env, true)
+  const { flag, config: current } = await loadFlagAndConfig(tx, key, env, true)
   if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
     throw versionConflict(options.ifMatch, current.version)
   }

@@ -1,4 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm'
+import { LRUCache } from 'lru-cache'
+import type { ChangeBus } from '../db/bus.js'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { notFound } from '../http/problem.js'
@@ -28,6 +30,25 @@ export function describeToken(row: typeof tables.tokens.$inferSelect) {
     prefix: row.prefix,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
+  }
+}
+
+/**
+ * Token lookups, cached briefly (every API call needs one); a revocation on any replica clears
+ * the cache at once through the change bus.
+ */
+export function createTokenAuthenticator(db: Db, bus: ChangeBus): (token: string) => Promise<Principal | null> {
+  const cache = new LRUCache<string, Principal | 'none'>({ max: 10_000, ttl: 30_000 })
+  bus.subscribe((event) => {
+    if (event.type === 'token-revoked' || event.type === 'resync') cache.clear()
+  })
+  return async (token) => {
+    const cached = cache.get(token)
+    if (cached) return cached === 'none' ? null : cached
+    const principal = await authenticateToken(db, token)
+    // Unknown tokens are remembered only briefly: a token created on another replica works soon.
+    cache.set(token, principal ?? 'none', principal ? {} : { ttl: 1000 })
+    return principal
   }
 }
 
@@ -72,7 +93,7 @@ export async function listTokens(db: Db) {
 }
 
 export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string) {
-  return writeTransaction(deps, async (tx) => {
+  return writeTransaction(deps, async (tx, w) => {
     const [before] = await tx.select().from(tables.tokens).where(eq(tables.tokens.id, id)).for('update')
     if (!before) throw notFound('token', id)
     if (before.revokedAt) return describeToken(before)
@@ -81,6 +102,7 @@ export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string
       .set({ revokedAt: new Date() })
       .where(eq(tables.tokens.id, id))
       .returning()
+    w.events.push({ type: 'token-revoked', tokenId: id })
     await recordChange(tx, {
       ...who,
       action: 'token.revoke',

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Db } from '../../db/client.js'
-import { authenticateToken, hasRole, type Role } from '../../domain/tokens.js'
+import type { ChangeBus } from '../../db/bus.js'
+import type { DomainDeps } from '../../domain/deps.js'
+import { createTokenAuthenticator, hasRole, type Principal, type Role } from '../../domain/tokens.js'
 import type { AppEnv } from '../env.js'
 import { forbidden, unauthorized } from '../problem.js'
 
@@ -14,11 +15,19 @@ function readBearer(header: string | undefined): string | null {
  * Requires an API token. Readers may only read (GET/HEAD); writes need `write`, and
  * tokens, keys and environments need `admin`.
  */
-export function requireRole(db: Db, role: Role | 'by-method'): MiddlewareHandler<AppEnv> {
+const authenticators = new WeakMap<ChangeBus, (token: string) => Promise<Principal | null>>()
+
+export function requireRole(deps: DomainDeps, role: Role | 'by-method'): MiddlewareHandler<AppEnv> {
+  let authenticate = authenticators.get(deps.bus)
+  if (!authenticate) {
+    authenticate = createTokenAuthenticator(deps.db, deps.bus)
+    authenticators.set(deps.bus, authenticate)
+  }
+  const lookup = authenticate
   return async (c, next) => {
     const token = readBearer(c.req.header('authorization'))
     if (!token) throw unauthorized()
-    const principal = await authenticateToken(db, token)
+    const principal = await lookup(token)
     if (!principal) throw unauthorized('The bearer token is unknown or revoked')
     const needed: Role = role === 'by-method' ? (c.req.method === 'GET' || c.req.method === 'HEAD' ? 'reader' : 'writer') : role
     if (!hasRole(principal.role, needed)) {

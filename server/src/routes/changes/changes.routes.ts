@@ -42,7 +42,7 @@ const ChangeParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483
 
 export function changeRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   // The one call an incident commander needs: undo everything in a window, atomically.
   app.post('/revert', async (c) => {

@@ -15,8 +15,8 @@ import { CreateEnvironmentBody, CreateKeyBody, EnvParams, KeyParams } from './en
 
 export function environmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  const reader = requireRole(deps.db, 'reader')
-  const admin = requireRole(deps.db, 'admin')
+  const reader = requireRole(deps, 'reader')
+  const admin = requireRole(deps, 'admin')
 
   app.get('/', reader, async (c) => c.json({ items: await listEnvironments(deps.db) }))
 

@@ -14,7 +14,7 @@ const TagBody = z.strictObject({ tag: z.string().min(1).max(64), comment: Commen
 /** Environment-wide incident controls: kill or restore by tag, and the safety valve board. */
 export function envRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   for (const [path, on] of [['kill', false], ['restore', true]] as const) {
     app.post(`/:env/${path}`, async (c) => {

@@ -39,7 +39,7 @@ function withEtag(c: Context<AppEnv>, version: number) {
 
 export function flagRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   app.get('/', async (c) => c.json(await listFlags(deps.db, parseQuery(c, ListFlagsQuery))))
 

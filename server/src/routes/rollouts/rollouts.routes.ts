@@ -57,7 +57,7 @@ const who = (c: Context<AppEnv>, comment?: string) => ({ actor: c.get('principal
 
 export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   app.get('/', async (c) => c.json({ items: await listRollouts(deps.db, parseQuery(c, RolloutQuery)) }))
   app.get('/:id', async (c) => c.json(await getRollout(deps.db, parseParams(c, IdParams).id)))
@@ -86,7 +86,7 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
 
 export function scheduleRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   app.get('/', async (c) => c.json({ items: await listSchedules(deps.db, parseQuery(c, ScheduleQuery)) }))
 

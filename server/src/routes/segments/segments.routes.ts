@@ -17,7 +17,7 @@ function reason(header: string | undefined, comment: string | undefined) {
 
 export function segmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
 
   app.get('/:env', async (c) => {
     const { env } = parseParams(c, EnvParams)

@@ -17,7 +17,7 @@ const TokenParams = z.object({ id: z.string().min(1).max(128) })
 
 export function tokenRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'admin'))
+  app.use('*', requireRole(deps, 'admin'))
 
   app.get('/', async (c) => c.json({ items: await listTokens(deps.db) }))
 

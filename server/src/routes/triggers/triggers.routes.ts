@@ -37,7 +37,7 @@ function baseUrl(c: Context<AppEnv>, options: TriggerRouteOptions) {
 
 export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'by-method'))
+  app.use('*', requireRole(deps, 'by-method'))
   const who = (c: Context<AppEnv>, comment?: string) => ({ actor: c.get('principal').name, comment: comment ?? null })
 
   app.get('/', async (c) => c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }))

@@ -24,7 +24,7 @@ const DeliveriesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).m
 /** Outbound webhooks carry every change off the server: admins only. */
 export function webhookRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
-  app.use('*', requireRole(deps.db, 'admin'))
+  app.use('*', requireRole(deps, 'admin'))
 
   app.get('/', async (c) => c.json({ items: await listWebhooks(deps.db) }))
 
