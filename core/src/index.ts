@@ -51,3 +51,4 @@ export {
   errorReason,
 } from './evaluate/reasons.js'
 export { createFlagStore, type FlagStore, type StoreSnapshot } from './evaluate/store.js'
+export { toOpenFeature, type OpenFeatureErrorCode, type OpenFeatureResolution } from './evaluate/openfeature.js'

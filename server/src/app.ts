@@ -16,6 +16,7 @@ import { environmentRoutes } from './routes/environments/environments.routes.js'
 import { envRoutes } from './routes/envs/envs.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
+import { ofrepRoutes } from './routes/ofrep/ofrep.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
 import { hookRoutes, triggerRoutes } from './routes/triggers/triggers.routes.js'
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
+  app.route('/ofrep/v1', ofrepRoutes({ hub, authenticateSdk }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
   app.onError(createErrorHandler(logger, deps.maxBodyBytes))

@@ -6,6 +6,10 @@ import {
   type DeleteMessage,
   type PatchMessage,
   type PingMessage,
+  createFlagStore,
+  type Context,
+  type EvaluationDetail,
+  type FlagStore,
   type WireFlag,
   type WireSegment,
 } from '@switchyard/core'
@@ -32,6 +36,8 @@ interface EnvState {
   version: number
   flags: Map<string, WireFlag>
   segments: Map<string, WireSegment>
+  /** The same data compiled, for server-side evaluation (OFREP). */
+  store: FlagStore
   /** Serialized `put` for the current version; rebuilt lazily. */
   putJson: string | null
   etag: string | null
@@ -73,6 +79,18 @@ export class StreamHub {
     const state = await this.state(env)
     if (!state) return null
     return { json: this.putJson(state, 'snapshot'), etag: this.etag(state), version: state.version }
+  }
+
+  /**
+   * Evaluates flags of an environment on the server (OFREP), with the same compiled data the
+   * stream sends; all flags when `key` is undefined. No fallback type check: the caller has none.
+   */
+  async evaluate(env: string, context: Context, key?: string): Promise<{ version: number; etag: string; results: Array<{ key: string; detail: EvaluationDetail }> } | null> {
+    const state = await this.state(env)
+    if (!state) return null
+    const keys = key === undefined ? [...state.flags.keys()].sort() : [key]
+    const results = keys.map((k) => ({ key: k, detail: state.store.variationDetail(k, context, undefined) as EvaluationDetail }))
+    return { version: state.version, etag: this.etag(state), results }
   }
 
   /** Handles an HTTP upgrade to /sdk/v1/stream: authenticates before upgrading. */
@@ -144,7 +162,7 @@ export class StreamHub {
       state = readSnapshot(this.options.db, env).then((snapshot) => {
         if (!snapshot) return null
         this.markUpdated(env, snapshot.version)
-        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), putJson: null, etag: null }
+        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), store: createFlagStore(), putJson: null, etag: null }
         replaceState(state, snapshot)
         return state
       })
@@ -267,22 +285,34 @@ export class StreamHub {
     let message: PatchMessage | DeleteMessage | undefined
     for (const key of event.upserted) {
       const flag = flags.get(key)
-      if (flag) state.flags.set(key, flag)
-      else state.flags.delete(key)
+      if (flag) {
+        state.flags.set(key, flag)
+        state.store.upsert(version, flag)
+      } else {
+        state.flags.delete(key)
+        state.store.remove(version, key)
+      }
       message = flag ? { type: 'patch', version, flag } : { type: 'delete', version, key }
     }
     for (const key of event.deleted) {
       state.flags.delete(key)
+      state.store.remove(version, key)
       message = { type: 'delete', version, key }
     }
     for (const key of segmentsUpserted) {
       const segment = segments.get(key)
-      if (segment) state.segments.set(key, segment)
-      else state.segments.delete(key)
+      if (segment) {
+        state.segments.set(key, segment)
+        state.store.upsertSegment(version, segment)
+      } else {
+        state.segments.delete(key)
+        state.store.removeSegment(version, key)
+      }
       message = segment ? { type: 'patch', version, segment } : { type: 'delete', version, key, kind: 'segment' }
     }
     for (const key of segmentsDeleted) {
       state.segments.delete(key)
+      state.store.removeSegment(version, key)
       message = { type: 'delete', version, key, kind: 'segment' }
     }
     this.invalidate(state)
@@ -327,6 +357,7 @@ function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
   state.version = snapshot.version
   state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
   state.segments = new Map(snapshot.segments.map((g) => [g.key, g]))
+  state.store.put(snapshot.version, snapshot.flags, snapshot.segments)
 }
 
 function send(ws: WebSocket, json: string): boolean {

@@ -1,0 +1,65 @@
+import { toOpenFeature, type Context as EvalContext, type EvaluationDetail } from '@switchyard/core'
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
+import type { AppEnv } from '../../http/env.js'
+import { forbidden, notFound, unauthorized } from '../../http/problem.js'
+import { parseBody, parseParams } from '../../http/validate.js'
+import { ResourceKey } from '../../schemas/common.js'
+import { readSdkKey, type StreamHub } from '../../stream/hub.js'
+
+const EvaluateBody = z.looseObject({ context: z.record(z.string(), z.unknown()).default({}) })
+const FlagParams = z.object({ key: ResourceKey })
+
+/** OpenFeature's `targetingKey` is Switchyard's context `key`. */
+function toContext(context: Record<string, unknown>): EvalContext {
+  const { targetingKey, ...attributes } = context
+  return (typeof targetingKey === 'string' ? { ...attributes, key: targetingKey } : attributes) as EvalContext
+}
+
+function toResult(key: string, detail: EvaluationDetail) {
+  const resolved = toOpenFeature(detail)
+  if (resolved.errorCode) return { key, errorCode: resolved.errorCode, errorDetails: resolved.errorMessage ?? resolved.errorCode }
+  return { key, value: resolved.value, reason: resolved.reason, variant: resolved.variant, metadata: {} }
+}
+
+/**
+ * The OpenFeature Remote Evaluation Protocol, evaluated by the same core evaluator on this
+ * replica's snapshot. Server SDK keys only (`Authorization: Bearer` or `X-API-Key`).
+ */
+export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenticator }) {
+  const app = new Hono<AppEnv>()
+
+  const environment = async (c: Context<AppEnv>) => {
+    const key = readSdkKey(c.req.header('authorization') ?? c.req.header('x-api-key'))
+    if (!key) throw unauthorized('An SDK key is required')
+    const principal = await deps.authenticateSdk(key)
+    if (!principal) throw unauthorized('The SDK key is unknown or revoked')
+    if (principal.type !== 'server') throw forbidden('OFREP needs a server SDK key')
+    return principal.env
+  }
+
+  app.post('/evaluate/flags/:key', async (c) => {
+    const env = await environment(c)
+    const { key } = parseParams(c, FlagParams)
+    const { context } = await parseBody(c, EvaluateBody, true)
+    const evaluated = await deps.hub.evaluate(env, toContext(context), key)
+    if (!evaluated) throw notFound('environment', env)
+    const result = toResult(key, evaluated.results[0]!.detail)
+    if ('errorCode' in result) return c.json(result, result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
+    return c.json(result)
+  })
+
+  app.post('/evaluate/flags', async (c) => {
+    const env = await environment(c)
+    const { context } = await parseBody(c, EvaluateBody, true)
+    const evaluated = await deps.hub.evaluate(env, toContext(context))
+    if (!evaluated) throw notFound('environment', env)
+    // The ETag covers the flag data; a client re-sends it with the same context.
+    c.header('ETag', evaluated.etag)
+    if (c.req.header('if-none-match') === evaluated.etag) return c.body(null, 304)
+    return c.json({ flags: evaluated.results.map((r) => toResult(r.key, r.detail)) })
+  })
+
+  return app
+}

@@ -1,0 +1,153 @@
+import { toOpenFeature, type EvaluationDetail } from '@switchyard/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadVectors } from '../../core/test/vectors.js'
+import type { Database } from '../src/db/client.js'
+import * as tables from '../src/db/schema/index.js'
+import { describeEachDb, pgliteTarget } from './db.suite.js'
+import { startTestServer, type TestServer } from './helpers.js'
+
+async function ofrep(server: TestServer, key: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url}/ofrep/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, headers: res.headers, body: res.status === 304 ? null : await res.json() }
+}
+
+describeEachDb('OFREP', (target) => {
+  let database: Database
+  let server: TestServer
+  let key: string
+
+  beforeAll(async () => {
+    database = await target.open()
+    server = await startTestServer(database)
+    key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+    await server.api('POST', '/api/v1/flags', { key: 'banner', kind: 'string', variations: [{ value: 'bold' }, { value: 'calm' }] })
+    await server.api('PUT', '/api/v1/flags/banner/envs/production', {
+      on: true,
+      offVariation: 1,
+      rules: [{ clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } }],
+      fallthrough: { variation: 1 },
+    })
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    await database?.close()
+  })
+
+  it('evaluates one flag with the targeting key as the context key', async () => {
+    const res = await ofrep(server, key, '/evaluate/flags/banner', { context: { targetingKey: 'u1', country: 'DE' } })
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} })
+    const other = await ofrep(server, key, '/evaluate/flags/banner', { context: { targetingKey: 'u1', country: 'FR' } })
+    expect(other.body).toMatchObject({ value: 'calm', reason: 'DEFAULT' })
+  })
+
+  it('answers 404 FLAG_NOT_FOUND and 400 TARGETING_KEY_MISSING', async () => {
+    const missing = await ofrep(server, key, '/evaluate/flags/nope', { context: { targetingKey: 'u' } })
+    expect(missing.status).toBe(404)
+    expect(missing.body).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND' })
+    const noKey = await ofrep(server, key, '/evaluate/flags/banner', { context: { country: 'DE' } })
+    expect(noKey.status).toBe(400)
+    expect(noKey.body.errorCode).toBe('TARGETING_KEY_MISSING')
+  })
+
+  it('evaluates every flag in bulk with an ETag, and answers 304 when nothing changed', async () => {
+    const res = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
+    expect(res.status).toBe(200)
+    expect(res.body.flags).toEqual([{ key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} }])
+    const again = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1' } }, { 'if-none-match': res.headers.get('etag')! })
+    expect(again.status).toBe(304)
+  })
+
+  it('takes server SDK keys only', async () => {
+    const client = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key
+    expect((await ofrep(server, client, '/evaluate/flags', {})).status).toBe(403)
+    expect((await ofrep(server, 'sy_tok_test-admin-token-0123456789', '/evaluate/flags', {})).status).toBe(401)
+    const viaHeader = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{}' })
+    expect(viaHeader.status).toBe(200)
+  })
+})
+
+/**
+ * The shared test vectors, evaluated by the server through OFREP: the flags go straight into the
+ * database (as a fixture, bypassing write validation so malformed ones get in too) and each case
+ * is asked over HTTP. WRONG_TYPE and CLIENT_NOT_READY cases need a caller's fallback or an
+ * unready client, which OFREP has not, so they are left out.
+ */
+describe('shared test vectors through OFREP [pglite]', () => {
+  for (const file of loadVectors()) {
+    describe(file.file, () => {
+      let database: Database
+      let server: TestServer
+      let key: string
+      const stored = new Set<string>()
+
+      beforeAll(async () => {
+        database = await pgliteTarget.open()
+        await database.db.insert(tables.environments).values([
+          { key: 'production', name: 'Production' },
+          { key: 'development', name: 'Development' },
+        ])
+        for (const flag of file.flags) {
+          try {
+            await database.db.transaction(async (tx) => {
+              await tx.insert(tables.flags).values({
+                key: flag.key,
+                name: flag.key,
+                kind: flag.kind,
+                variations: flag.variations.map((value) => ({ value })),
+                clientSide: flag.clientSide,
+              })
+              const { key: _key, kind: _kind, variations: _variations, clientSide: _cs, version, ...config } = flag
+              for (const env of ['production', 'development']) {
+                await tx.insert(tables.flagConfigs).values({ flagKey: flag.key, envKey: env, config, version })
+              }
+            })
+            stored.add(flag.key)
+          } catch {
+            // A flag too malformed for the database's own constraints: its cases are left out.
+          }
+        }
+        for (const segment of file.segments ?? []) {
+          const { version, ...definition } = segment
+          await database.db.insert(tables.segments).values({ envKey: 'production', key: segment.key, definition, version })
+        }
+        server = await startTestServer(database)
+        key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+      })
+
+      afterAll(async () => {
+        await server?.close()
+        await database?.close()
+      })
+
+      it('agrees with every case OFREP can express', async () => {
+        let checked = 0
+        for (const c of file.cases) {
+          const reason = c.expected.reason
+          if (reason.kind === 'ERROR' && (reason.errorKind === 'WRONG_TYPE' || reason.errorKind === 'CLIENT_NOT_READY')) continue
+          if (!stored.has(c.flag) && !(reason.kind === 'ERROR' && reason.errorKind === 'FLAG_NOT_FOUND')) continue
+          const raw = c.context && typeof c.context === 'object' && !Array.isArray(c.context) ? (c.context as Record<string, unknown>) : {}
+          const { key: contextKey, ...rest } = raw
+          const context = typeof contextKey === 'string' ? { ...rest, targetingKey: contextKey } : raw
+          const res = await ofrep(server, key, `/evaluate/flags/${encodeURIComponent(c.flag)}`, { context })
+          const expected = toOpenFeature(c.expected as EvaluationDetail)
+          const label = `${file.file}: ${c.description}`
+          if (expected.errorCode) {
+            expect(res.body.errorCode, label).toBe(expected.errorCode)
+            expect(res.status, label).toBe(expected.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
+          } else {
+            expect(res.status, label).toBe(200)
+            expect(res.body, label).toEqual({ key: c.flag, value: c.expected.value, reason: expected.reason, variant: expected.variant, metadata: {} })
+          }
+          checked++
+        }
+        expect(checked).toBeGreaterThan(0)
+      })
+    })
+  }
+})
