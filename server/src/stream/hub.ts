@@ -328,8 +328,10 @@ export class StreamHub {
 
   private broadcast(env: string, json: string, type: string): void {
     let sent = 0
+    // perf: encode once, not once per socket (ws converts every string it sends to UTF-8).
+    const frame = Buffer.from(json, 'utf8')
     for (const c of this.connections) {
-      if (c.env === env && send(c.ws, json)) sent++
+      if (c.env === env && send(c.ws, frame)) sent++
     }
     this.options.metrics?.streamMessages.inc({ type }, sent)
   }
@@ -360,9 +362,9 @@ function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
   state.store.put(snapshot.version, snapshot.flags, snapshot.segments)
 }
 
-function send(ws: WebSocket, json: string): boolean {
+function send(ws: WebSocket, data: string | Buffer): boolean {
   if (ws.readyState !== ws.OPEN) return false
-  ws.send(json)
+  ws.send(data, { binary: false })
   return true
 }
 
