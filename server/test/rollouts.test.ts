@@ -142,6 +142,27 @@ describeEachDb('rollouts and schedules', (target) => {
     expect(await server.scheduler.tick()).toBe(0)
   })
 
+  it('leaves a killed flag off when a later stage comes due', async () => {
+    await server.api('POST', '/api/v1/flags', { key: 'killed-mid-rollout' })
+    await server.api('POST', '/api/v1/rollouts', { flag: 'killed-mid-rollout', env: 'production', variation: 0, stages: [{ percent: 10 }, { percent: 50, after: '10m' }] })
+    await server.api('POST', '/api/v1/flags/killed-mid-rollout/envs/production/kill', { comment: 'incident' })
+    advance(10 * MINUTE)
+    expect(await server.scheduler.tick()).toBe(1)
+    const c = await config('killed-mid-rollout')
+    expect(c.on).toBe(false)
+    expect(c.fallthrough).toEqual({ rollout: { weights: [50_000, 50_000] } })
+  })
+
+  it('refuses to shrink the variations a running rollout uses', async () => {
+    await server.api('POST', '/api/v1/flags', { key: 'shrinking', kind: 'string', variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+    const r = await server.api('POST', '/api/v1/rollouts', { flag: 'shrinking', env: 'production', variation: 2, stages: [{ percent: 10, after: '10m' }] })
+    expect(r.status).toBe(201)
+    const res = await server.api('PATCH', '/api/v1/flags/shrinking', { variations: [{ value: 'a' }, { value: 'b' }] })
+    expect(res.status).toBe(409)
+    expect(res.body.usedBy).toEqual([{ rollout: r.body.id, env: 'production' }])
+    await server.api('POST', `/api/v1/rollouts/${r.body.id}/abort`)
+  })
+
   it.each([
     { label: 'decreasing stages', body: { stages: [{ percent: 50 }, { percent: 20, after: '1h' }] }, field: 'stages.1.percent' },
     { label: 'a bad duration', body: { stages: [{ percent: 50, after: 'soon' }] }, field: 'stages.0.after' },

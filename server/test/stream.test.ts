@@ -61,6 +61,7 @@ describeEachDb('SDK stream', (target) => {
     expect(put.flags.map((f: { key: string }) => f.key)).toContain('checkout')
 
     await server.api('POST', '/api/v1/flags/checkout/envs/production/restore')
+    await waitFor(() => socket.messages.some((m) => m.type === 'patch'))
     await server.api('POST', '/api/v1/flags/checkout/envs/production/kill')
     await waitFor(() => socket.messages.filter((m) => m.type === 'patch').length >= 2)
     const patches = socket.messages.filter((m) => m.type === 'patch')

@@ -1,4 +1,4 @@
-import { alreadyExists, conflict, HttpProblem, serviceUnavailable } from '../http/problem.js'
+import { alreadyExists, conflict, HttpProblem, serviceUnavailable, validationFailed } from '../http/problem.js'
 
 interface PgLikeError {
   code?: string
@@ -24,6 +24,11 @@ export function mapDatabaseError(error: unknown): HttpProblem | undefined {
   const pg = findPgError(error)
   if (pg?.code === '23505') return alreadyExists('resource')
   if (pg?.code === '23503') return conflict('The resource is referenced by another resource', { code: 'in-use' })
+  // Text the database cannot store (a NUL character) or a number out of its range.
+  if (pg?.code === '22021' || pg?.code === '22P05') {
+    return validationFailed([{ path: '', code: 'invalid_characters', message: 'text must not contain NUL characters' }])
+  }
+  if (pg?.code === '22003') return validationFailed([{ path: '', code: 'out_of_range', message: 'a number is out of range' }])
   if (pg?.code === '57P01' || pg?.code === '57P03' || pg?.code?.startsWith('08')) {
     return serviceUnavailable('The database is unavailable')
   }

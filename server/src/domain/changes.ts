@@ -51,6 +51,11 @@ export function describeChange(r: typeof tables.changes.$inferSelect): ChangeRec
   }
 }
 
+/** Serialises creating flags with creating environments, so neither misses the other's rows. */
+export async function lockFlagsAndEnvironments(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(7400002)`)
+}
+
 /** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
 export async function bumpEnvVersion(tx: Tx, env: string): Promise<number> {
   const [row] = await tx

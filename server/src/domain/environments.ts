@@ -2,7 +2,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { alreadyExists, notFound } from '../http/problem.js'
-import { recordChange } from './changes.js'
+import { lockFlagsAndEnvironments, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { defaultEnvConfig } from './flag-defaults.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
@@ -79,6 +79,7 @@ async function insertKey(tx: Tx, env: string, type: SdkKeyType) {
 /** Creates an environment with a server and a client SDK key; every existing flag starts off in it. */
 export async function createEnvironment(deps: DomainDeps, who: ChangeActor, input: { key: string; name?: string | undefined }) {
   return writeTransaction(deps, async (tx, w) => {
+    await lockFlagsAndEnvironments(tx)
     const inserted = await tx
       .insert(tables.environments)
       .values({ key: input.key, name: input.name ?? input.key })

@@ -7,7 +7,7 @@ import * as tables from '../db/schema/index.js'
 import type { StoredVariation } from '../db/schema/index.js'
 import { alreadyExists, conflict, notFound, validationFailed, versionConflict, type ProblemFieldError } from '../http/problem.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
-import { recordChange } from './changes.js'
+import { lockFlagsAndEnvironments, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
 import { defaultEnvConfig } from './flag-defaults.js'
@@ -214,6 +214,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
   const errors = validateVariations(kind, variations)
   if (errors.length) throw validationFailed(errors)
   return writeTransaction(deps, async (tx, w) => {
+    await lockFlagsAndEnvironments(tx)
     const inserted = await tx
       .insert(tables.flags)
       .values({
@@ -298,6 +299,23 @@ export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string
       if (errors.length) throw validationFailed(errors)
     }
     const configs = await tx.select().from(tables.flagConfigs).where(eq(tables.flagConfigs.flagKey, key)).for('update')
+    if (input.variations && variations.length < before.variations.length) {
+      // Other flags' prerequisites and running rollouts must not point past the new end either.
+      const others = await tx.select({ flagKey: tables.flagConfigs.flagKey, envKey: tables.flagConfigs.envKey, config: tables.flagConfigs.config }).from(tables.flagConfigs)
+      const users = others
+        .filter((o) => o.config.prerequisites.some((p) => p.flag === key && p.variation >= variations.length))
+        .map((o) => ({ flag: o.flagKey, env: o.envKey }))
+      const rollouts = await tx
+        .select({ id: tables.rollouts.id, envKey: tables.rollouts.envKey, variation: tables.rollouts.variation, baseline: tables.rollouts.baseline })
+        .from(tables.rollouts)
+        .where(and(eq(tables.rollouts.flagKey, key), inArray(tables.rollouts.state, ['active', 'paused'])))
+      const rolloutUsers = rollouts.filter((r) => r.variation >= variations.length || r.baseline >= variations.length)
+      if (users.length || rolloutUsers.length) {
+        throw conflict(`flag '${key}' has variations in use by prerequisites or rollouts`, {
+          usedBy: [...users, ...rolloutUsers.map((r) => ({ rollout: r.id, env: r.envKey }))],
+        })
+      }
+    }
     if (input.variations) {
       // Every environment's config must still point at existing variations.
       for (const c of configs) {

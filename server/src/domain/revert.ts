@@ -37,15 +37,17 @@ function targetOf(change: ChangeRow): Target | null {
 const notRevertible = (change: ChangeRow) =>
   new HttpProblem(422, 'not-revertible', 'Change cannot be reverted', `change #${change.id} (${change.action}) cannot be reverted`, { changeId: change.id, action: change.action })
 
-async function currentState(tx: Tx | Db, target: Target): Promise<Record<string, unknown> | null> {
+/** The current state of what a change touched; with `lock`, the row stays locked until commit. */
+async function currentState(tx: Tx | Db, target: Target, lock = false): Promise<Record<string, unknown> | null> {
   if (target.kind === 'segment') {
-    const row = await loadSegment(tx, target.env, target.key)
+    const row = await loadSegment(tx, target.env, target.key, lock)
     return row ? pick({ name: row.name, description: row.description, ...row.definition }, SEGMENT_FIELDS) : null
   }
-  const [row] = await tx
+  const query = tx
     .select()
     .from(tables.flagConfigs)
     .where(and(eq(tables.flagConfigs.flagKey, target.key), eq(tables.flagConfigs.envKey, target.env)))
+  const [row] = lock ? await query.for('update') : await query
   return row ? pick(row.config, CONFIG_FIELDS) : null
 }
 
@@ -82,7 +84,8 @@ export async function revertChange(deps: DomainDeps, who: ChangeActor, id: numbe
     if (!change) throw notFound('change', String(id))
     const target = targetOf(change)
     if (!target) throw notRevertible(change)
-    const current = await currentState(tx, target)
+    // Locked: a concurrent write waits, so what is checked is what gets replaced.
+    const current = await currentState(tx, target, true)
     const expected = stateOf(target, change.after)
     if (!isDeepStrictEqual(current, expected)) {
       const later = await laterChanges(tx, change, target)
@@ -145,7 +148,7 @@ export async function revertWindow(deps: DomainDeps, who: ChangeActor, input: Wi
     for (const { target, changes } of groups.values()) {
       const oldest = changes[changes.length - 1]!
       const state = stateOf(target, oldest.before)
-      const current = await currentState(tx, target)
+      const current = await currentState(tx, target, !input.dryRun)
       if (isDeepStrictEqual(current, state)) continue
       if (target.kind === 'flag-config' && current === null) {
         skipped.push({ id: changes[0]!.id, action: changes[0]!.action, reason: `flag '${target.key}' no longer exists` })

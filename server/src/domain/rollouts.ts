@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
-import { conflict, notFound, validationFailed, type ProblemFieldError } from '../http/problem.js'
+import { conflict, isHttpProblem, notFound, validationFailed, type ProblemFieldError } from '../http/problem.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
@@ -88,23 +88,31 @@ export async function createRollout(deps: DomainDeps, who: ChangeActor, input: C
       throw validationFailed([{ path: 'variation', code: 'out_of_range', message: `flag '${flag.key}' has no variation ${input.variation}` }])
     }
     if (input.guard && 'triggers' in input.guard && input.guard.triggers.length > 0) {
-      const found = await tx.select({ id: tables.triggers.id }).from(tables.triggers).where(inArray(tables.triggers.id, input.guard.triggers))
-      const known = new Set(found.map((t) => t.id))
+      const found = await tx
+        .select({ id: tables.triggers.id, flagKey: tables.triggers.flagKey, envKey: tables.triggers.envKey })
+        .from(tables.triggers)
+        .where(inArray(tables.triggers.id, input.guard.triggers))
+      const known = new Map(found.map((t) => [t.id, t]))
       input.guard.triggers.forEach((id, i) => {
-        if (!known.has(id)) errors.push({ path: `guard.triggers.${i}`, code: 'not_found', message: `trigger '${id}' does not exist` })
+        const trigger = known.get(id)
+        if (!trigger) errors.push({ path: `guard.triggers.${i}`, code: 'not_found', message: `trigger '${id}' does not exist` })
+        else if (trigger.flagKey !== input.flag || trigger.envKey !== input.env) {
+          errors.push({ path: `guard.triggers.${i}`, code: 'other_flag', message: `trigger '${id}' acts on ${trigger.flagKey} in ${trigger.envKey}, not on this rollout's flag` })
+        }
       })
       if (errors.length) throw validationFailed(errors)
     }
-    const running = await tx
-      .select({ id: tables.rollouts.id })
-      .from(tables.rollouts)
-      .where(and(eq(tables.rollouts.flagKey, input.flag), eq(tables.rollouts.envKey, input.env), inArray(tables.rollouts.state, ['active', 'paused'])))
-    if (running.length > 0) throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, { rollout: running[0]!.id })
     const [config] = await tx
       .select()
       .from(tables.flagConfigs)
       .where(and(eq(tables.flagConfigs.flagKey, input.flag), eq(tables.flagConfigs.envKey, input.env)))
       .for('update')
+    // Checked under the config row's lock, so two concurrent creations cannot both pass.
+    const running = await tx
+      .select({ id: tables.rollouts.id })
+      .from(tables.rollouts)
+      .where(and(eq(tables.rollouts.flagKey, input.flag), eq(tables.rollouts.envKey, input.env), inArray(tables.rollouts.state, ['active', 'paused'])))
+    if (running.length > 0) throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, { rollout: running[0]!.id })
     const before = config!.config
     const baseline = baselineOf(before, input.variation)
     if (baseline === null) {
@@ -150,7 +158,7 @@ async function advance(tx: Tx, w: WriteContext, row: RolloutRow, now: Date): Pro
   await setPercent(tx, w, row, stage.percent, {
     actor: actorOf(row),
     comment: `rollout ${row.id}: stage ${index + 1} of ${row.stages.length}, ${stage.percent}%`,
-  }, last ? 'rollout.complete' : 'rollout.step', true)
+  }, last ? 'rollout.complete' : 'rollout.step', index === 0)
   const [next] = await tx
     .update(tables.rollouts)
     .set({
@@ -173,21 +181,43 @@ async function advance(tx: Tx, w: WriteContext, row: RolloutRow, now: Date): Pro
 export async function runDueRollouts(deps: DomainDeps, now: Date, limit = 100): Promise<number> {
   let done = 0
   for (; done < limit; done++) {
-    const advanced = await writeTransaction(deps, async (tx, w) => {
-      const [row] = await tx
-        .select()
-        .from(tables.rollouts)
-        .where(and(eq(tables.rollouts.state, 'active'), lte(tables.rollouts.nextAt, now)))
-        .orderBy(asc(tables.rollouts.nextAt))
-        .limit(1)
-        .for('update', { skipLocked: true })
-      if (!row) return false
-      await advance(tx, w, row, now)
-      return true
-    })
-    if (!advanced) break
+    let claimed: RolloutRow | undefined
+    try {
+      const advanced = await writeTransaction(deps, async (tx, w) => {
+        const [row] = await tx
+          .select()
+          .from(tables.rollouts)
+          .where(and(eq(tables.rollouts.state, 'active'), lte(tables.rollouts.nextAt, now)))
+          .orderBy(asc(tables.rollouts.nextAt))
+          .limit(1)
+          .for('update', { skipLocked: true })
+        if (!row) return false
+        claimed = row
+        await advance(tx, w, row, now)
+        return true
+      })
+      if (!advanced) break
+    } catch (error) {
+      if (!claimed || !isHttpProblem(error)) throw error
+      // The flag no longer accepts this step (e.g. its variations changed): pause, saying why,
+      // rather than retrying it forever ahead of every other rollout.
+      await pauseForError(deps, claimed, `step failed: ${error.detail ?? error.title}`, now)
+    }
   }
   return done
+}
+
+async function pauseForError(deps: DomainDeps, row: RolloutRow, reason: string, now: Date) {
+  await writeTransaction(deps, async (tx) => {
+    const [after] = await tx
+      .update(tables.rollouts)
+      .set({ state: 'paused', nextAt: null, pausedRemainingMs: 0, pauseReason: reason.slice(0, 2000), updatedAt: now })
+      .where(and(eq(tables.rollouts.id, row.id), eq(tables.rollouts.state, 'active')))
+      .returning()
+    if (after) {
+      await recordChange(tx, { actor: actorOf(row), comment: reason, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after) })
+    }
+  })
 }
 
 async function lockRollout(tx: Tx, id: string) {

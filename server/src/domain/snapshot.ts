@@ -1,6 +1,6 @@
 import type { WireFlag, WireSegment } from '@switchyard/core'
 import { and, eq, inArray } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { toWireFlag } from './flags.js'
 
@@ -48,7 +48,7 @@ export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | n
 }
 
 /** Reads the current wire form of some flags in one environment (missing keys were deleted). */
-export async function readWireFlags(db: Db, env: string, keys: string[]): Promise<Map<string, WireFlag>> {
+export async function readWireFlags(db: Db | Tx, env: string, keys: string[]): Promise<Map<string, WireFlag>> {
   const result = new Map<string, WireFlag>()
   if (keys.length === 0) return result
   const rows = await db
@@ -61,7 +61,7 @@ export async function readWireFlags(db: Db, env: string, keys: string[]): Promis
 }
 
 /** Reads the current wire form of some segments in one environment (missing keys were deleted). */
-export async function readWireSegments(db: Db, env: string, keys: string[]): Promise<Map<string, WireSegment>> {
+export async function readWireSegments(db: Db | Tx, env: string, keys: string[]): Promise<Map<string, WireSegment>> {
   const result = new Map<string, WireSegment>()
   if (keys.length === 0) return result
   const rows = await db

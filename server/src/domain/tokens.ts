@@ -39,13 +39,20 @@ export function describeToken(row: typeof tables.tokens.$inferSelect) {
  */
 export function createTokenAuthenticator(db: Db, bus: ChangeBus): (token: string) => Promise<Principal | null> {
   const cache = new LRUCache<string, Principal | 'none'>({ max: 10_000, ttl: 30_000 })
+  // A lookup that started before a revocation must not write its old answer back.
+  let generation = 0
   bus.subscribe((event) => {
-    if (event.type === 'token-revoked' || event.type === 'resync') cache.clear()
+    if (event.type === 'token-revoked' || event.type === 'resync') {
+      generation++
+      cache.clear()
+    }
   })
   return async (token) => {
     const cached = cache.get(token)
     if (cached) return cached === 'none' ? null : cached
+    const started = generation
     const principal = await authenticateToken(db, token)
+    if (started !== generation) return principal
     // Unknown tokens are remembered only briefly: a token created on another replica works soon.
     cache.set(token, principal ?? 'none', principal ? {} : { ttl: 1000 })
     return principal

@@ -12,6 +12,10 @@ export function describeWebhook(row: WebhookRow) {
   return { id: row.id, url: row.url, events: row.events, format: row.format, enabled: row.enabled, createdAt: row.createdAt.toISOString() }
 }
 
+export function redactUrl(url: string): string {
+  return `${new URL(url).origin}/…`
+}
+
 export interface CreateWebhookInput {
   url: string
   events: string[]
@@ -27,7 +31,8 @@ export async function createWebhook(deps: DomainDeps, who: { actor: string; comm
       .values({ id: newId('whk'), url: input.url, events: input.events, secret, format: input.format })
       .returning()
     const described = describeWebhook(row!)
-    await recordChange(tx, { ...who, action: 'webhook.create', after: described })
+    // A webhook URL can be a credential (Slack's are): the change log keeps only its origin.
+    await recordChange(tx, { ...who, action: 'webhook.create', after: { ...described, url: redactUrl(described.url) } })
     return { ...described, secret }
   })
 }
@@ -40,7 +45,7 @@ export async function deleteWebhook(deps: DomainDeps, who: { actor: string }, id
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.webhooks).where(eq(tables.webhooks.id, id)).returning()
     if (!before) throw notFound('webhook', id)
-    await recordChange(tx, { ...who, action: 'webhook.delete', before: describeWebhook(before) })
+    await recordChange(tx, { ...who, action: 'webhook.delete', before: { ...describeWebhook(before), url: redactUrl(before.url) } })
   })
 }
 

@@ -32,6 +32,11 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S, allo
     } catch (error) {
       throw invalidJson((error as Error).message)
     }
+    // Postgres text cannot hold NUL: refuse it up front, naming where it is.
+    const nul = text.includes('\\u0000') ? findNul(value) : null
+    if (nul !== null) {
+      throw validationFailed([{ path: nul, code: 'invalid_characters', message: 'text must not contain NUL characters' }])
+    }
   }
   const result = schema.safeParse(value)
   if (!result.success) throw validationFailed(toFieldErrors(result.error))
@@ -57,4 +62,17 @@ export function readIfMatch(c: Context): number | undefined {
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim())
   if (!match) throw validationFailed([{ path: 'If-Match', code: 'invalid_format', message: 'must be a config version such as "3"' }])
   return Number(match[1])
+}
+
+/** The path of the first string (or key) holding a NUL character; null when there is none. */
+function findNul(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return [...path, k].join('.')
+      const found = findNul(v, [...path, k])
+      if (found !== null) return found
+    }
+  }
+  return null
 }

@@ -30,15 +30,18 @@ export class Scheduler {
   tick(): Promise<number> {
     if (this.stopped) return Promise.resolve(0)
     this.running ??= (async () => {
-      try {
-        const now = this.clock()
-        return (await runDueRollouts(this.deps, now)) + (await runDueSchedules(this.deps, now))
-      } catch (error) {
-        this.logger.warn({ err: error }, 'scheduler tick failed; retrying on the next tick')
-        return 0
-      } finally {
-        this.running = null
+      const now = this.clock()
+      let steps = 0
+      // One kind of work failing never holds up the other.
+      for (const run of [runDueRollouts, runDueSchedules]) {
+        try {
+          steps += await run(this.deps, now)
+        } catch (error) {
+          this.logger.warn({ err: error }, 'scheduler work failed; retrying on the next tick')
+        }
       }
+      this.running = null
+      return steps
     })()
     return this.running
   }

@@ -15,7 +15,9 @@ import {
 } from '@switchyard/core'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { BusEvent, ChangeBus } from '../db/bus.js'
+import { eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
+import * as tables from '../db/schema/index.js'
 import type { SdkPrincipal } from '../domain/environments.js'
 import { readSnapshot, readWireFlags, readWireSegments, type EnvSnapshot } from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
@@ -63,6 +65,8 @@ export class StreamHub {
   private readonly unsubscribe: () => void
   private readonly pingTimer: NodeJS.Timeout
   private closing = false
+  /** Keys revoked while this replica runs: an upgrade that raced a revocation is closed too. */
+  private readonly revokedKeys = new Set<string>()
 
   constructor(private readonly options: HubOptions) {
     this.unsubscribe = options.bus.subscribe((event) => this.onBusEvent(event))
@@ -135,6 +139,10 @@ export class StreamHub {
       ws.on('error', () => ws.terminate())
       if (this.closing) {
         ws.close(CLOSE_CODES.goingAway, 'server shutting down')
+        return
+      }
+      if (this.revokedKeys.has(keyId)) {
+        ws.close(CLOSE_CODES.keyRevoked, 'SDK key revoked')
         return
       }
       // Send the state as it is now (it may have moved on while the upgrade ran).
@@ -218,6 +226,7 @@ export class StreamHub {
         this.enqueue(event.env, () => this.applyChange(event))
         return
       case 'sdk-key-revoked':
+        this.revokedKeys.add(event.keyId)
         for (const c of this.connections) {
           if (c.keyId === event.keyId) c.ws.close(CLOSE_CODES.keyRevoked, 'SDK key revoked')
         }
@@ -235,13 +244,29 @@ export class StreamHub {
     const next = previous
       .then(task)
       .catch((error: unknown) => {
+        // Keep the state (and its sockets' pings); catch up with a full reload, retried.
         this.options.logger.error({ err: error, env }, 'applying a change to the stream failed; reloading')
-        this.states.delete(env)
+        this.scheduleReload(env, 1)
       })
       .finally(() => {
         if (this.queues.get(env) === next) this.queues.delete(env)
       })
     this.queues.set(env, next)
+  }
+
+  private scheduleReload(env: string, attempt: number): void {
+    if (this.closing) return
+    const delay = Math.min(10_000, 100 * 2 ** (attempt - 1))
+    setTimeout(() => {
+      const previous = this.queues.get(env) ?? Promise.resolve()
+      const next = previous
+        .then(() => this.reload(env))
+        .catch((error: unknown) => {
+          this.options.logger.warn({ err: error, env, attempt }, 'stream reload failed; retrying')
+          this.scheduleReload(env, attempt + 1)
+        })
+      this.queues.set(env, next)
+    }, delay).unref()
   }
 
   /** Re-reads an environment and sends everyone a put if it moved on. */
@@ -277,9 +302,15 @@ export class StreamHub {
       this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
-    const flags = await readWireFlags(this.options.db, event.env, event.upserted)
-    const segments = await readWireSegments(this.options.db, event.env, segmentsUpserted)
+    const { flags, segments, envVersion } = await this.readChanged(event.env, event.upserted, segmentsUpserted)
     if (event.version <= state.version) return
+    if (envVersion !== event.version) {
+      // What was read is newer than this event: a patch labelled with this version would carry
+      // later data. Send the whole, consistent state instead.
+      await this.reload(event.env)
+      this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
+      return
+    }
     state.version = event.version
     const version = event.version
     let message: PatchMessage | DeleteMessage | undefined
@@ -319,6 +350,19 @@ export class StreamHub {
     this.markUpdated(event.env, state.version)
     if (message) this.broadcast(event.env, JSON.stringify(message), message.type)
     this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
+  }
+
+  /** The changed rows and the environment's version, read in one snapshot. */
+  private readChanged(env: string, flagKeys: string[], segmentKeys: string[]) {
+    return this.options.db.transaction(
+      async (tx) => {
+        const [row] = await tx.select({ version: tables.environments.version }).from(tables.environments).where(eq(tables.environments.key, env))
+        const flags = await readWireFlags(tx, env, flagKeys)
+        const segments = await readWireSegments(tx, env, segmentKeys)
+        return { flags, segments, envVersion: row?.version ?? -1 }
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    )
   }
 
   private invalidate(state: EnvState): void {

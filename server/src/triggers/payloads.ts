@@ -15,7 +15,9 @@ export type ParseResult = { ok: true; alerts: AlertEvent[] } | { ok: false; mess
 type Json = Record<string, unknown>
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined)
+// NUL cannot be stored in Postgres text: strip it, so an odd alert still acts.
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length > 0 ? v.replaceAll('\u0000', '') : typeof v === 'number' ? String(v) : undefined
 
 /** Alertmanager v4 (and Grafana unified alerting, which sends the same shape). */
 function parseAlertmanagerShape(body: Json): ParseResult {
