@@ -1,10 +1,12 @@
 import { OPERATORS, type Operator } from '../model/flag.js'
 import { parseAttributePath } from './attribute-path.js'
+import { slotOf, type SlotTable } from './attribute-slots.js'
 import { toEpochMs } from './date-time.js'
 import {
   IN_SET_CUTOFF,
   OP_IN_LIST,
   OP_IN_SET,
+  OP_SEGMENT_MATCH,
   isOperand,
   operatorSpec,
   type OperandKind,
@@ -16,13 +18,14 @@ import type { CompiledClause } from './types.js'
 export function createCompiledClause(
   opcode: number,
   path: readonly string[],
+  slot: number,
   negate: boolean,
   values: readonly (string | number | boolean)[],
   valueSet: ReadonlySet<unknown> | null,
   patterns: readonly RegExp[] | null,
   versions: readonly CompiledSemVer[] | null,
 ): CompiledClause {
-  return { opcode, path, negate, values, valueSet, patterns, versions }
+  return { opcode, path, slot, negate, values, valueSet, patterns, versions }
 }
 
 function isOperator(op: unknown): op is Operator {
@@ -39,8 +42,11 @@ const OPERAND_NAMES: Record<OperandKind, string> = {
   segmentKey: 'segment key string',
 }
 
-/** Compiles one clause found at `at` (e.g. `rules.0.clauses.1`); throws a CompileProblem. */
-export function compileClause(clause: unknown, at: string): CompiledClause {
+/**
+ * Compiles one clause found at `at` (e.g. `rules.0.clauses.1`); throws a CompileProblem. Its
+ * attribute gets a slot in `slots`, the table of the flag or segment being compiled.
+ */
+export function compileClause(clause: unknown, at: string, slots: SlotTable): CompiledClause {
   if (!isRecord(clause)) fail(at, `must be an object, got ${describeValue(clause)}`)
   const path = parseAttributePath(clause.attribute, `${at}.attribute`)
   const op = clause.op
@@ -85,14 +91,19 @@ export function compileClause(clause: unknown, at: string): CompiledClause {
     opcode = OP_IN_SET
     valueSet = new Set(values)
   }
+  // why: a segmentMatch clause never reads its attribute, so it takes no slot
+  const slot = opcode === OP_SEGMENT_MATCH ? -1 : slotOf(slots, clause.attribute as string, path)
   return createCompiledClause(
     opcode,
     path,
+    slot,
     clause.negate,
-    Object.freeze(values),
+    // perf: values, patterns and versions are scanned in the clause loop: not frozen (see
+    // compile-flag.ts, FROZEN ARRAYS)
+    values,
     valueSet,
-    patterns === null ? null : Object.freeze(patterns),
-    versions === null ? null : Object.freeze(versions),
+    patterns,
+    versions,
   )
 }
 
@@ -103,5 +114,49 @@ function compilePattern(source: string, at: string): RegExp {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     return fail(at, `invalid regular expression ${describeValue(source)}: ${reason}`)
+  }
+}
+
+/**
+ * Gives slot -1 to every clause that is the only reader of its path, so that it reads the path
+ * directly: a clause checked clause by clause reads through the cache only when another such
+ * clause, or the rule index, reads the same path. Clauses of rules the index decides are left
+ * alone (the index reads their slots). Replaces clause objects in place in the (unfrozen) arrays.
+ * perf: two-clause bench (each path read once), every read through the cache: ~+5-10 ns.
+ */
+export function settleClauseSlots(
+  rules: readonly { readonly clauses: readonly CompiledClause[] }[],
+  slotCount: number,
+  indexed: (rule: number) => boolean,
+): void {
+  const readers = new Int32Array(slotCount)
+  const indexReads = new Uint8Array(slotCount)
+  for (let r = 0; r < rules.length; r++) {
+    const clauses = rules[r]!.clauses
+    for (let i = 0; i < clauses.length; i++) {
+      const slot = clauses[i]!.slot
+      if (slot < 0) continue
+      if (indexed(r)) indexReads[slot] = 1
+      else readers[slot]!++
+    }
+  }
+  for (let r = 0; r < rules.length; r++) {
+    if (indexed(r)) continue
+    const clauses = rules[r]!.clauses as CompiledClause[]
+    for (let i = 0; i < clauses.length; i++) {
+      const clause = clauses[i]!
+      const slot = clause.slot
+      if (slot < 0 || readers[slot]! + indexReads[slot]! > 1) continue
+      clauses[i] = createCompiledClause(
+        clause.opcode,
+        clause.path,
+        -1,
+        clause.negate,
+        clause.values,
+        clause.valueSet,
+        clause.patterns,
+        clause.versions,
+      )
+    }
   }
 }

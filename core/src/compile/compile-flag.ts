@@ -8,9 +8,11 @@ import {
   createRuleMatchReason,
 } from '../evaluate/reasons.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
-import { compileClause } from './compile-clause.js'
+import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
+import { compileClause, settleClauseSlots } from './compile-clause.js'
 import { OP_SEGMENT_MATCH } from './operators.js'
 import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
+import { buildRuleIndex, isIndexed } from './rule-index.js'
 import type {
   CompiledClause,
   CompiledFlag,
@@ -19,7 +21,17 @@ import type {
   CompiledServe,
 } from './types.js'
 
-const EMPTY: readonly never[] = Object.freeze([])
+/*
+ * FROZEN ARRAYS. perf: nothing the evaluator indexes in a loop is frozen: rules, clauses, clause
+ * values, attribute paths, prerequisites, KEY_PATH and EMPTY. Object.freeze gives an array the
+ * PACKED_FROZEN_ELEMENTS kind, and on Node 20 (V8 11.3) indexed loads from such arrays in hot
+ * loops are slow: a 4-element `===` scan took 50 ns frozen against 28 ns plain, and dropping the
+ * freezes took the ten-rules bench from ~850 to ~450 ns/op (bench/eval/README.md). These arrays
+ * are typed readonly and CompiledFlag is documented as opaque. What callers receive stays
+ * deep-frozen: `variations` and the values in it; the evaluator serves from `served`, an
+ * unfrozen array holding the same frozen values.
+ */
+const EMPTY: readonly never[] = []
 
 export function createCompiledServe(
   variation: number,
@@ -54,6 +66,7 @@ export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
     kind: init.kind,
     on: init.on,
     variations: init.variations,
+    served: init.served,
     offVariation: init.offVariation,
     prerequisites: init.prerequisites,
     targets: init.targets,
@@ -63,10 +76,13 @@ export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
     saltPrefix: init.saltPrefix,
     segmentKeys: init.segmentKeys,
     problem: init.problem,
+    cache: init.cache,
+    index: init.index,
   }
 }
 
-const MALFORMED_SERVE = Object.freeze(createCompiledServe(-1, null, EMPTY))
+// why: not frozen, so it shares the hidden class of every other CompiledServe
+const MALFORMED_SERVE = createCompiledServe(-1, null, EMPTY)
 
 /**
  * Compiles a wire flag once for repeated evaluation. Never throws: a flag that fails validation
@@ -108,6 +124,7 @@ function createMalformedFlag(flag: unknown, error: unknown): CompiledFlag {
     kind,
     on: false,
     variations: EMPTY,
+    served: EMPTY,
     offVariation: -1,
     prerequisites: EMPTY,
     targets: null,
@@ -117,6 +134,8 @@ function createMalformedFlag(flag: unknown, error: unknown): CompiledFlag {
     saltPrefix: '',
     segmentKeys: EMPTY,
     problem,
+    cache: createAttributeCache(EMPTY),
+    index: null,
   })
 }
 
@@ -137,14 +156,18 @@ function compileValidFlag(flag: unknown): CompiledFlag {
   if (!isIndex(flag.offVariation, count)) fail('offVariation', outOfRange(flag.offVariation, count))
   const prerequisites = compilePrerequisites(flag.prerequisites)
   const targets = compileTargets(flag.targets, count)
-  const rules = compileRules(flag.rules, count)
+  const slots = createSlotTable()
+  const rules = compileRules(flag.rules, count, slots)
   const fallthrough = compileServe(flag.fallthrough, count, 'fallthrough')
+  const index = buildRuleIndex(rules, slots.paths.length)
+  settleClauseSlots(rules, slots.paths.length, (r) => isIndexed(index, r))
   return createCompiledFlag({
     key,
     version,
     kind,
     on,
     variations,
+    served: servedCopy(variations),
     offVariation: flag.offVariation,
     prerequisites,
     targets,
@@ -155,6 +178,8 @@ function compileValidFlag(flag: unknown): CompiledFlag {
     saltPrefix: salt + '.',
     segmentKeys: collectSegmentKeys(rules),
     problem: null,
+    cache: createAttributeCache(slots.paths),
+    index,
   })
 }
 
@@ -167,7 +192,7 @@ function collectSegmentKeys(rules: readonly CompiledRule[]): readonly string[] {
       for (const value of clause.values) keys.add(value as string)
     }
   }
-  return keys.size === 0 ? EMPTY : Object.freeze(Array.from(keys))
+  return keys.size === 0 ? EMPTY : Array.from(keys)
 }
 
 function outOfRange(index: unknown, count: number): string {
@@ -186,6 +211,18 @@ function compileVariations(raw: unknown, kind: FlagKind): readonly JsonValue[] {
     variations.push(freezeJson(value, at))
   }
   return Object.freeze(variations)
+}
+
+/**
+ * The unfrozen array the evaluator serves from (see FROZEN ARRAYS), holding the same frozen values.
+ * perf: it starts as [null, …] so V8 gives it tagged (PACKED_ELEMENTS) storage. Filled from
+ * `[0.5, 1.5]` directly, or sliced, it would store unboxed doubles, and every load of a fractional
+ * variation would then allocate a new HeapNumber (16 B per variation() call, measured).
+ */
+function servedCopy(variations: readonly JsonValue[]): readonly JsonValue[] {
+  const served: JsonValue[] = variations.map(() => null)
+  for (let i = 0; i < variations.length; i++) served[i] = variations[i]!
+  return served
 }
 
 /** A deep-frozen copy of a JSON value, so callers can never mutate what the store serves. */
@@ -228,7 +265,7 @@ function compilePrerequisites(raw: unknown): readonly CompiledPrerequisite[] {
       createCompiledPrerequisite(flag, variation, createPrerequisiteFailedReason(flag)),
     )
   }
-  return Object.freeze(prerequisites)
+  return prerequisites
 }
 
 function compileTargets(raw: unknown, count: number): ReadonlyMap<string, number> | null {
@@ -251,7 +288,7 @@ function compileTargets(raw: unknown, count: number): ReadonlyMap<string, number
   return targets.size === 0 ? null : targets
 }
 
-function compileRules(raw: unknown, count: number): readonly CompiledRule[] {
+function compileRules(raw: unknown, count: number, slots: SlotTable): readonly CompiledRule[] {
   if (!Array.isArray(raw)) fail('rules', 'must be an array')
   const rules: CompiledRule[] = []
   for (let i = 0; i < raw.length; i++) {
@@ -263,13 +300,13 @@ function compileRules(raw: unknown, count: number): readonly CompiledRule[] {
     if (!Array.isArray(clauses)) fail(`${at}.clauses`, 'must be an array')
     const compiled: CompiledClause[] = []
     for (let j = 0; j < clauses.length; j++) {
-      compiled.push(compileClause(clauses[j], `${at}.clauses.${j}`))
+      compiled.push(compileClause(clauses[j], `${at}.clauses.${j}`, slots))
     }
     const serve = compileServe(rule.serve, count, `${at}.serve`)
     const reason = createRuleMatchReason(i, id, serve.thresholds !== null)
-    rules.push(createCompiledRule(id, Object.freeze(compiled), serve, reason))
+    rules.push(createCompiledRule(id, compiled, serve, reason))
   }
-  return Object.freeze(rules)
+  return rules
 }
 
 function compileServe(serve: unknown, count: number, at: string): CompiledServe {

@@ -1,12 +1,14 @@
 import { BUCKET_SCALE } from '../model/flag.js'
 import type { WireSegment } from '../model/segment.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
-import { compileClause } from './compile-clause.js'
+import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
+import { compileClause, settleClauseSlots } from './compile-clause.js'
 import { OP_SEGMENT_MATCH } from './operators.js'
 import { CompileProblem, describeValue, fail, isRecord } from './problem.js'
 import type { CompiledClause, CompiledSegment, CompiledSegmentRule } from './types.js'
 
-const EMPTY: readonly never[] = Object.freeze([])
+// perf: not frozen, like every array the evaluator indexes (see compile-flag.ts, FROZEN ARRAYS)
+const EMPTY: readonly never[] = []
 
 export function createCompiledSegmentRule(
   id: string,
@@ -27,6 +29,7 @@ export function createCompiledSegment(init: CompiledSegment): CompiledSegment {
     rules: init.rules,
     saltPrefix: init.saltPrefix,
     problem: init.problem,
+    cache: init.cache,
   }
 }
 
@@ -69,6 +72,7 @@ function createMalformedSegment(segment: unknown, error: unknown): CompiledSegme
     rules: EMPTY,
     saltPrefix: '',
     problem,
+    cache: createAttributeCache(EMPTY),
   })
 }
 
@@ -78,14 +82,20 @@ function compileValidSegment(segment: unknown): CompiledSegment {
   if (typeof key !== 'string' || key === '') fail('key', 'must be a non-empty string')
   if (typeof version !== 'number') fail('version', 'must be a number')
   if (typeof salt !== 'string') fail('salt', 'must be a string')
+  const included = compileKeySet(segment.included, 'included')
+  const excluded = compileKeySet(segment.excluded, 'excluded')
+  const slots = createSlotTable()
+  const rules = compileSegmentRules(segment.rules, slots)
+  settleClauseSlots(rules, slots.paths.length, () => false)
   return createCompiledSegment({
     key,
     version,
-    included: compileKeySet(segment.included, 'included'),
-    excluded: compileKeySet(segment.excluded, 'excluded'),
-    rules: compileSegmentRules(segment.rules),
+    included,
+    excluded,
+    rules,
     saltPrefix: salt + '.',
     problem: null,
+    cache: createAttributeCache(slots.paths),
   })
 }
 
@@ -108,7 +118,7 @@ function isWeight(weight: unknown): weight is number {
   )
 }
 
-function compileSegmentRules(raw: unknown): readonly CompiledSegmentRule[] {
+function compileSegmentRules(raw: unknown, slots: SlotTable): readonly CompiledSegmentRule[] {
   if (!Array.isArray(raw)) fail('rules', 'must be an array')
   const rules: CompiledSegmentRule[] = []
   for (let i = 0; i < raw.length; i++) {
@@ -121,7 +131,7 @@ function compileSegmentRules(raw: unknown): readonly CompiledSegmentRule[] {
     if (!Array.isArray(clauses)) fail(`${at}.clauses`, 'must be an array')
     const compiled: CompiledClause[] = []
     for (let j = 0; j < clauses.length; j++) {
-      const clause = compileClause(clauses[j], `${at}.clauses.${j}`)
+      const clause = compileClause(clauses[j], `${at}.clauses.${j}`, slots)
       if (clause.opcode === OP_SEGMENT_MATCH) {
         const why = 'segment rules cannot use segmentMatch (segments do not nest)'
         fail(`${at}.clauses.${j}.op`, why)
@@ -135,13 +145,8 @@ function compileSegmentRules(raw: unknown): readonly CompiledSegmentRule[] {
     const bucketBy =
       rule.bucketBy === undefined ? KEY_PATH : parseAttributePath(rule.bucketBy, `${at}.bucketBy`)
     rules.push(
-      createCompiledSegmentRule(
-        id ?? '',
-        Object.freeze(compiled),
-        weight === undefined ? -1 : weight,
-        bucketBy,
-      ),
+      createCompiledSegmentRule(id ?? '', compiled, weight === undefined ? -1 : weight, bucketBy),
     )
   }
-  return Object.freeze(rules)
+  return rules
 }

@@ -6,11 +6,81 @@ import type { CompiledSemVer } from './semver.js'
 // The compiled, evaluation-ready form of a flag. Every struct is built by one factory that sets
 // every field (null, never absent), so V8 sees one hidden class per struct.
 
+/**
+ * The attribute values one flag (or segment) has read during its current evaluation, one slot
+ * per distinct attribute path (see `attribute-slots.ts`). Slot `i` holds a value read in this
+ * evaluation when `stamps[i] === stamp`; the evaluator moves `stamp` on at the start of every
+ * evaluation of the flag, which invalidates every slot at once without touching them. This is
+ * the one mutable part of a compiled flag: JavaScript is single-threaded, and the evaluator
+ * detects a re-entrant evaluation of the same flag (from a context getter or a lookup) and
+ * moves `stamp` on again (see `evaluate.ts`, readSlot).
+ */
+export interface AttributeCache {
+  /** The attribute path of each slot. */
+  readonly paths: readonly (readonly string[])[]
+  /** The value read for each slot, valid when its stamp is current. */
+  readonly values: unknown[]
+  readonly stamps: Int32Array
+  /** The current stamp, in [0, 2^30): a Smi, so storing it never allocates. */
+  stamp: number
+}
+
+/**
+ * Rules made only of non-negated `in` clauses, indexed by attribute value (see `rule-index.ts`).
+ * Covers the first `count` rules (at most 30, one bit each in a Smi mask).
+ */
+export interface RuleIndex {
+  readonly count: number
+  /** One bit per rule the index covers: `(1 << count) - 1`. */
+  readonly all: number
+  /**
+   * For each covered rule, its clauses' slots in clause order; null for a rule the index cannot
+   * decide (another operator, a negated clause, two clauses on one attribute), which the
+   * evaluator checks clause by clause when it is the first rule left.
+   */
+  readonly ruleSlots: readonly (Int32Array | null)[]
+  /** For each slot, its value-to-mask lookup; null for a slot no indexed rule reads. */
+  readonly slots: readonly (SlotIndex | null)[]
+  /**
+   * The slots (one bit each) that a rule outside the index also reads, so the index reads them
+   * through the AttributeCache; it reads the others directly, once.
+   */
+  readonly cachedSlots: number
+}
+
+/**
+ * For one slot: the rules (as a bit mask) that the value read in the slot does not rule out.
+ * Those are the covered rules with no clause on the slot, the undecidable ones, and the rules
+ * whose clause on the slot lists the value.
+ */
+export interface SlotIndex {
+  /** The mask for a value no clause lists, and for a missing one. */
+  readonly miss: number
+  /**
+   * The listed strings in an open-addressing table (hashed by `sampleHash`, linear probing,
+   * `undefined` for an empty entry); null when they do not spread well, and `others` then holds
+   * them as well.
+   */
+  readonly strings: readonly (string | undefined)[] | null
+  /** The mask of each entry of `strings`. */
+  readonly stringMasks: Int32Array
+  /** The size of `strings` minus one (a power of two minus one). */
+  readonly stringBits: number
+  /** The listed numbers and booleans (and strings when `strings` is null); null when none. */
+  readonly others: ReadonlyMap<unknown, number> | null
+}
+
 /** One clause, with its operator reduced to an opcode (see `operators.ts`). */
 export interface CompiledClause {
   readonly opcode: number
   /** Attribute path: `'device.os'` is `['device', 'os']`; `'key'` is the context key. */
   readonly path: readonly string[]
+  /**
+   * The path's slot in the flag's (or segment's) AttributeCache when another clause (or the rule
+   * index) reads the same path too; -1 when this clause is its only reader (it reads the path
+   * directly: the cache would only add work) and for segmentMatch.
+   */
+  readonly slot: number
   readonly negate: boolean
   /**
    * The clause values, checked against the operator's operand type: as written, except that
@@ -62,6 +132,11 @@ export interface CompiledFlag {
   readonly on: boolean
   /** Deep-frozen copies of the variation values. */
   readonly variations: readonly JsonValue[]
+  /**
+   * The same frozen values in an unfrozen array, which the evaluator indexes.
+   * perf: indexed loads from a frozen array are slow on Node 20 (compile-flag.ts, FROZEN ARRAYS).
+   */
+  readonly served: readonly JsonValue[]
   readonly offVariation: number
   readonly prerequisites: readonly CompiledPrerequisite[]
   /** Context key to variation index over all individual targets; null when there are none. */
@@ -75,6 +150,10 @@ export interface CompiledFlag {
   readonly segmentKeys: readonly string[]
   /** Why the flag failed validation (`'rules.0.clauses.1.op: …'`); null when it is valid. */
   readonly problem: string | null
+  /** The attribute values read by the flag's current evaluation, one slot per path. */
+  readonly cache: AttributeCache
+  /** Null when none of the first 30 rules is made only of non-negated `in` clauses. */
+  readonly index: RuleIndex | null
 }
 
 export interface CompiledSegmentRule {
@@ -105,4 +184,6 @@ export interface CompiledSegment {
    * malformed segment is treated like an unknown one by every clause that refers to it.
    */
   readonly problem: string | null
+  /** The attribute values read by the segment's current membership check, one slot per path. */
+  readonly cache: AttributeCache
 }

@@ -226,7 +226,7 @@ class MemoryFlagStore implements FlagStore {
       if (flag === undefined) return fallback
       const index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
       if (index < 0) return fallback
-      const value = flag.variations[index]
+      const value = flag.served[index]
       return hasFallbackType(value, fallback) ? (value as Widen<T>) : fallback
     } catch {
       return fallback
@@ -243,7 +243,7 @@ class MemoryFlagStore implements FlagStore {
       const index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
       reason = lastEvaluationReason()
       if (index >= 0) {
-        const value = flag.variations[index]
+        const value = flag.served[index]
         if (hasFallbackType(value, fallback)) return createDetail(value as Widen<T>, index, reason)
         reason = REASON_WRONG_TYPE
       }
