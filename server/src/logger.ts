@@ -17,7 +17,8 @@ export function serializeError(error: unknown): Record<string, unknown> {
       ...(code === undefined ? {} : { code }),
       ...(severity === undefined ? {} : { severity }),
       ...(constraint === undefined ? {} : { constraint }),
-      stack: e.stack?.split('\n').slice(1, 6).join('\n'),
+      // Only frames: a message can span lines (drizzle's carries the query parameters).
+      stack: e.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 5).join('\n'),
       ...(e.cause === undefined ? {} : { cause: walk(e.cause, depth + 1) }),
     }
   }

@@ -46,6 +46,6 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
 } catch (error) {
-  logger.fatal({ err: error }, (error as Error).message)
+  logger.fatal({ err: error }, 'switchyard failed to start')
   process.exit(1)
 }

@@ -137,7 +137,12 @@ export async function bootstrapAdminToken(deps: DomainDeps, configured?: string)
       .from(tables.tokens)
       .where(eq(tables.tokens.tokenHash, hash))
     if (!existing) {
-      await createToken(deps, { actor: 'system', comment: 'SWITCHYARD_ADMIN_TOKEN' }, { name: 'bootstrap-admin', role: 'admin' }, configured)
+      try {
+        await createToken(deps, { actor: 'system', comment: 'SWITCHYARD_ADMIN_TOKEN' }, { name: 'bootstrap-admin', role: 'admin' }, configured)
+      } catch (error) {
+        // Another replica starting at the same moment registered it first.
+        if ((error as { cause?: { code?: string } }).cause?.code !== '23505') throw error
+      }
     }
     return { kind: 'configured' }
   }
