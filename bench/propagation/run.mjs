@@ -1,0 +1,758 @@
+// Kill-switch propagation benchmark.
+//
+// Starts the built server (server/dist/main.js) as its own process, connects CLIENTS Node SDK
+// clients from a second process (clients.mjs), flips a kill switch through the REST API FLIPS
+// times, and measures, for every client, the time from the REST response to that client's
+// 'change' event. Also measures the server's resident memory per idle SDK connection.
+//
+//   npm run bench:propagation                       # builds first; PGlite in a temp dir
+//   node bench/propagation/run.mjs --clients 1000 --flips 20
+//   DATABASE_URL=postgres://... node bench/propagation/run.mjs
+//
+// Options (argument, or environment variable):
+//   --clients N        CLIENTS        SDK clients (default 1000)
+//   --flips N          FLIPS          measured flips (default 20)
+//   --warmup N         WARMUP_FLIPS   flips run first and reported apart (default 2)
+//   --database-url U   DATABASE_URL   Postgres instead of PGlite (default: PGlite, temp data dir)
+//   --timeout MS       BENCH_TIMEOUT_MS  whole-run limit; everything is killed after it (default 180000)
+//   --out FILE         BENCH_OUT      results file (default bench/results/propagation-<timestamp>.json)
+//                      BENCH_NODE_ARGS   extra node flags for the server and clients processes
+//                                        (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
+//                      BENCH_SERVER_ENV_<NAME>  passed to the server as <NAME>
+//                                        (e.g. BENCH_SERVER_ENV_SWITCHYARD_PING_INTERVAL_MS=1000)
+//
+// Three processes share the machine: this one (the REST caller), the clients process and the
+// server. Timestamps are performance.timeOrigin + performance.now() in both measuring processes;
+// the offset between the two clocks is estimated over IPC and reported.
+import { execFileSync, fork, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createSilentLogger, init } from '@switchyard/sdk-node'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = join(HERE, '..', '..')
+const SERVER_ENTRY = join(ROOT, 'server', 'dist', 'main.js')
+const CLIENTS_ENTRY = join(HERE, 'clients.mjs')
+const PROBE_ENTRY = join(HERE, 'server-probe.mjs')
+const ADMIN_TOKEN = 'sy_tok_bench-admin-token-0123456789'
+const FLAG_KEY = 'bench-kill-switch'
+const ENV = 'production'
+const FLIP_TIMEOUT_MS = 5_000
+const PAUSE_BETWEEN_FLIPS_MS = 150
+const SETTLE_MS = 2_000
+const CONNECT_BATCH = 100
+const TARGETS = { p99Ms: 50, bytesPerConnection: 20 * 1024 }
+
+const now = () => performance.timeOrigin + performance.now()
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// ---------------------------------------------------------------- options
+
+function option(name, envName, fallback) {
+  const args = process.argv.slice(2)
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1]
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
+  }
+  const fromEnv = process.env[envName]
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback
+}
+
+function intOption(name, envName, fallback, min) {
+  const raw = option(name, envName, String(fallback))
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`--${name} / ${envName} must be an integer >= ${min}, got ${raw}`)
+    process.exit(2)
+  }
+  return value
+}
+
+const options = {
+  clients: intOption('clients', 'CLIENTS', 1000, 1),
+  flips: intOption('flips', 'FLIPS', 20, 1),
+  warmup: intOption('warmup', 'WARMUP_FLIPS', 2, 0),
+  databaseUrl: option('database-url', 'DATABASE_URL', undefined),
+  timeoutMs: intOption('timeout', 'BENCH_TIMEOUT_MS', 180_000, 1000),
+  out: option('out', 'BENCH_OUT', undefined),
+}
+// Extra node flags for the server and the clients process, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+
+// ---------------------------------------------------------------- cleanup and the global limit
+
+let server = null // { child, url, output() }
+let clientsProc = null
+let dataDir = null
+let cleanedUp = false
+
+function killHard() {
+  for (const child of [clientsProc, server?.child]) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+}
+
+function removeDataDir() {
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  dataDir = null
+}
+
+function fail(message, error) {
+  if (cleanedUp) return
+  cleanedUp = true
+  console.error(`\npropagation benchmark failed: ${message}`)
+  if (error) console.error(error)
+  const output = server?.output()
+  if (output) console.error(`\n--- server output (last 4 KB) ---\n${output.slice(-4096)}`)
+  killHard()
+  removeDataDir()
+  process.exit(1)
+}
+
+const globalTimer = setTimeout(() => fail(`did not finish within ${options.timeoutMs} ms; killed everything`), options.timeoutMs)
+globalTimer.unref()
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => fail(`interrupted by ${signal}`))
+process.on('exit', () => {
+  // last resort, synchronous: never leave a server or 1,000 sockets behind
+  killHard()
+  removeDataDir()
+})
+
+// ---------------------------------------------------------------- server process and REST
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function startServer() {
+  const port = await freePort()
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
+  }
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl
+  else env.SWITCHYARD_DATA_DIR = dataDir = mkdtempSync(join(tmpdir(), 'sy-bench-'))
+  if (process.env.NODE_OPTIONS) env.NODE_OPTIONS = process.env.NODE_OPTIONS
+  // BENCH_SERVER_ENV_<NAME>=value reaches the server as <NAME>=value (e.g. SWITCHYARD_PING_INTERVAL_MS)
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('BENCH_SERVER_ENV_')) env[name.slice('BENCH_SERVER_ENV_'.length)] = value
+  }
+  // The probe only answers memory questions over IPC (see server-probe.mjs); main.js is unchanged.
+  const args = [...extraNodeArgs, '--expose-gc', '--import', pathToFileURL(PROBE_ENTRY).href, SERVER_ENTRY]
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+  child.on('message', (message) => {
+    if (message?.type !== 'bench:memory') return
+    probeWaiters.get(message.seq)?.(message)
+    probeWaiters.delete(message.seq)
+  })
+  let output = ''
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-65536)
+  }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  server = { child, url: `http://127.0.0.1:${port}`, output: () => output, exited }
+  child.once('exit', (code, signal) => {
+    if (!stoppingServer) fail(`server exited unexpectedly (code ${code}, signal ${signal})`)
+  })
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${server.url}/readyz`)
+      if (res.ok) return await res.json()
+    } catch {
+      // not listening yet
+    }
+    await sleep(100)
+  }
+  throw new Error('server not ready within 60 s')
+}
+
+let stoppingServer = false
+const probeWaiters = new Map()
+let probeSeq = 0
+
+/** The server's own memory figures, after a full GC when `gc` (see server-probe.mjs). */
+function serverMemory(gc) {
+  const seq = ++probeSeq
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      probeWaiters.delete(seq)
+      reject(new Error('the server memory probe did not answer within 10 s'))
+    }, 10_000)
+    probeWaiters.set(seq, (message) => {
+      clearTimeout(timer)
+      resolve(message)
+    })
+    server.child.send({ type: 'bench:memory', seq, gc })
+  })
+}
+
+async function stopServer() {
+  if (!server) return null
+  stoppingServer = true
+  const started = performance.now()
+  if (server.child.exitCode === null) server.child.kill('SIGTERM')
+  const hard = setTimeout(() => server.child.kill('SIGKILL'), 15_000)
+  const { code, signal } = await server.exited
+  clearTimeout(hard)
+  return { code, signal, ms: Math.round(performance.now() - started) }
+}
+
+async function call(method, path, body) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+async function expectStatus(promise, status, what) {
+  const res = await promise
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+// ---------------------------------------------------------------- /proc readings (Linux)
+
+function procStatusKb(pid, field) {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`)
+  return Number(match[1])
+}
+
+/**
+ * The server's idle memory: VmRSS as it stands (garbage included), then rounds of a full GC in the
+ * server (server-probe.mjs), a 1 s pause and a VmRSS reading, until two readings in a row are
+ * within 512 KB of each other (V8 hands pages back to the OS some time after a GC), at most 8.
+ */
+async function idleMemory(pid) {
+  const rawRss = await rssBytes(pid)
+  let v8
+  let rss = null
+  const readings = []
+  for (let round = 0; round < 8; round++) {
+    v8 = await serverMemory(true)
+    await sleep(1_000)
+    const reading = await rssBytes(pid, 3, 100)
+    readings.push(reading)
+    const settled = rss !== null && Math.abs(reading - rss) < 512 * 1024
+    rss = reading
+    if (settled) break
+  }
+  return {
+    rss,
+    // resident memory less the free part of the V8 heap: the heap's capacity moves by tens of MB
+    // between GCs on its own (heapTotal), which would otherwise swamp a few MB of connections
+    rssLessFreeHeap: rss - (v8.heapTotal - v8.heapUsed),
+    rawRss,
+    rssReadings: readings,
+    heapUsed: v8.heapUsed,
+    heapTotal: v8.heapTotal,
+    external: v8.external,
+    arrayBuffers: v8.arrayBuffers,
+    byMapping: residentByMapping(pid),
+  }
+}
+
+/**
+ * Resident memory by kind of mapping, from /proc/<pid>/smaps: `brk` is the main malloc arena
+ * ([heap]), `anonymous` is V8's heap pages, other malloc arenas and large mallocs, `file` is code
+ * and mapped files.
+ */
+function residentByMapping(pid) {
+  const totals = { brk: 0, anonymous: 0, file: 0, other: 0 }
+  let kind = 'other'
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/)
+    if (header) {
+      const name = header[1].trim()
+      kind = name === '[heap]' ? 'brk' : name === '' ? 'anonymous' : name.startsWith('/') ? 'file' : 'other'
+      continue
+    }
+    const rss = line.match(/^Rss:\s+(\d+) kB/)
+    if (rss) totals[kind] += Number(rss[1]) * 1024
+  }
+  return totals
+}
+
+/** Median of several VmRSS readings, in bytes. */
+async function rssBytes(pid, samples = 5, everyMs = 200) {
+  const readings = []
+  for (let i = 0; i < samples; i++) {
+    if (i) await sleep(everyMs)
+    readings.push(procStatusKb(pid, 'VmRSS') * 1024)
+  }
+  readings.sort((a, b) => a - b)
+  return readings[Math.floor(readings.length / 2)]
+}
+
+let clockTicks = 100
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+} catch {
+  // keep the usual 100
+}
+
+/** Whole-machine CPU time so far, in ms, from the first line of /proc/stat. */
+function machineCpuMs() {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+  const ms = (ticks) => (ticks * 1000) / clockTicks
+  return { processes: ms(user + nice + system), irq: ms(irq + softirq), steal: ms(steal) }
+}
+
+/** User + system CPU time of a process so far, in ms (resolution 1000 / CLK_TCK ms). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks
+}
+
+// ---------------------------------------------------------------- the clients process
+
+const waiting = new Map() // key -> { resolve, reject, timer }
+
+function startClientsProcess() {
+  clientsProc = fork(CLIENTS_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: extraNodeArgs })
+  clientsProc.on('message', (message) => {
+    if (message.type === 'fatal') return fail('clients process failed', message.error)
+    const key = message.id !== undefined ? `${message.type}:${message.id}` : message.seq !== undefined ? `${message.type}:${message.seq}` : message.type
+    const waiter = waiting.get(key)
+    if (!waiter) return
+    waiting.delete(key)
+    clearTimeout(waiter.timer)
+    waiter.resolve(message)
+  })
+  clientsProc.once('exit', (code, signal) => {
+    if (!closingClients) fail(`clients process exited unexpectedly (code ${code}, signal ${signal})`)
+  })
+}
+
+/** Resolves with the clients process's next message of `key` ("type" or "type:id"). */
+function reply(key, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiting.delete(key)
+      reject(new Error(`no '${key}' from the clients process within ${timeoutMs} ms`))
+    }, timeoutMs)
+    waiting.set(key, { resolve, reject, timer })
+  })
+}
+
+async function ask(message, key, timeoutMs) {
+  const answer = reply(key, timeoutMs)
+  clientsProc.send(message)
+  return answer
+}
+
+/** Offset of the clients process's clock from ours, from the IPC round trip with the smallest RTT. */
+async function measureClockOffset(rounds = 30) {
+  let best = null
+  for (let seq = 0; seq < rounds; seq++) {
+    const t0 = now()
+    const { t } = await ask({ type: 'clock', seq }, `clock:${seq}`, 5_000)
+    const t2 = now()
+    const rtt = t2 - t0
+    if (!best || rtt < best.rttMs) best = { rttMs: rtt, offsetMs: t - (t0 + t2) / 2 }
+  }
+  return best
+}
+
+let closingClients = false
+async function closeClients() {
+  if (!clientsProc || clientsProc.exitCode !== null) return null
+  closingClients = true
+  const exited = new Promise((resolve) => clientsProc.once('exit', resolve))
+  try {
+    const closed = await ask({ type: 'close' }, 'closed', 15_000)
+    await Promise.race([exited, sleep(5_000)])
+    return closed
+  } finally {
+    if (clientsProc.exitCode === null) clientsProc.kill('SIGKILL')
+  }
+}
+
+// ---------------------------------------------------------------- statistics
+
+/** Nearest-rank percentile of a sorted array. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
+}
+
+function summarize(values) {
+  const sorted = Float64Array.from(values).sort()
+  const sum = sorted.reduce((a, b) => a + b, 0)
+  const r = (x) => (x === null ? null : Math.round(x * 100) / 100)
+  return {
+    min: r(sorted[0] ?? null),
+    p50: r(percentile(sorted, 50)),
+    p90: r(percentile(sorted, 90)),
+    p99: r(percentile(sorted, 99)),
+    max: r(sorted[sorted.length - 1] ?? null),
+    mean: r(sorted.length ? sum / sorted.length : null),
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+async function main() {
+  // Nothing of ours runs yet: whatever keeps the CPUs busy now is someone else's work.
+  const loadAtStart = loadavg()
+  const idleCheck = machineCpuMs()
+  await sleep(1_000)
+  const busyAtStartPct = Math.round((machineCpuMs().processes - idleCheck.processes) / 10)
+  if (busyAtStartPct > 20) {
+    console.warn(`warning: other processes keep ${busyAtStartPct}% of a CPU busy; the latency figures will include their work`)
+  }
+  console.log(
+    `propagation benchmark: ${options.clients} clients, ${options.flips} flips (+${options.warmup} warm-up), ` +
+      `${options.databaseUrl ? 'Postgres' : 'PGlite'}, node ${process.version}, ${availableParallelism()} cpus`,
+  )
+
+  // 1. Server, flag (on), server SDK key.
+  const readyBody = await startServer()
+  const serverPid = server.child.pid
+  await expectStatus(call('POST', '/api/v1/flags', { key: FLAG_KEY }), 201, 'create flag')
+  await expectStatus(call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }), 200, 'turn the flag on')
+  const key = await expectStatus(call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }), 201, 'create SDK key')
+  const sdkKey = key.key
+
+  // 2. Warm-up without benchmark clients: load the environment snapshot and the SDK key cache
+  // (GET /sdk/v1/flags), exercise the upgrade path once with a throwaway client, then settle.
+  const poll = await fetch(`${server.url}/sdk/v1/flags`, { headers: { authorization: `Bearer ${sdkKey}` } })
+  if (!poll.ok) throw new Error(`GET /sdk/v1/flags answered ${poll.status}`)
+  await poll.text()
+  const probe = init({ sdkKey, baseUrl: server.url, logger: createSilentLogger() })
+  await probe.waitForReady({ timeoutMs: 10_000 })
+  if (probe.variation(FLAG_KEY, { key: 'bench-user' }, false) !== true) throw new Error('flag is not on after restore')
+  await probe.close()
+  for (let i = 0; i < 3; i++) await (await fetch(`${server.url}/readyz`)).text()
+  await sleep(1_000)
+  const before = await idleMemory(serverPid)
+  const connectionsBefore = (await (await fetch(`${server.url}/readyz`)).json()).connections
+
+  // 3. The clients process: CLIENTS clients, all ready, connected in two halves with a memory
+  // reading in between: the second half's cost is free of one-time costs (JIT, caches, pools).
+  startClientsProcess()
+  const clock = await measureClockOffset()
+  const firstHalf = Math.ceil(options.clients / 2)
+  const connect = async (count) => {
+    const ready = await ask(
+      { type: 'start', sdkKey, baseUrl: server.url, count, flagKey: FLAG_KEY, batch: CONNECT_BATCH, readyTimeoutMs: 30_000 },
+      'ready',
+      120_000,
+    )
+    if (ready.failed > 0) throw new Error(`${ready.failed} of ${count} clients did not become ready: ${ready.firstError}`)
+    return ready
+  }
+  const readyA = await connect(firstHalf)
+  await sleep(SETTLE_MS)
+  const mid = await idleMemory(serverPid)
+  const readyB = options.clients > firstHalf ? await connect(options.clients - firstHalf) : readyA
+  const ready = { ...readyB, connectMs: readyA.connectMs + (readyB === readyA ? 0 : readyB.connectMs), rssBefore: readyA.rssBefore }
+  console.log(`${ready.count} clients ready in ${Math.round(ready.connectMs)} ms (${ready.streaming} streaming)`)
+
+  // 4. Idle memory: settle, then read the server's RSS again.
+  await sleep(SETTLE_MS)
+  const readyz = await (await fetch(`${server.url}/readyz`)).json()
+  const after = await idleMemory(serverPid)
+  const bytesPerConnection = (after.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients
+  const secondHalf = options.clients - firstHalf
+  const marginal = (field) => (secondHalf > 0 ? Math.round((after[field] - mid[field]) / secondHalf) : null)
+  const heapPerConnection = (after.heapUsed - before.heapUsed) / options.clients
+  // Judge the target on the largest of the three estimates: each can be thrown off on its own
+  // (the baseline by memory V8 or PGlite hand back late, the halves by a GC that resizes the heap).
+  const conservativeBytes = Math.max(bytesPerConnection, marginal('rssLessFreeHeap') ?? -Infinity, heapPerConnection)
+  const baselineMoved = bytesPerConnection < heapPerConnection - 1024
+  if (readyz.connections !== options.clients + connectionsBefore) {
+    console.warn(`warning: server reports ${readyz.connections} connections, expected ${options.clients + connectionsBefore}`)
+  }
+
+  // 5. Flips: kill, restore, kill, ... (the flag starts on).
+  const flips = []
+  const serverCpuStart = cpuMs(serverPid)
+  const clientsCpuStart = cpuMs(clientsProc.pid)
+  const selfCpuStart = process.cpuUsage()
+  const machineStart = machineCpuMs()
+  const flipsStarted = performance.now()
+  const flipsStartedHr = process.hrtime.bigint()
+  for (let i = 0; i < options.warmup + options.flips; i++) {
+    const expected = i % 2 === 1 // even flips kill (serve false), odd flips restore (serve true)
+    const action = expected ? 'restore' : 'kill'
+    await ask({ type: 'arm', id: i, expected, timeoutMs: FLIP_TIMEOUT_MS }, `armed:${i}`, 5_000)
+    const done = reply(`done:${i}`, FLIP_TIMEOUT_MS + 5_000)
+    const serverCpu0 = cpuMs(serverPid)
+    const tRequest = now()
+    const res = await call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/${action}`, { comment: `bench flip ${i}` })
+    const tResponse = now()
+    if (res.status !== 200 || res.body?.changed !== true) {
+      throw new Error(`flip ${i} (${action}): ${res.status} ${JSON.stringify(res.body)}`)
+    }
+    const result = await done
+    const serverCpuMs = cpuMs(serverPid) - serverCpu0
+    const seen = result.times.filter((t) => t !== null)
+    const fromResponse = seen.map((t) => t - tResponse)
+    const fromRequest = seen.map((t) => t - tRequest)
+    flips.push({
+      id: i,
+      warmup: i < options.warmup,
+      action,
+      restMs: tResponse - tRequest,
+      seen: result.seen,
+      misses: options.clients - result.seen,
+      wrongValue: result.wrong,
+      fromResponse,
+      fromRequest,
+      firstMs: seen.length ? Math.min(...fromResponse) : null,
+      lastMs: seen.length ? Math.max(...fromResponse) : null,
+      clientsCpuMs: result.cpuMs,
+      serverCpuMs,
+    })
+    await sleep(PAUSE_BETWEEN_FLIPS_MS)
+  }
+  const flipPhaseMs = performance.now() - flipsStarted
+  // CLOCK_MONOTONIC in µs, the clock of --cpu-prof sample timestamps: lets a profile be cut to this phase
+  const flipPhaseMonotonicUs = [Number(flipsStartedHr / 1000n), Number(process.hrtime.bigint() / 1000n)]
+  const serverCpuFlipPhaseMs = cpuMs(serverPid) - serverCpuStart
+  const clientsCpuFlipPhaseMs = cpuMs(clientsProc.pid) - clientsCpuStart
+  const selfCpu = process.cpuUsage(selfCpuStart)
+  const selfCpuFlipPhaseMs = (selfCpu.user + selfCpu.system) / 1000
+  const machineEnd = machineCpuMs()
+  // CPU the rest of the machine used while we flipped: anything well above 0 means the latency
+  // figures include someone else's work
+  const otherCpuFlipPhaseMs =
+    machineEnd.processes - machineStart.processes - serverCpuFlipPhaseMs - clientsCpuFlipPhaseMs - selfCpuFlipPhaseMs
+
+  // 6. Shut down: clients first (close code 1000), then SIGTERM the server.
+  const closed = await closeClients()
+  // Once more with every benchmark client gone: memory that stays is allocator high-water from
+  // the connection burst, not memory each idle connection keeps.
+  const afterClose = await idleMemory(serverPid)
+  const connectionsAfterClose = (await (await fetch(`${server.url}/readyz`)).json()).connections
+  const stopped = await stopServer()
+  removeDataDir()
+  cleanedUp = true
+
+  // 7. Results.
+  const measured = flips.filter((f) => !f.warmup)
+  const warm = flips.filter((f) => f.warmup)
+  const all = (list, field) => list.flatMap((f) => f[field])
+  const samples = measured.reduce((n, f) => n + f.seen, 0)
+  const misses = measured.reduce((n, f) => n + f.misses, 0)
+  const wrongValues = flips.reduce((n, f) => n + f.wrongValue, 0)
+  const fromResponse = summarize(all(measured, 'fromResponse'))
+  const fromRequest = summarize(all(measured, 'fromRequest'))
+  const round = (x, d = 2) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d)
+  const results = {
+    benchmark: 'propagation',
+    date: new Date().toISOString(),
+    clients: options.clients,
+    flips: options.flips,
+    warmupFlips: options.warmup,
+    samples,
+    misses,
+    wrongValues,
+    latencyMs: { fromResponse, fromRequest },
+    warmupLatencyMs: warm.length
+      ? { fromResponse: summarize(all(warm, 'fromResponse')), fromRequest: summarize(all(warm, 'fromRequest')) }
+      : null,
+    restResponseMs: summarize(measured.map((f) => f.restMs)),
+    memory: {
+      bytesPerIdleConnection: Math.round(bytesPerConnection),
+      kbPerIdleConnection: round(bytesPerConnection / 1024),
+      conservativeBytesPerConnection: Math.round(conservativeBytes),
+      baselineMoved,
+      serverRssBeforeBytes: before.rss,
+      serverRssAfterBytes: after.rss,
+      serverConnections: readyz.connections,
+      rawRssBytesPerConnection: Math.round((after.rss - before.rss) / options.clients),
+      heapUsedBytesPerConnection: Math.round((after.heapUsed - before.heapUsed) / options.clients),
+      externalBytesPerConnection: Math.round((after.external - before.external) / options.clients),
+      serverRssBeforeGcBytes: before.rawRss,
+      secondHalf: {
+        clients: secondHalf,
+        bytesPerConnection: marginal('rssLessFreeHeap'),
+        heapUsedBytesPerConnection: marginal('heapUsed'),
+      },
+      afterClientsLeft: {
+        connections: connectionsAfterClose,
+        bytesPerFormerConnection: Math.round((afterClose.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients),
+        heapUsedBytesPerFormerConnection: Math.round((afterClose.heapUsed - before.heapUsed) / options.clients),
+      },
+      v8Before: before,
+      v8Mid: mid,
+      v8After: after,
+      v8AfterClientsLeft: afterClose,
+      clientsProcessRssBeforeBytes: ready.rssBefore,
+      clientsProcessRssAfterBytes: ready.rssAfter,
+      clientsProcessBytesPerClient: Math.round((ready.rssAfter - ready.rssBefore) / options.clients),
+      method:
+        'Server VmRSS (/proc/<pid>/status, median of 5 readings over 1 s), read once with no benchmark clients ' +
+        `(after warm-up and a 1 s settle) and once ${SETTLE_MS / 1000} s after all clients were ready; each reading is ` +
+        'taken after rounds of [two forced full GCs in the server (node --expose-gc; server-probe.mjs asks over IPC), ' +
+        '1 s pause, VmRSS] until two rounds agree within 512 KB (rssReadings). ' +
+        'Each reading is RSS less the free part of the V8 heap (heapTotal - heapUsed, from the probe right after the ' +
+        'GC), because V8 resizes its heap by tens of MB between GCs on its own. bytesPerIdleConnection = ' +
+        '(after - before) / clients: the V8 heap and the native memory (sockets, ws state, buffers) the connections ' +
+        'keep; kernel socket buffers are not in RSS. rawRssBytesPerConnection is the plain VmRSS difference after ' +
+        'the same GCs. Without any GC the difference is noise: serverRssBeforeGcBytes shows how much collectable ' +
+        'start-up garbage the server carries (hundreds of MB with PGlite). heapUsedBytesPerConnection is the growth ' +
+        'of V8 heapUsed alone. The clients connect in two halves with a reading in between (v8Mid); secondHalf is ' +
+        'the cost of the second half alone, without one-time costs (JIT, pools, caches). ' +
+        'conservativeBytesPerConnection, the largest of the three, is what the target is judged on. afterClientsLeft repeats the reading once every client has closed: what stays ' +
+        'is not kept per connection (allocator high-water from the connection burst, or caches).',
+    },
+    cpu: {
+      serverMsPerFlip: round(measured.reduce((n, f) => n + f.serverCpuMs, 0) / measured.length),
+      clientsProcessMsPerFlip: round(measured.reduce((n, f) => n + f.clientsCpuMs, 0) / measured.length),
+      flipPhaseMs: Math.round(flipPhaseMs),
+      wholeFlipPhaseMs: {
+        server: round(serverCpuFlipPhaseMs),
+        clientsProcess: round(clientsCpuFlipPhaseMs),
+        loadGenerator: round(selfCpuFlipPhaseMs),
+        otherProcesses: round(otherCpuFlipPhaseMs),
+        irqAndSoftirq: round(machineEnd.irq - machineStart.irq),
+        steal: round(machineEnd.steal - machineStart.steal),
+      },
+      flipPhaseMonotonicUs,
+      note:
+        `server CPU from /proc/<pid>/stat (resolution ${1000 / clockTicks} ms); clients process CPU per flip from ` +
+        'process.cpuUsage() between arm and last event; otherProcesses = /proc/stat user+nice+system over the flip ' +
+        'phase minus the three benchmark processes (tick resolution: a few tens of ms either way is noise)',
+    },
+    clock: { offsetMs: round(clock.offsetMs, 3), ipcRttMs: round(clock.rttMs, 3) },
+    targets: {
+      p99Ms: TARGETS.p99Ms,
+      kbPerConnection: TARGETS.bytesPerConnection / 1024,
+      p99Met: fromResponse.p99 !== null && fromResponse.p99 < TARGETS.p99Ms && misses === 0,
+      // both readings must be under the target: RSS can under-count when the heap reuses resident pages
+      memoryMet: conservativeBytes < TARGETS.bytesPerConnection,
+    },
+    perFlip: flips.map((f) => ({
+      id: f.id,
+      warmup: f.warmup,
+      action: f.action,
+      restMs: round(f.restMs),
+      seen: f.seen,
+      misses: f.misses,
+      wrongValue: f.wrongValue,
+      firstMs: round(f.firstMs),
+      p50Ms: summarize(f.fromResponse).p50,
+      p99Ms: summarize(f.fromResponse).p99,
+      lastMs: round(f.lastMs),
+      spreadMs: f.firstMs === null ? null : round(f.lastMs - f.firstMs),
+      clientsCpuMs: round(f.clientsCpuMs),
+      serverCpuMs: round(f.serverCpuMs),
+    })),
+    environment: {
+      node: process.version,
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? null,
+      platform: `${process.platform} ${process.arch}`,
+      git: gitState(),
+      database: readyz.database ?? readyBody.database ?? (options.databaseUrl ? 'postgres' : 'pglite'),
+      otherCpuBusyAtStartPct: busyAtStartPct,
+      loadAverageAtStart: loadAtStart.map((x) => round(x)),
+      loadAverageAtEnd: loadavg().map((x) => round(x)),
+      pingIntervalMs: 'server default (15000)',
+      connectBatch: CONNECT_BATCH,
+      pauseBetweenFlipsMs: PAUSE_BETWEEN_FLIPS_MS,
+      note: `server, clients and load generator share ${availableParallelism()} cores`,
+    },
+    shutdown: { clients: closed, server: stopped },
+  }
+
+  const outFile = options.out ?? join(ROOT, 'bench', 'results', `propagation-${results.date.replace(/[:.]/g, '-')}.json`)
+  mkdirSync(dirname(outFile), { recursive: true })
+  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)
+
+  printTable(results, relative(process.cwd(), outFile))
+  if (misses > 0 || wrongValues > 0) {
+    console.error(`\n${misses} missed change events and ${wrongValues} wrong values: propagation is not reliable`)
+    process.exit(1)
+  }
+  if (stopped && stopped.code !== 0) {
+    console.error(`\nserver exited with code ${stopped.code} (signal ${stopped.signal}) on SIGTERM`)
+    process.exit(1)
+  }
+  process.exit(0)
+}
+
+/** The commit measured, and whether the working tree differed from it. */
+function gitState() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no').length > 0 }
+  } catch {
+    return null
+  }
+}
+
+function printTable(r, outFile) {
+  const fmt = (x) => (x === null ? '-' : x.toFixed(2).padStart(9))
+  const row = (label, s) => `  ${label.padEnd(22)}${fmt(s.p50)}${fmt(s.p90)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.min)}`
+  const kb = (b) => `${(b / 1024).toFixed(0)} KB`
+  const lines = [
+    '',
+    `Kill-switch propagation: ${r.clients} SDK clients, ${r.flips} flips (+${r.warmupFlips} warm-up), ${r.environment.database}`,
+    `  ${r.environment.note}; node ${r.environment.node}; other processes at start: ${r.environment.otherCpuBusyAtStartPct}% of a CPU`,
+    '',
+    `  latency (ms)                p50      p90      p99      max      min`,
+    row('from REST response', r.latencyMs.fromResponse),
+    row('from REST request', r.latencyMs.fromRequest),
+    row('REST call itself', r.restResponseMs),
+    ...(r.warmupLatencyMs ? [row('warm-up flips (resp.)', r.warmupLatencyMs.fromResponse)] : []),
+    '',
+    `  samples ${r.samples}, misses ${r.misses}, wrong values ${r.wrongValues}; clock offset ${r.clock.offsetMs} ms (IPC rtt ${r.clock.ipcRttMs} ms)`,
+    `  CPU per flip: server ${r.cpu.serverMsPerFlip} ms, clients process ${r.cpu.clientsProcessMsPerFlip} ms; ` +
+      `other processes during the ${(r.cpu.flipPhaseMs / 1000).toFixed(1)} s flip phase: ${r.cpu.wholeFlipPhaseMs.otherProcesses} ms, ` +
+      `steal ${r.cpu.wholeFlipPhaseMs.steal} ms`,
+    '',
+    `  server memory per idle connection (${r.memory.serverConnections} connections; RSS less free V8 heap, after full GC):`,
+    `    all ${r.clients} vs none ${(r.memory.bytesPerIdleConnection / 1024).toFixed(1)} KB` +
+      `${r.memory.baselineMoved ? ' (baseline moved: the server handed memory back between readings)' : ''}; ` +
+      `second half ${(r.memory.secondHalf.bytesPerConnection / 1024).toFixed(1)} KB; ` +
+      `V8 heap ${(r.memory.heapUsedBytesPerConnection / 1024).toFixed(1)} KB -> judged on ${(r.memory.conservativeBytesPerConnection / 1024).toFixed(1)} KB`,
+    `    plain RSS difference ` +
+      `${(r.memory.rawRssBytesPerConnection / 1024).toFixed(1)} KB (RSS ${kb(r.memory.serverRssBeforeBytes)} -> ${kb(r.memory.serverRssAfterBytes)}, ` +
+      `${kb(r.memory.serverRssBeforeGcBytes)} before the first forced GC)`,
+    `    after the clients left (${r.memory.afterClientsLeft.connections} connections): still ` +
+      `${(r.memory.afterClientsLeft.bytesPerFormerConnection / 1024).toFixed(1)} KB per former connection above the baseline ` +
+      `(V8 heap ${(r.memory.afterClientsLeft.heapUsedBytesPerFormerConnection / 1024).toFixed(1)} KB)`,
+    `  clients process memory per SDK client: ${(r.memory.clientsProcessBytesPerClient / 1024).toFixed(1)} KB`,
+    '',
+    `  targets: p99 < ${r.targets.p99Ms} ms ${r.targets.p99Met ? 'MET' : 'NOT MET'}; ` +
+      `< ${r.targets.kbPerConnection} KB/connection ${r.targets.memoryMet ? 'MET' : 'NOT MET'}`,
+    `  results: ${outFile}`,
+  ]
+  console.log(lines.join('\n'))
+}
+
+main().catch((error) => fail(error?.message ?? String(error), error?.stack))
