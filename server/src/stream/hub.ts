@@ -381,7 +381,19 @@ export class StreamHub {
   }
 
   private heartbeat(): void {
+    void this.sendHeartbeats().catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+  }
+
+  // perf: one serialised ping per environment, not a JSON.stringify and a promise per socket.
+  private async sendHeartbeats(): Promise<void> {
     const now = Date.now()
+    const pings = new Map<string, Buffer>()
+    for (const [env, loading] of this.states) {
+      const state = await loading.catch(() => null)
+      if (!state) continue
+      const ping: PingMessage = { type: 'ping', time: now, version: state.version }
+      pings.set(env, Buffer.from(JSON.stringify(ping), 'utf8'))
+    }
     for (const c of this.connections) {
       if (!c.alive) {
         c.ws.terminate()
@@ -390,11 +402,8 @@ export class StreamHub {
       }
       c.alive = false
       c.ws.ping()
-      void this.states.get(c.env)?.then((state) => {
-        if (!state) return
-        const ping: PingMessage = { type: 'ping', time: now, version: state.version }
-        send(c.ws, JSON.stringify(ping))
-      })
+      const ping = pings.get(c.env)
+      if (ping) send(c.ws, ping)
     }
   }
 }
