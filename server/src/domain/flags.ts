@@ -416,9 +416,10 @@ export interface ConfigWriteOptions {
   skipIfUnchanged?: boolean
 }
 
-function problemToError(problem: string, rename: (path: string) => string = (p) => p): ProblemFieldError {
+/** A compiler problem (`rules.0.clauses.1: message`) as a field error. */
+export function problemToError(problem: string, code = 'invalid_config', rename: (path: string) => string = (p) => p): ProblemFieldError {
   const match = /^([\w.]+): (.*)$/.exec(problem)
-  return { path: match ? rename(match[1]!) : '', code: 'invalid_config', message: match?.[2] ?? problem }
+  return { path: match ? rename(match[1]!) : '', code, message: match?.[2] ?? problem }
 }
 
 /**
@@ -431,7 +432,7 @@ function compileProblems(flag: FlagRow, row: ConfigRow, config: FlagEnvConfig): 
   const errors: ProblemFieldError[] = []
   config.rules.forEach((rule, i) => {
     const single = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [rule] } }))
-    if (single.problem?.startsWith('rules.0')) errors.push(problemToError(single.problem, (p) => p.replace(/^rules\.0/, `rules.${i}`)))
+    if (single.problem?.startsWith('rules.0')) errors.push(problemToError(single.problem, 'invalid_config', (p) => p.replace(/^rules\.0/, `rules.${i}`)))
   })
   const withoutRules = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [] } }))
   if (withoutRules.problem) errors.push(problemToError(withoutRules.problem))

@@ -8,6 +8,7 @@ import type { PutSegmentBody } from '../schemas/segment.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
+import { problemToError } from './flags.js'
 import { newSalt } from './flag-defaults.js'
 
 type SegmentRow = typeof tables.segments.$inferSelect
@@ -100,10 +101,7 @@ export async function putSegmentInTx(
   }
   // The evaluator is the last judge: regexes, dates and versions in rules must compile.
   const compiled = compileSegment({ ...definition, version: 0 })
-  if (compiled.problem) {
-    const match = /^([\w.]+): (.*)$/.exec(compiled.problem)
-    throw validationFailed([{ path: match?.[1] ?? '', code: 'invalid_segment', message: match?.[2] ?? compiled.problem }])
-  }
+  if (compiled.problem) throw validationFailed([problemToError(compiled.problem, 'invalid_segment')])
   const values = {
     name: input.name ?? current?.name ?? '',
     description: input.description ?? current?.description ?? '',

@@ -3,10 +3,11 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
-import { forbidden, notFound, unauthorized } from '../../http/problem.js'
+import { notFound } from '../../http/problem.js'
+import { serverKeyEnvironment } from '../../http/sdk-key.js'
 import { parseBody, parseParams } from '../../http/validate.js'
 import { ResourceKey } from '../../schemas/common.js'
-import { readSdkKey, type StreamHub } from '../../stream/hub.js'
+import type { StreamHub } from '../../stream/hub.js'
 
 const EvaluateBody = z.looseObject({ context: z.record(z.string(), z.unknown()).default({}) })
 const FlagParams = z.object({ key: ResourceKey })
@@ -30,14 +31,8 @@ function toResult(key: string, detail: EvaluationDetail) {
 export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenticator }) {
   const app = new Hono<AppEnv>()
 
-  const environment = async (c: Context<AppEnv>) => {
-    const key = readSdkKey(c.req.header('authorization') ?? c.req.header('x-api-key'))
-    if (!key) throw unauthorized('An SDK key is required')
-    const principal = await deps.authenticateSdk(key)
-    if (!principal) throw unauthorized('The SDK key is unknown or revoked')
-    if (principal.type !== 'server') throw forbidden('OFREP needs a server SDK key')
-    return principal.env
-  }
+  const environment = (c: Context<AppEnv>) =>
+    serverKeyEnvironment(deps.authenticateSdk, c.req.header('authorization') ?? c.req.header('x-api-key'), 'OFREP needs a server SDK key')
 
   app.post('/evaluate/flags/:key', async (c) => {
     const env = await environment(c)

@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
 import type { SdkPrincipal } from '../../domain/environments.js'
 import type { AppEnv } from '../../http/env.js'
-import { forbidden, HttpProblem, notFound, unauthorized } from '../../http/problem.js'
-import { readSdkKey, type StreamHub } from '../../stream/hub.js'
+import { HttpProblem, notFound } from '../../http/problem.js'
+import { serverKeyEnvironment } from '../../http/sdk-key.js'
+import type { StreamHub } from '../../stream/hub.js'
 
 export interface SdkRouteDeps {
   hub: StreamHub
@@ -14,13 +15,9 @@ export function sdkRoutes(deps: SdkRouteDeps) {
   const app = new Hono<AppEnv>()
 
   app.get('/flags', async (c) => {
-    const key = readSdkKey(c.req.header('authorization'))
-    if (!key) throw unauthorized('An SDK key is required')
-    const principal = await deps.authenticateSdk(key)
-    if (!principal) throw unauthorized('The SDK key is unknown or revoked')
-    if (principal.type !== 'server') throw forbidden('Client keys are not accepted on this endpoint yet')
-    const snapshot = await deps.hub.snapshot(principal.env)
-    if (!snapshot) throw notFound('environment', principal.env)
+    const env = await serverKeyEnvironment(deps.authenticateSdk, c.req.header('authorization'), 'Client keys are not accepted on this endpoint yet')
+    const snapshot = await deps.hub.snapshot(env)
+    if (!snapshot) throw notFound('environment', env)
     c.header('ETag', snapshot.etag)
     c.header('Cache-Control', 'no-cache')
     const ifNoneMatch = c.req.header('if-none-match')
