@@ -52,24 +52,33 @@ export interface ChangeBus {
   close(): Promise<void>
 }
 
-export function createLocalBus(onListenerError?: (error: unknown) => void): ChangeBus {
+/** The listener set both buses keep: a throwing listener never stops the others. */
+export function createListeners(onListenerError: (error: unknown) => void) {
   const listeners = new Set<BusListener>()
-  const deliver = (event: BusEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event)
-      } catch (error) {
-        onListenerError?.(error)
-      }
-    }
-  }
   return {
-    publish: deliver,
-    deliverLocally: deliver,
-    subscribe(listener) {
+    deliver(event: BusEvent) {
+      for (const listener of listeners) {
+        try {
+          listener(event)
+        } catch (error) {
+          onListenerError(error)
+        }
+      }
+    },
+    subscribe(listener: BusListener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    clear: () => listeners.clear(),
+  }
+}
+
+export function createLocalBus(onListenerError: (error: unknown) => void): ChangeBus {
+  const listeners = createListeners(onListenerError)
+  return {
+    publish: listeners.deliver,
+    deliverLocally: listeners.deliver,
+    subscribe: listeners.subscribe,
     healthy: () => true,
     async close() {
       listeners.clear()

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
 import type { Logger } from '../logger.js'
-import type { BusEvent, BusListener, ChangeBus } from './bus.js'
+import { createListeners, type BusEvent, type ChangeBus } from './bus.js'
 import type { Tx } from './client.js'
 
 export const CHANNEL = 'switchyard_changes'
@@ -22,16 +22,8 @@ export function encodeEvent(event: BusEvent): string {
  * a `resync` event so nothing missed meanwhile stays missed.
  */
 export async function createPostgresBus(url: string, logger: Logger): Promise<ChangeBus> {
-  const listeners = new Set<BusListener>()
-  const deliver = (event: BusEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event)
-      } catch (error) {
-        logger.error({ err: error }, 'change bus listener failed')
-      }
-    }
-  }
+  const listeners = createListeners((error) => logger.error({ err: error }, 'change bus listener failed'))
+  const deliver = listeners.deliver
   let connected = false
   let listenedOnce = false
   const client = postgres(url, {
@@ -76,10 +68,7 @@ export async function createPostgresBus(url: string, logger: Logger): Promise<Ch
       return true
     },
     deliverLocally: deliver,
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+    subscribe: listeners.subscribe,
     healthy: () => connected,
     async close() {
       listeners.clear()
