@@ -1,3 +1,4 @@
+import { readerOf } from '../evaluate/read-attribute.js'
 import type { AttributeCache } from './types.js'
 
 /**
@@ -27,7 +28,11 @@ export function slotOf(table: SlotTable, attribute: string, path: readonly strin
 /** The single factory for AttributeCache: one hidden class for flags and segments alike. */
 export function createAttributeCache(paths: readonly (readonly string[])[]): AttributeCache {
   const values: unknown[] = []
+  const readers = new Int32Array(paths.length)
   // why: push, not new Array(n), so the array is PACKED rather than HOLEY
-  for (let i = 0; i < paths.length; i++) values.push(undefined)
-  return { paths: paths.slice(), values, stamps: new Int32Array(paths.length), stamp: 0 }
+  for (let i = 0; i < paths.length; i++) {
+    values.push(undefined)
+    readers[i] = readerOf(paths[i]!)
+  }
+  return { paths: paths.slice(), readers, values, stamps: new Int32Array(paths.length), stamp: 0 }
 }

@@ -1,4 +1,5 @@
 import { OPERATORS, type Operator } from '../model/flag.js'
+import { readerOf } from '../evaluate/read-attribute.js'
 import { parseAttributePath } from './attribute-path.js'
 import { slotOf, type SlotTable } from './attribute-slots.js'
 import { toEpochMs } from './date-time.js'
@@ -18,6 +19,7 @@ import type { CompiledClause } from './types.js'
 export function createCompiledClause(
   opcode: number,
   path: readonly string[],
+  reader: number,
   slot: number,
   negate: boolean,
   values: readonly (string | number | boolean)[],
@@ -25,7 +27,7 @@ export function createCompiledClause(
   patterns: readonly RegExp[] | null,
   versions: readonly CompiledSemVer[] | null,
 ): CompiledClause {
-  return { opcode, path, slot, negate, values, valueSet, patterns, versions }
+  return { opcode, path, reader, slot, negate, values, valueSet, patterns, versions }
 }
 
 function isOperator(op: unknown): op is Operator {
@@ -96,6 +98,7 @@ export function compileClause(clause: unknown, at: string, slots: SlotTable): Co
   return createCompiledClause(
     opcode,
     path,
+    opcode === OP_SEGMENT_MATCH ? -1 : readerOf(path),
     slot,
     clause.negate,
     // perf: values, patterns and versions are scanned in the clause loop: not frozen (see
@@ -150,6 +153,7 @@ export function settleClauseSlots(
       clauses[i] = createCompiledClause(
         clause.opcode,
         clause.path,
+        clause.reader,
         -1,
         clause.negate,
         clause.values,

@@ -7,6 +7,7 @@ import {
   createPrerequisiteFailedReason,
   createRuleMatchReason,
 } from '../evaluate/reasons.js'
+import { readerOf } from '../evaluate/read-attribute.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
 import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
 import { compileClause, settleClauseSlots } from './compile-clause.js'
@@ -38,7 +39,8 @@ export function createCompiledServe(
   thresholds: Int32Array | null,
   bucketBy: readonly string[],
 ): CompiledServe {
-  return { variation, thresholds, bucketBy }
+  const bucketReader = thresholds === null ? -1 : readerOf(bucketBy)
+  return { variation, thresholds, bucketBy, bucketReader }
 }
 
 export function createCompiledRule(

@@ -1,5 +1,6 @@
 import { BUCKET_SCALE } from '../model/flag.js'
 import type { WireSegment } from '../model/segment.js'
+import { readerOf } from '../evaluate/read-attribute.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
 import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
 import { compileClause, settleClauseSlots } from './compile-clause.js'
@@ -16,7 +17,7 @@ export function createCompiledSegmentRule(
   weight: number,
   bucketBy: readonly string[],
 ): CompiledSegmentRule {
-  return { id, clauses, weight, bucketBy }
+  return { id, clauses, weight, bucketBy, bucketReader: readerOf(bucketBy) }
 }
 
 /** The single factory for CompiledSegment: fixes the field order (one hidden class). */

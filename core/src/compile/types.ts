@@ -18,6 +18,8 @@ import type { CompiledSemVer } from './semver.js'
 export interface AttributeCache {
   /** The attribute path of each slot. */
   readonly paths: readonly (readonly string[])[]
+  /** The reader of each slot's first step (`readerOf`), -1 for a generic read. */
+  readonly readers: Int32Array
   /** The value read for each slot, valid when its stamp is current. */
   readonly values: unknown[]
   readonly stamps: Int32Array
@@ -75,6 +77,8 @@ export interface CompiledClause {
   readonly opcode: number
   /** Attribute path: `'device.os'` is `['device', 'os']`; `'key'` is the context key. */
   readonly path: readonly string[]
+  /** The reader of the path's first step (`readerOf`), -1 for a generic read. */
+  readonly reader: number
   /**
    * The path's slot in the flag's (or segment's) AttributeCache when another clause (or the rule
    * index) reads the same path too; -1 when this clause is its only reader (it reads the path
@@ -103,6 +107,8 @@ export interface CompiledServe {
   readonly thresholds: Int32Array | null
   /** Attribute path bucketed on (the context key by default); empty when fixed. */
   readonly bucketBy: readonly string[]
+  /** The reader of `bucketBy`'s first step (`readerOf`), -1 when fixed or generic. */
+  readonly bucketReader: number
 }
 
 export interface CompiledRule {
@@ -163,6 +169,8 @@ export interface CompiledSegmentRule {
   readonly weight: number
   /** Attribute path bucketed on for `weight` (the context key by default). */
   readonly bucketBy: readonly string[]
+  /** The reader of `bucketBy`'s first step (`readerOf`), -1 for a generic read. */
+  readonly bucketReader: number
 }
 
 /**

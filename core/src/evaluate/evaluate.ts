@@ -1,4 +1,4 @@
-import { OP_SEGMENT_MATCH, matchOperand } from '../compile/operators.js'
+import { OP_IN_LIST, OP_SEGMENT_MATCH, matchOperand } from '../compile/operators.js'
 import { sampleHash } from '../compile/rule-index.js'
 import type {
   AttributeCache,
@@ -7,6 +7,7 @@ import type {
   CompiledPrerequisite,
   CompiledRule,
   CompiledSegment,
+  CompiledServe,
   RuleIndex,
   SlotIndex,
 } from '../compile/types.js'
@@ -14,7 +15,7 @@ import type { Context } from '../model/context.js'
 import type { JsonValue } from '../model/json.js'
 import type { EvaluationDetail, Reason } from '../model/reason.js'
 import { bucketValue } from '../hash/bucket.js'
-import { readAttribute } from './read-attribute.js'
+import { readAttributeWith } from './read-attribute.js'
 import { REASON_OFF, REASON_TARGET_MATCH, errorReason } from './reasons.js'
 
 /** Finds a compiled flag by key (prerequisites); undefined when there is no such flag. */
@@ -122,7 +123,7 @@ export function evaluateVariationIndex(
     lastReason = reason
     return serve.variation
   }
-  const index = serveRollout(serve.thresholds, serve.bucketBy, context, flag.saltPrefix)
+  const index = serveRollout(serve, context, flag.saltPrefix)
   // why: set after bucketing, which reads an attribute: a getter that evaluates another flag
   // would overwrite the register
   lastReason = reason
@@ -199,13 +200,13 @@ function restartStamps(cache: AttributeCache): number {
 
 /**
  * The value of slot `slot` for `context`: read once per evaluation, then from the cache. The
- * read follows readAttribute's rules exactly (own properties, Object.hasOwn first), so a Proxy's
- * traps and a getter run just as without the cache, only not twice.
+ * read is readAttributeWith's, so a Proxy's traps and a getter run just as without the cache,
+ * only not twice.
  */
 function readSlot(cache: AttributeCache, slot: number, context: Context): unknown {
   const stamp = cache.stamp
   if (cache.stamps[slot] === stamp) return cache.values[slot]
-  const value = readAttribute(context, cache.paths[slot]!)
+  const value = readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
   // why: a getter or Proxy trap may have evaluated this same flag again (for any context),
   // refilling its slots; then nothing cached before the read can be trusted
   if (cache.stamp !== stamp) renewStamp(cache)
@@ -267,7 +268,7 @@ function matchIndexedRules(
         const value =
           (index.cachedSlots & slotBit) !== 0
             ? readSlot(cache, slot, context)
-            : readAttribute(context, cache.paths[slot]!)
+            : readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
         candidates &= slotMask(index.slots[slot]!, value)
         if ((candidates & bit) === 0) break
       }
@@ -345,13 +346,23 @@ function matchesClause(
     return matchesSegmentClause(clause, context, segments, cache)
   }
   const slot = clause.slot
-  const value = slot < 0 ? readAttribute(context, clause.path) : readSlot(cache, slot, context)
+  const value =
+    slot < 0 ? readAttributeWith(context, clause.path, clause.reader) : readSlot(cache, slot, context)
   if (value === undefined || value === null) return false
   let matched = false
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const element: unknown = value[i]
       if (element !== undefined && element !== null && matchOperand(clause, element)) {
+        matched = true
+        break
+      }
+    }
+  } else if (clause.opcode === OP_IN_LIST) {
+    // perf: the common operator without a call (matchOperand is too large to inline)
+    const values = clause.values
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === value) {
         matched = true
         break
       }
@@ -419,18 +430,15 @@ function isInSegment(segment: CompiledSegment, context: Context): boolean {
     const rule = rules[i]!
     if (!matchesAllClauses(rule.clauses, context, NO_SEGMENTS, cache)) continue
     if (rule.weight < 0) return true
-    if (bucketContext(rule.bucketBy, context, segment.saltPrefix) < rule.weight) return true
+    const bucket = bucketContext(rule.bucketBy, rule.bucketReader, context, segment.saltPrefix)
+    if (bucket < rule.weight) return true
   }
   return false
 }
 
-function serveRollout(
-  thresholds: Int32Array,
-  bucketBy: readonly string[],
-  context: Context,
-  saltPrefix: string,
-): number {
-  const bucket = bucketContext(bucketBy, context, saltPrefix)
+function serveRollout(serve: CompiledServe, context: Context, saltPrefix: string): number {
+  const thresholds = serve.thresholds as Int32Array
+  const bucket = bucketContext(serve.bucketBy, serve.bucketReader, context, saltPrefix)
   const last = thresholds.length - 1
   for (let i = 0; i < last; i++) {
     if (bucket < thresholds[i]!) return i
@@ -442,8 +450,13 @@ function serveRollout(
  * The context's rollout bucket: strings hash as they are, finite numbers as String(n); a
  * missing attribute or any other type is bucket 0 (the first variation with a nonzero weight).
  */
-function bucketContext(path: readonly string[], context: Context, saltPrefix: string): number {
-  const value = readAttribute(context, path)
+function bucketContext(
+  path: readonly string[],
+  reader: number,
+  context: Context,
+  saltPrefix: string,
+): number {
+  const value = readAttributeWith(context, path, reader)
   if (typeof value === 'string') return bucketValue(saltPrefix, value)
   if (typeof value === 'number' && Number.isFinite(value)) {
     return bucketValue(saltPrefix, String(value))

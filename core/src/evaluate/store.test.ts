@@ -173,6 +173,10 @@ describe('createFlagStore', () => {
     const hostile = new Proxy(
       { key: 'u' },
       {
+        get(target, name) {
+          if (name === 'key') return target.key
+          throw new Error('boom')
+        },
         getOwnPropertyDescriptor() {
           throw new Error('boom')
         },
