@@ -6,20 +6,29 @@ const alias = {
   '@switchyard/sdk-node': fileURLToPath(new URL('./sdk-node/src/index.ts', import.meta.url)),
 }
 
+// Every project fails a test that writes to the console (inline projects do not inherit this).
+const setupFiles = ['./vitest.setup.ts']
+
 export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'core', include: ['core/**/*.test.ts'] } },
+      { resolve: { alias }, test: { name: 'core', include: ['core/**/*.test.ts'], setupFiles } },
       {
         resolve: { alias },
-        test: { name: 'sdk-node', include: ['sdk-node/**/*.test.ts'], testTimeout: 20_000 },
+        test: {
+          name: 'sdk-node',
+          include: ['sdk-node/**/*.test.ts'],
+          setupFiles,
+          testTimeout: 20_000,
+        },
       },
       {
         resolve: { alias },
         test: {
           name: 'server',
           include: ['server/**/*.test.ts'],
+          setupFiles,
           globalSetup: ['server/test/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -30,6 +39,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          setupFiles,
           globalSetup: ['server/test/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
