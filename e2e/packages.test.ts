@@ -1,0 +1,117 @@
+// The published packages as users get them: `npm pack` of core and sdk-node, checked by publint
+// and @arethetypeswrong/cli, then unpacked into a bare node_modules and used from an ES module
+// and from CommonJS. Needs the builds (`npm test` builds first).
+import { execFile } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BIN = join(ROOT, 'node_modules', '.bin')
+const PACKAGES = [
+  { name: '@switchyard/core', workspace: 'core' },
+  { name: '@switchyard/sdk-node', workspace: 'sdk-node' },
+]
+
+let dir: string
+const tarballs = new Map<string, string>()
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-pack-'))
+  const args = ['pack', '--json', '--pack-destination', dir]
+  for (const p of PACKAGES) args.push('-w', p.workspace)
+  const { stdout } = await run('npm', args, { cwd: ROOT })
+  for (const packed of JSON.parse(stdout) as { name: string; filename: string }[]) {
+    tarballs.set(packed.name, join(dir, packed.filename))
+  }
+  // A bare install: the two tarballs unpacked, and ws (sdk-node's one dependency) linked.
+  for (const p of PACKAGES) {
+    const target = join(dir, 'app', 'node_modules', ...p.name.split('/'))
+    mkdirSync(target, { recursive: true })
+    await run('tar', ['-xzf', tarballs.get(p.name)!, '-C', target, '--strip-components=1'])
+  }
+  symlinkSync(join(ROOT, 'node_modules', 'ws'), join(dir, 'app', 'node_modules', 'ws'))
+}, 60_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const SNAPSHOT = {
+  version: 3,
+  flags: [
+    {
+      key: 'new-checkout',
+      kind: 'boolean',
+      variations: [true, false],
+      clientSide: false,
+      version: 1,
+      on: true,
+      offVariation: 1,
+      targets: [],
+      rules: [
+        {
+          id: 'nl',
+          clauses: [{ attribute: 'country', op: 'in', values: ['NL'], negate: false }],
+          serve: { variation: 0 },
+        },
+      ],
+      fallthrough: { variation: 1 },
+      prerequisites: [],
+      salt: 's',
+    },
+  ],
+  segments: [],
+}
+
+const USE = (load: string) => `${load}
+const store = createFlagStore()
+store.put(SNAPSHOT.version, SNAPSHOT.flags, SNAPSHOT.segments)
+const client = init({ offline: true, bootstrap: SNAPSHOT, logger: createSilentLogger() })
+const out = {
+  core: [store.variation('new-checkout', { key: 'a', country: 'NL' }, false), store.variation('new-checkout', { key: 'b', country: 'DE' }, true)],
+  sdk: [client.variation('new-checkout', { key: 'a', country: 'NL' }, false), client.variationDetail('new-checkout', { key: 'b' }, true).reason.kind],
+  error: new SwitchyardError('INVALID_ARGUMENT', 'x').name,
+}
+client.close().then(() => console.log(JSON.stringify(out)))
+`
+
+describe('the packed packages', () => {
+  it.each(PACKAGES)('pass publint: $name', async ({ workspace }) => {
+    const { stdout } = await run(join(BIN, 'publint'), ['--strict', workspace], { cwd: ROOT })
+    expect(stdout).toContain('All good!')
+  }, 60_000)
+
+  it.each(PACKAGES)('pass @arethetypeswrong/cli for ESM, CJS and bundlers: $name', async ({ name }) => {
+    // attw exits non-zero on any problem, which rejects here
+    const { stdout } = await run(join(BIN, 'attw'), [tarballs.get(name)!, '--format', 'json'], { cwd: ROOT })
+    const report = JSON.parse(stdout) as { analysis: { problems: unknown[] } }
+    expect(report.analysis.problems).toEqual([])
+  }, 60_000)
+
+  it.each([
+    {
+      label: 'an ES module',
+      file: 'use.mjs',
+      load: `import { createFlagStore, SwitchyardError } from '@switchyard/core'\nimport { init, createSilentLogger } from '@switchyard/sdk-node'`,
+    },
+    {
+      label: 'CommonJS',
+      file: 'use.cjs',
+      load: `const { createFlagStore, SwitchyardError } = require('@switchyard/core')\nconst { init, createSilentLogger } = require('@switchyard/sdk-node')`,
+    },
+  ])('work from $label', async ({ file, load }) => {
+    const path = join(dir, 'app', file)
+    writeFileSync(path, `const SNAPSHOT = ${JSON.stringify(SNAPSHOT)}\n${USE(load)}`)
+    const { stdout } = await run(process.execPath, [path], { cwd: join(dir, 'app') })
+    expect(JSON.parse(stdout)).toStrictEqual({
+      core: [true, false],
+      sdk: [true, 'FALLTHROUGH'],
+      error: 'SwitchyardError',
+    })
+  }, 30_000)
+})
