@@ -435,8 +435,8 @@ async function fireOnce(path, index, warmup, ctx) {
   const annotations = { summary: `bench alert ${index} (${path})` }
   const startsAt = new Date().toISOString()
   const flip = arm(false)
-  let responseMs = null
-  let status = null
+  let responseMs
+  let status
   let hookAnswer = null
   const tPost = now()
   ctx.lastDelivery[path] = tPost

@@ -113,7 +113,7 @@ const machine = {
   nodeEnv: 'production',
 }
 const packages = Object.fromEntries(
-  Object.entries(PACKAGES).map(([contender, name]) => [name, packageVersion(name)]),
+  Object.values(PACKAGES).map((name) => [name, packageVersion(name)]),
 )
 packages['@openfeature/core'] = packageVersion('@openfeature/core')
 const switchyardSource = {

@@ -5,7 +5,6 @@ import { expect } from 'vitest'
 import {
   OPERATORS,
   createFlagStore,
-  murmur3,
   type Clause,
   type Context,
   type JsonValue,
@@ -14,7 +13,7 @@ import {
   type WireSegment,
 } from '@switchyard/core'
 import { createRandom, type Random } from './random.js'
-import { referenceMurmur3, referenceVariationDetail } from './reference-evaluator.js'
+import { referenceVariationDetail } from './reference-evaluator.js'
 
 const KEYS = ['u0', 'u1', 'u2', 'u3', 'alice', 'bob', 'jürgen', '😀', '', 'k1', 'k2', 'k3']
 const COUNTRIES = ['NL', 'BE', 'US', 'nl', 'DE', 'FR', 'JP', 'BR', 'IN', 'CN']
@@ -243,7 +242,10 @@ const MUTATIONS: ((flag: Record<string, unknown>, r: Random) => void)[] = [
     (f.rules = [
       { id: 'x', clauses: [{ attribute: 'a', op: 'in', values: ['b'] }], serve: { variation: 0 } },
     ]),
-  (f) => (f.kind = 'boolean') && (f.variations = [true, 'no']),
+  (f) => {
+    f.kind = 'boolean'
+    f.variations = [true, 'no']
+  },
   (f) => (f.rules = [{ id: 7, clauses: [], serve: { variation: 0 } }]),
   (f) =>
     (f.rules = [

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonValue } from '@switchyard/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { boolFlag, FakeServer, startFakeServer, waitFor } from './fake-server.js'
+import { boolFlag, type FakeServer, startFakeServer, waitFor } from './fake-server.js'
 import { closeClients, createClient, USER } from './helpers.js'
 
 const SNAPSHOT = {

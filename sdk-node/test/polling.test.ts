@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   boolFlag,
-  FakeServer,
+  type FakeServer,
   quietPeriod,
   SDK_KEY,
   startFakeServer,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   boolFlag,
-  FakeServer,
+  type FakeServer,
   keySegment,
   segmentFlag,
   startFakeServer,

@@ -3,7 +3,7 @@ import { SwitchyardTimeoutError } from '@switchyard/sdk-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   boolFlag,
-  FakeServer,
+  type FakeServer,
   quietPeriod,
   SDK_KEY,
   startFakeServer,

@@ -58,7 +58,7 @@ export default async function setup(project: TestProject) {
     await admin?.end().catch(() => {})
     admin = undefined
     const reason = `Postgres at ${url.replace(/\/\/[^@]*@/, '//')} is unavailable: ${(error as Error).message}`
-    if (process.env.CI) throw new Error(`${reason} (CI requires it)`)
+    if (process.env.CI) throw new Error(`${reason} (CI requires it)`, { cause: error })
     project.provide('postgres', null)
     project.provide('postgresSkipReason', reason)
   }

@@ -1,5 +1,5 @@
 import { createFlagStore } from '@switchyard/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { Database } from '../src/db/client.js'
 import { describeEachDb } from './db.suite.js'

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Database } from '../src/db/client.js'
 import { describeEachDb } from './db.suite.js'
 import { startTestServer, type TestServer } from './helpers.js'

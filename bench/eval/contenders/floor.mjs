@@ -48,7 +48,7 @@ export async function setup(scenario, logical) {
   switch (scenario.id) {
     case 'boolean': {
       flags.set(FLAG_KEY, { on: true, value: true })
-      evaluate = (ctx) => {
+      evaluate = (_ctx) => {
         const flag = flags.get(FLAG_KEY)
         return flag !== undefined && flag.on && flag.value
       }

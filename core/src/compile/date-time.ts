@@ -121,10 +121,8 @@ function parseTimestampRegister(text: string): boolean {
       for (let i = digits; i < 3; i++) ms *= 10
     }
   }
-  let offset = 0
-  if (expect(text, 90)) {
-    offset = 0 // 'Z'
-  } else {
+  let offset = 0 // 'Z'
+  if (!expect(text, 90)) {
     const sign = pos < text.length ? text.charCodeAt(pos) : 0
     if (sign !== 43 && sign !== 45) return false // '+' or '-'
     pos++

@@ -489,7 +489,7 @@ export function evaluate(
   lookup: FlagLookup,
   segmentLookup: SegmentLookup = NO_SEGMENTS,
 ): EvaluationDetail<JsonValue> {
-  let index = -1
+  let index: number
   let reason: Reason
   try {
     if (flag === undefined || flag === null) return createDetail(null, null, REASON_NOT_FOUND)

@@ -1,4 +1,4 @@
-import { alreadyExists, conflict, HttpProblem, serviceUnavailable, validationFailed } from '../http/problem.js'
+import { alreadyExists, conflict, type HttpProblem, serviceUnavailable, validationFailed } from '../http/problem.js'
 
 interface PgLikeError {
   code?: string

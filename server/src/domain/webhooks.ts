@@ -1,5 +1,5 @@
 import { asc, desc, eq } from 'drizzle-orm'
-import type { Db, Tx } from '../db/client.js'
+import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { notFound } from '../http/problem.js'
 import { recordChange } from './changes.js'
