@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { listChanges } from '../../domain/changes.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
@@ -54,13 +55,13 @@ export function changeRoutes(deps: DomainDeps) {
   app.post('/revert', async (c) => {
     const { since, env, comment, dryRun } = await parseBody(c, RevertWindowBody)
     await getEnvironment(deps.db, env)
-    return c.json(await revertWindow(deps, { actor: c.get('principal').name, comment }, { since, env, dryRun }))
+    return c.json(await revertWindow(deps, changeActor(c, comment), { since, env, dryRun }))
   })
 
   app.post('/:id/revert', async (c) => {
     const { id } = parseParams(c, ChangeParams)
     const { comment } = await parseBody(c, RevertBody, true)
-    return c.json(await revertChange(deps, { actor: c.get('principal').name, comment }, id))
+    return c.json(await revertChange(deps, changeActor(c, comment), id))
   })
 
   app.get('/', async (c) => {

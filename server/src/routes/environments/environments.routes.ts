@@ -8,6 +8,7 @@ import {
   listSdkKeys,
   revokeSdkKey,
 } from '../../domain/environments.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
@@ -22,7 +23,7 @@ export function environmentRoutes(deps: DomainDeps) {
 
   app.post('/', admin, async (c) => {
     const { comment, ...input } = await parseBody(c, CreateEnvironmentBody)
-    return c.json(await createEnvironment(deps, { actor: c.get('principal').name, comment }, input), 201)
+    return c.json(await createEnvironment(deps, changeActor(c, comment), input), 201)
   })
 
   app.get('/:env', reader, async (c) => {
@@ -38,12 +39,12 @@ export function environmentRoutes(deps: DomainDeps) {
   app.post('/:env/keys', admin, async (c) => {
     const { env } = parseParams(c, EnvParams)
     const { type, comment } = await parseBody(c, CreateKeyBody)
-    return c.json(await createSdkKey(deps, { actor: c.get('principal').name, comment }, env, type), 201)
+    return c.json(await createSdkKey(deps, changeActor(c, comment), env, type), 201)
   })
 
   app.delete('/:env/keys/:id', admin, async (c) => {
     const { env, id } = parseParams(c, KeyParams)
-    return c.json(await revokeSdkKey(deps, { actor: c.get('principal').name }, env, id))
+    return c.json(await revokeSdkKey(deps, changeActor(c), env, id))
   })
 
   return app

@@ -6,7 +6,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
 import { Comment, ResourceKey } from '../../schemas/common.js'
-import { who } from '../flags/flags.routes.js'
+import { changeActor } from '../../http/actor.js'
 
 const EnvParams = z.object({ env: ResourceKey })
 const TagBody = z.strictObject({ tag: z.string().min(1).max(64), comment: Comment.optional() })
@@ -20,7 +20,7 @@ export function envRoutes(deps: DomainDeps) {
     app.post(`/:env/${path}`, async (c) => {
       const { env } = parseParams(c, EnvParams)
       const { tag, comment } = await parseBody(c, TagBody)
-      return c.json(await setTagOn(deps, who(c, comment), env, tag, on))
+      return c.json(await setTagOn(deps, changeActor(c, comment), env, tag, on))
     })
   }
 

@@ -10,6 +10,7 @@ import {
   writeFlagConfig,
   mergeConfig,
 } from '../../domain/flags.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery, readIfMatch } from '../../http/validate.js'
@@ -27,12 +28,6 @@ import {
 } from './flags.schemas.js'
 import { killFlag, restoreFlag, throttleFlag } from '../../domain/incidents.js'
 
-/** The reason for a change: the body's `comment`, else the X-Switchyard-Comment header. */
-export function who(c: Context<AppEnv>, comment?: string) {
-  const header = c.req.header('x-switchyard-comment')
-  return { actor: c.get('principal').name, comment: comment ?? (header ? header.slice(0, 2000) : null) }
-}
-
 function withEtag(c: Context<AppEnv>, version: number) {
   c.header('ETag', `"${version}"`)
 }
@@ -45,7 +40,7 @@ export function flagRoutes(deps: DomainDeps) {
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateFlagBody)
-    return c.json(await createFlag(deps, who(c, comment), input), 201)
+    return c.json(await createFlag(deps, changeActor(c, comment), input), 201)
   })
 
   app.get('/:key', async (c) => {
@@ -56,12 +51,12 @@ export function flagRoutes(deps: DomainDeps) {
   app.patch('/:key', async (c) => {
     const { key } = parseParams(c, FlagParams)
     const { comment, ...input } = await parseBody(c, UpdateFlagBody)
-    return c.json(await updateFlag(deps, who(c, comment), key, input))
+    return c.json(await updateFlag(deps, changeActor(c, comment), key, input))
   })
 
   app.delete('/:key', async (c) => {
     const { key } = parseParams(c, FlagParams)
-    await deleteFlag(deps, who(c), key)
+    await deleteFlag(deps, changeActor(c), key)
     return c.body(null, 204)
   })
 
@@ -77,7 +72,7 @@ export function flagRoutes(deps: DomainDeps) {
     const ifMatch = readIfMatch(c)
     const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } = await parseBody(c, ReplaceConfigBody)
     const config = { on, offVariation, targets, rules, fallthrough, prerequisites }
-    const result = await writeFlagConfig(deps, who(c, comment), key, env, () => config, { ifMatch, action: 'flag.config.replace' })
+    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, () => config, { ifMatch, action: 'flag.config.replace' })
     withEtag(c, result.config.version)
     return c.json(result.config)
   })
@@ -86,7 +81,7 @@ export function flagRoutes(deps: DomainDeps) {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...patch } = await parseBody(c, PatchConfigBody)
-    const result = await writeFlagConfig(deps, who(c, comment), key, env, (current) => mergeConfig(current, patch), {
+    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, (current) => mergeConfig(current, patch), {
       ifMatch,
       action: 'flag.config.patch',
     })
@@ -98,7 +93,7 @@ export function flagRoutes(deps: DomainDeps) {
   app.post('/:key/envs/:env/kill', async (c) => {
     const { key, env } = parseParams(c, FlagEnvParams)
     const { comment, clauses } = await parseBody(c, KillBody, true)
-    const result = await killFlag(deps, who(c, comment), key, env, clauses)
+    const result = await killFlag(deps, changeActor(c, comment), key, env, clauses)
     withEtag(c, result.config.version)
     return c.json(result)
   })
@@ -106,7 +101,7 @@ export function flagRoutes(deps: DomainDeps) {
   app.post('/:key/envs/:env/restore', async (c) => {
     const { key, env } = parseParams(c, FlagEnvParams)
     const { comment, ruleId } = await parseBody(c, RestoreBody, true)
-    const result = await restoreFlag(deps, who(c, comment), key, env, ruleId)
+    const result = await restoreFlag(deps, changeActor(c, comment), key, env, ruleId)
     withEtag(c, result.config.version)
     return c.json(result)
   })
@@ -114,7 +109,7 @@ export function flagRoutes(deps: DomainDeps) {
   app.post('/:key/envs/:env/throttle', async (c) => {
     const { key, env } = parseParams(c, FlagEnvParams)
     const { comment, percent } = await parseBody(c, ThrottleBody)
-    const result = await throttleFlag(deps, who(c, comment), key, env, percent)
+    const result = await throttleFlag(deps, changeActor(c, comment), key, env, percent)
     withEtag(c, result.config.version)
     return c.json(result)
   })

@@ -4,6 +4,7 @@ import type { DomainDeps } from '../../domain/deps.js'
 import { parseDuration } from '../../domain/durations.js'
 import { abortRollout, createRollout, getRollout, listRollouts, pauseRollout, resumeRollout } from '../../domain/rollouts.js'
 import { cancelSchedule, createSchedule, listSchedules } from '../../domain/schedules.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
@@ -53,7 +54,6 @@ const RolloutQuery = z.strictObject({
 })
 const ScheduleQuery = z.strictObject({ env: ResourceKey.optional(), state: z.enum(['pending', 'done', 'cancelled', 'failed']).optional() })
 
-const who = (c: Context<AppEnv>, comment?: string) => ({ actor: c.get('principal').name, comment: comment ?? null })
 
 export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
   const app = new Hono<AppEnv>()
@@ -66,7 +66,7 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
     const { comment, stages, guard, ...input } = await parseBody(c, CreateRolloutBody)
     const rollout = await createRollout(
       deps,
-      who(c, comment),
+      changeActor(c, comment),
       { ...input, comment, guard: guard ?? null, stages: stages.map((s) => ({ percent: s.percent, afterMs: s.after })) },
       clock(),
     )
@@ -78,7 +78,7 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
     app.post(`/:id/${path}`, async (c) => {
       const { id } = parseParams(c, IdParams)
       const { comment } = await parseBody(c, ActionBody, true)
-      return c.json(await action(deps, who(c, comment), id, clock()))
+      return c.json(await action(deps, changeActor(c, comment), id, clock()))
     })
   }
   return app
@@ -92,10 +92,10 @@ export function scheduleRoutes(deps: DomainDeps) {
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateScheduleBody)
-    return c.json(await createSchedule(deps, who(c, comment), input), 201)
+    return c.json(await createSchedule(deps, changeActor(c, comment), input), 201)
   })
 
-  const cancel = async (c: Context<AppEnv>) => c.json(await cancelSchedule(deps, who(c), parseParams(c, IdParams).id))
+  const cancel = async (c: Context<AppEnv>) => c.json(await cancelSchedule(deps, changeActor(c), parseParams(c, IdParams).id))
   app.post('/:id/cancel', cancel)
   app.delete('/:id', cancel)
   return app

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { deleteSegment, getSegment, listSegments, putSegment } from '../../domain/segments.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, readIfMatch } from '../../http/validate.js'
@@ -10,10 +11,6 @@ import { PutSegmentBody } from '../../schemas/segment.js'
 
 const EnvParams = z.object({ env: ResourceKey })
 const SegmentParams = z.object({ env: ResourceKey, key: ResourceKey })
-
-function reason(header: string | undefined, comment: string | undefined) {
-  return comment ?? (header ? header.slice(0, 2000) : null)
-}
 
 export function segmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
@@ -35,7 +32,7 @@ export function segmentRoutes(deps: DomainDeps) {
     const { env, key } = parseParams(c, SegmentParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...input } = await parseBody(c, PutSegmentBody)
-    const who = { actor: c.get('principal').name, comment: reason(c.req.header('x-switchyard-comment'), comment) }
+    const who = changeActor(c, comment)
     const result = await putSegment(deps, who, env, key, input, ifMatch)
     c.header('ETag', `"${result.segment.version}"`)
     return c.json(result.segment, result.created ? 201 : 200)
@@ -43,7 +40,7 @@ export function segmentRoutes(deps: DomainDeps) {
 
   app.delete('/:env/:key', async (c) => {
     const { env, key } = parseParams(c, SegmentParams)
-    const who = { actor: c.get('principal').name, comment: reason(c.req.header('x-switchyard-comment'), undefined) }
+    const who = changeActor(c)
     await deleteSegment(deps, who, env, key)
     return c.body(null, 204)
   })

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { createToken, listTokens, revokeToken, ROLES } from '../../domain/tokens.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
@@ -23,12 +24,12 @@ export function tokenRoutes(deps: DomainDeps) {
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateTokenBody)
-    return c.json(await createToken(deps, { actor: c.get('principal').name, comment }, input), 201)
+    return c.json(await createToken(deps, changeActor(c, comment), input), 201)
   })
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, TokenParams)
-    return c.json(await revokeToken(deps, { actor: c.get('principal').name }, id))
+    return c.json(await revokeToken(deps, changeActor(c), id))
   })
 
   return app

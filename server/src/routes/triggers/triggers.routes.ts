@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { createTrigger, deleteTrigger, fireTrigger, listTriggers, rotateTrigger, setTriggerEnabled } from '../../domain/triggers.js'
 import { TRIGGER_ACTIONS, TRIGGER_FORMATS } from '../../db/schema/index.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { createRateLimiter } from '../../http/rate-limit.js'
@@ -38,30 +39,29 @@ function baseUrl(c: Context<AppEnv>, options: TriggerRouteOptions) {
 export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
-  const who = (c: Context<AppEnv>, comment?: string) => ({ actor: c.get('principal').name, comment: comment ?? null })
 
   app.get('/', async (c) => c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }))
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateTriggerBody)
-    return c.json(await createTrigger(deps, who(c, comment), input, baseUrl(c, options)), 201)
+    return c.json(await createTrigger(deps, changeActor(c, comment), input, baseUrl(c, options)), 201)
   })
 
   for (const [path, enabled] of [['disable', false], ['enable', true]] as const) {
     app.post(`/:id/${path}`, async (c) => {
       const { id } = parseParams(c, TriggerParams)
-      return c.json(await setTriggerEnabled(deps, who(c), id, enabled))
+      return c.json(await setTriggerEnabled(deps, changeActor(c), id, enabled))
     })
   }
 
   app.post('/:id/rotate', async (c) => {
     const { id } = parseParams(c, TriggerParams)
-    return c.json(await rotateTrigger(deps, who(c), id, baseUrl(c, options)))
+    return c.json(await rotateTrigger(deps, changeActor(c), id, baseUrl(c, options)))
   })
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, TriggerParams)
-    await deleteTrigger(deps, who(c), id)
+    await deleteTrigger(deps, changeActor(c), id)
     return c.body(null, 204)
   })
 

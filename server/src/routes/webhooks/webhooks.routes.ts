@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../../domain/webhooks.js'
+import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
@@ -30,12 +31,12 @@ export function webhookRoutes(deps: DomainDeps) {
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateWebhookBody)
-    return c.json(await createWebhook(deps, { actor: c.get('principal').name, comment }, input), 201)
+    return c.json(await createWebhook(deps, changeActor(c, comment), input), 201)
   })
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, WebhookParams)
-    await deleteWebhook(deps, { actor: c.get('principal').name }, id)
+    await deleteWebhook(deps, changeActor(c), id)
     return c.body(null, 204)
   })
 
