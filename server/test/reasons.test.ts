@@ -103,3 +103,74 @@ describeEachDb('reasons from the X-Switchyard-Comment header', (target) => {
     expect(change.comment).toContain('undo it')
   })
 })
+
+// Writes whose body is nothing but a reason (disable, rotate, cancel, every DELETE) still take
+// the body's `comment`, and, like every other body, refuse a field they do not know.
+interface BodyWrite {
+  label: string
+  method: string
+  path: (ids: Record<string, string>) => string
+  action: string
+}
+
+const BODY_WRITES: BodyWrite[] = [
+  { label: 'trigger disable', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/disable`, action: 'trigger.disable' },
+  { label: 'trigger enable', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/enable`, action: 'trigger.enable' },
+  { label: 'trigger rotate', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/rotate`, action: 'trigger.rotate' },
+  { label: 'trigger delete', method: 'DELETE', path: (ids) => `/api/v1/triggers/${ids.trigger}`, action: 'trigger.delete' },
+  { label: 'schedule cancel', method: 'POST', path: (ids) => `/api/v1/schedules/${ids.schedule}/cancel`, action: 'schedule.cancel' },
+  { label: 'schedule delete', method: 'DELETE', path: (ids) => `/api/v1/schedules/${ids.schedule2}`, action: 'schedule.cancel' },
+  { label: 'segment delete', method: 'DELETE', path: () => '/api/v1/segments/production/body-segment', action: 'segment.delete' },
+  { label: 'flag delete', method: 'DELETE', path: () => '/api/v1/flags/body-flag-2', action: 'flag.delete' },
+  { label: 'webhook delete', method: 'DELETE', path: (ids) => `/api/v1/webhooks/${ids.webhook}`, action: 'webhook.delete' },
+  { label: 'token revoke', method: 'DELETE', path: (ids) => `/api/v1/tokens/${ids.token}`, action: 'token.revoke' },
+  { label: 'sdk key revoke', method: 'DELETE', path: (ids) => `/api/v1/environments/development/keys/${ids.key}`, action: 'sdk-key.revoke' },
+]
+
+describeEachDb('reasons from the body of writes that take only a comment', (target) => {
+  let database: Database
+  let server: TestServer
+  const ids: Record<string, string> = {}
+
+  beforeAll(async () => {
+    database = await target.open()
+    server = await startTestServer(database)
+    const created = async (method: string, path: string, body: unknown) => {
+      const res = await server.api(method, path, body)
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+      return res.body
+    }
+    await created('POST', '/api/v1/flags', { key: 'body-flag' })
+    await created('POST', '/api/v1/flags', { key: 'body-flag-2' })
+    await created('PUT', '/api/v1/segments/production/body-segment', { included: ['u1'] })
+    ids.trigger = (await created('POST', '/api/v1/triggers', { name: 'body', flag: 'body-flag', env: 'production', action: 'kill' })).id
+    const schedule = { flag: 'body-flag', env: 'development', at: '2099-01-01T00:00:00Z', patch: { on: true } }
+    ids.schedule = (await created('POST', '/api/v1/schedules', schedule)).id
+    ids.schedule2 = (await created('POST', '/api/v1/schedules', schedule)).id
+    ids.webhook = (await created('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['flag.kill'] })).id
+    ids.token = (await created('POST', '/api/v1/tokens', { name: 'body-reader', role: 'reader' })).id
+    ids.key = (await created('POST', '/api/v1/environments/development/keys', { type: 'server' })).id
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    await database?.close()
+  })
+
+  const lastChange = async () => (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
+
+  it.each(BODY_WRITES)('refuses an unknown field on a $label and writes nothing', async (write) => {
+    const before = await lastChange()
+    const res = await server.api(write.method, write.path(ids), { comment: 'x', reason: 'typo' })
+    expect(res.status).toBe(400)
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('reason')
+    expect((await lastChange()).id).toBe(before.id)
+  })
+
+  it.each(BODY_WRITES)('records the body comment as the reason of a $label', async (write) => {
+    const reason = `because of ${write.label}`
+    const res = await server.api(write.method, write.path(ids), { comment: reason })
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
+    expect(await lastChange()).toMatchObject({ action: write.action, actor: 'bootstrap-admin', comment: reason })
+  })
+})

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { notFound } from '../http/problem.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { generateSecret, newId } from './secrets.js'
 
 type WebhookRow = typeof tables.webhooks.$inferSelect
@@ -23,7 +23,7 @@ export interface CreateWebhookInput {
   format: 'json' | 'slack'
 }
 
-export async function createWebhook(deps: DomainDeps, who: { actor: string; comment?: string | null | undefined }, input: CreateWebhookInput) {
+export async function createWebhook(deps: DomainDeps, who: ChangeActor, input: CreateWebhookInput) {
   const secret = input.secret ?? generateSecret('token').replace(/^sy_tok_/, 'sy_whs_')
   return writeTransaction(deps, async (tx) => {
     const [row] = await tx
@@ -41,7 +41,7 @@ export async function listWebhooks(db: Db) {
   return (await db.select().from(tables.webhooks).orderBy(asc(tables.webhooks.createdAt))).map(describeWebhook)
 }
 
-export async function deleteWebhook(deps: DomainDeps, who: { actor: string }, id: string) {
+export async function deleteWebhook(deps: DomainDeps, who: ChangeActor, id: string) {
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.webhooks).where(eq(tables.webhooks.id, id)).returning()
     if (!before) throw notFound('webhook', id)

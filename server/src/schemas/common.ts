@@ -10,6 +10,9 @@ export type ResourceKey = z.infer<typeof ResourceKey>
 
 export const Comment = z.string().max(2000)
 
+/** The body of a write that takes nothing but a reason (disable, cancel, every DELETE); optional. */
+export const CommentBody = z.strictObject({ comment: Comment.optional() })
+
 export const JsonValue = z.json()
 
 export const VariationIndex = z.int().min(0).max(1000)

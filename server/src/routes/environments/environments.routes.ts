@@ -12,6 +12,7 @@ import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
+import { CommentBody } from '../../schemas/common.js'
 import { CreateEnvironmentBody, CreateKeyBody, EnvParams, KeyParams } from './environments.schemas.js'
 
 export function environmentRoutes(deps: DomainDeps) {
@@ -44,7 +45,8 @@ export function environmentRoutes(deps: DomainDeps) {
 
   app.delete('/:env/keys/:id', admin, async (c) => {
     const { env, id } = parseParams(c, KeyParams)
-    return c.json(await revokeSdkKey(deps, changeActor(c), env, id))
+    const { comment } = await parseBody(c, CommentBody, true)
+    return c.json(await revokeSdkKey(deps, changeActor(c, comment), env, id))
   })
 
   return app

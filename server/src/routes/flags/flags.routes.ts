@@ -27,6 +27,7 @@ import {
   UpdateFlagBody,
 } from './flags.schemas.js'
 import { killFlag, restoreFlag, throttleFlag } from '../../domain/incidents.js'
+import { CommentBody } from '../../schemas/common.js'
 
 function withEtag(c: Context<AppEnv>, version: number) {
   c.header('ETag', `"${version}"`)
@@ -56,7 +57,8 @@ export function flagRoutes(deps: DomainDeps) {
 
   app.delete('/:key', async (c) => {
     const { key } = parseParams(c, FlagParams)
-    await deleteFlag(deps, changeActor(c), key)
+    const { comment } = await parseBody(c, CommentBody, true)
+    await deleteFlag(deps, changeActor(c, comment), key)
     return c.body(null, 204)
   })
 

@@ -9,7 +9,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import type { Clock } from '../../jobs/scheduler.js'
-import { Comment, ConfigPatchFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
+import { Comment, CommentBody, ConfigPatchFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
 
 const Duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value)
@@ -46,7 +46,6 @@ export const CreateScheduleBody = z.strictObject({
 })
 
 const IdParams = z.object({ id: z.string().min(1).max(128) })
-const ActionBody = z.strictObject({ comment: Comment.optional() })
 const RolloutQuery = z.strictObject({
   env: ResourceKey.optional(),
   flag: ResourceKey.optional(),
@@ -77,7 +76,7 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
   for (const [path, action] of Object.entries(actions)) {
     app.post(`/:id/${path}`, async (c) => {
       const { id } = parseParams(c, IdParams)
-      const { comment } = await parseBody(c, ActionBody, true)
+      const { comment } = await parseBody(c, CommentBody, true)
       return c.json(await action(deps, changeActor(c, comment), id, clock()))
     })
   }
@@ -95,7 +94,11 @@ export function scheduleRoutes(deps: DomainDeps) {
     return c.json(await createSchedule(deps, changeActor(c, comment), input), 201)
   })
 
-  const cancel = async (c: Context<AppEnv>) => c.json(await cancelSchedule(deps, changeActor(c), parseParams(c, IdParams).id))
+  const cancel = async (c: Context<AppEnv>) => {
+    const { id } = parseParams(c, IdParams)
+    const { comment } = await parseBody(c, CommentBody, true)
+    return c.json(await cancelSchedule(deps, changeActor(c, comment), id))
+  }
   app.post('/:id/cancel', cancel)
   app.delete('/:id', cancel)
   return app

@@ -6,7 +6,7 @@ import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, readIfMatch } from '../../http/validate.js'
-import { ResourceKey } from '../../schemas/common.js'
+import { CommentBody, ResourceKey } from '../../schemas/common.js'
 import { PutSegmentBody } from '../../schemas/segment.js'
 
 const EnvParams = z.object({ env: ResourceKey })
@@ -40,7 +40,8 @@ export function segmentRoutes(deps: DomainDeps) {
 
   app.delete('/:env/:key', async (c) => {
     const { env, key } = parseParams(c, SegmentParams)
-    const who = changeActor(c)
+    const { comment } = await parseBody(c, CommentBody, true)
+    const who = changeActor(c, comment)
     await deleteSegment(deps, who, env, key)
     return c.body(null, 204)
   })

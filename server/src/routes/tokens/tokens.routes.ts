@@ -6,7 +6,7 @@ import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
-import { Comment } from '../../schemas/common.js'
+import { Comment, CommentBody } from '../../schemas/common.js'
 
 export const CreateTokenBody = z.strictObject({
   name: z.string().min(1).max(128),
@@ -29,7 +29,8 @@ export function tokenRoutes(deps: DomainDeps) {
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, TokenParams)
-    return c.json(await revokeToken(deps, changeActor(c), id))
+    const { comment } = await parseBody(c, CommentBody, true)
+    return c.json(await revokeToken(deps, changeActor(c, comment), id))
   })
 
   return app

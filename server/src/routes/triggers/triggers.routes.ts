@@ -8,7 +8,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { createRateLimiter } from '../../http/rate-limit.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
-import { Comment, ResourceKey } from '../../schemas/common.js'
+import { Comment, CommentBody, ResourceKey } from '../../schemas/common.js'
 
 export const CreateTriggerBody = z.strictObject({
   name: z.string().min(1).max(128),
@@ -50,18 +50,21 @@ export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   for (const [path, enabled] of [['disable', false], ['enable', true]] as const) {
     app.post(`/:id/${path}`, async (c) => {
       const { id } = parseParams(c, TriggerParams)
-      return c.json(await setTriggerEnabled(deps, changeActor(c), id, enabled))
+      const { comment } = await parseBody(c, CommentBody, true)
+      return c.json(await setTriggerEnabled(deps, changeActor(c, comment), id, enabled))
     })
   }
 
   app.post('/:id/rotate', async (c) => {
     const { id } = parseParams(c, TriggerParams)
-    return c.json(await rotateTrigger(deps, changeActor(c), id, baseUrl(c, options)))
+    const { comment } = await parseBody(c, CommentBody, true)
+    return c.json(await rotateTrigger(deps, changeActor(c, comment), id, baseUrl(c, options)))
   })
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, TriggerParams)
-    await deleteTrigger(deps, changeActor(c), id)
+    const { comment } = await parseBody(c, CommentBody, true)
+    await deleteTrigger(deps, changeActor(c, comment), id)
     return c.body(null, 204)
   })
 

@@ -6,7 +6,7 @@ import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
-import { Comment } from '../../schemas/common.js'
+import { Comment, CommentBody } from '../../schemas/common.js'
 
 export const CreateWebhookBody = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
@@ -36,7 +36,8 @@ export function webhookRoutes(deps: DomainDeps) {
 
   app.delete('/:id', async (c) => {
     const { id } = parseParams(c, WebhookParams)
-    await deleteWebhook(deps, changeActor(c), id)
+    const { comment } = await parseBody(c, CommentBody, true)
+    await deleteWebhook(deps, changeActor(c, comment), id)
     return c.body(null, 204)
   })
 
