@@ -350,6 +350,8 @@ describeEachDb('REST API', (target) => {
       { label: 'a cursor past the id range', method: 'GET', path: '/api/v1/changes?cursor=999999999999', status: 400, field: 'cursor' },
       { label: 'a since too far back', method: 'GET', path: '/api/v1/changes?since=999999999d', status: 400, field: 'since' },
       { label: 'shrinking variations a prerequisite uses', method: 'PATCH', path: '/api/v1/flags/pre-b', body: { variations: [{ value: true }] }, status: 400, field: 'variations' },
+      { label: 'a rollout stage due beyond any date', method: 'POST', path: '/api/v1/rollouts', body: { flag: 'banner-copy', env: 'development', variation: 0, stages: [{ percent: 10, after: '999999999d' }] }, status: 400, field: 'stages.0.after' },
+      { label: 'a later rollout stage due beyond any date', method: 'POST', path: '/api/v1/rollouts', body: { flag: 'banner-copy', env: 'development', variation: 0, stages: [{ percent: 10 }, { percent: 50, after: '999999999d' }] }, status: 400, field: 'stages.1.after' },
     ]
 
     it.each(cases)('answers $status to $label, naming the field, and writes nothing', async (c) => {

@@ -11,10 +11,13 @@ import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import type { Clock } from '../../jobs/scheduler.js'
 import { Comment, CommentBody, ConfigPatchFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
 
+/** The longest wait of one stage; with at most 100 stages, every stage's time stays a valid date. */
+const MAX_STAGE_MS = 365 * 86_400_000
+
 const Duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value)
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 0, 90s, 30m, 2h or 1d' })
+  if (ms === null || ms > MAX_STAGE_MS) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 0, 90s, 30m, 2h or 1d, at most 365d' })
     return z.NEVER
   }
   return ms
