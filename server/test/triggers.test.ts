@@ -100,6 +100,17 @@ describeEachDb('triggers', (target) => {
     expect(await isOn('payments')).toBe(true)
   })
 
+  it('answers a token no trigger could have (too long, NUL) with the same 404 as an unknown one', async () => {
+    const strip = async (r: Response) => {
+      const { instance: _instance, ...rest } = (await r.json()) as Record<string, unknown>
+      return { status: r.status, ...rest }
+    }
+    const unknown = await strip(await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(43)}`, {}))
+    expect(unknown.status).toBe(404)
+    expect(await strip(await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(300)}`, {}))).toEqual(unknown)
+    expect(await strip(await hook(`${server.url}/hooks/triggers/sy_trg_%00`, {}))).toEqual(unknown)
+  })
+
   it('rotates the URL: the old one stops working at once', async () => {
     const trigger = await create({ format: 'generic', flag: 'payments', name: 'to-rotate', action: 'restore' })
     const rotated = await server.api('POST', `/api/v1/triggers/${trigger.id}/rotate`)

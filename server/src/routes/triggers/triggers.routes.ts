@@ -25,7 +25,7 @@ export const CreateTriggerBody = z.strictObject({
 
 const TriggerParams = z.object({ id: z.string().min(1).max(128) })
 const ListQuery = z.strictObject({ flag: ResourceKey.optional(), env: ResourceKey.optional() })
-const HookParams = z.object({ token: z.string().min(1).max(256) })
+const HookParams = z.object({ token: z.string() })
 
 export interface TriggerRouteOptions {
   /** Base of the secret URLs handed out; the request's origin when unset. */
@@ -77,7 +77,8 @@ export function hookRoutes(deps: DomainDeps) {
   // Per trigger: a burst of 30, then 60 a minute — far above any sane alerting rate.
   const limiter = createRateLimiter(30, 60)
   app.post('/triggers/:token', async (c) => {
-    const { token } = parseParams(c, HookParams)
+    // Not refused like other parameters: any token no trigger has gets the one same 404.
+    const { token } = HookParams.parse(c.req.param())
     const raw = await c.req.text()
     const result = await fireTrigger(deps, token, raw, (name) => c.req.header(name), (id) => limiter.take(id))
     return c.json(result)
