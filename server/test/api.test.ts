@@ -347,6 +347,8 @@ describeEachDb('REST API', (target) => {
       { label: 'an oversize body', method: 'POST', path: '/api/v1/flags', raw: JSON.stringify({ key: 'big', description: 'x'.repeat(9 * 1024 * 1024) }), status: 413, slug: 'payload-too-large' },
       { label: 'an unknown route', method: 'GET', path: '/api/v1/nothing-here', status: 404 },
       { label: 'a NUL character in a name', method: 'POST', path: '/api/v1/flags', body: { key: 'nul-flag', name: 'bad\u0000name' }, status: 400, field: 'name' },
+      { label: 'a NUL character in a query parameter', method: 'GET', path: '/api/v1/flags?tag=a%00b', status: 400, field: 'tag' },
+      { label: 'a NUL character in a path parameter', method: 'DELETE', path: '/api/v1/tokens/tok%00', status: 400, field: 'id' },
       { label: 'a cursor past the id range', method: 'GET', path: '/api/v1/changes?cursor=999999999999', status: 400, field: 'cursor' },
       { label: 'a since too far back', method: 'GET', path: '/api/v1/changes?since=999999999d', status: 400, field: 'since' },
       { label: 'shrinking variations a prerequisite uses', method: 'PATCH', path: '/api/v1/flags/pre-b', body: { variations: [{ value: true }] }, status: 400, field: 'variations' },

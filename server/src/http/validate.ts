@@ -44,15 +44,27 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S, allo
 }
 
 export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const result = schema.safeParse(c.req.query())
+  const query = c.req.query()
+  refuseNul(query)
+  const result = schema.safeParse(query)
   if (!result.success) throw validationFailed(toFieldErrors(result.error))
   return result.data
 }
 
 export function parseParams<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const result = schema.safeParse(c.req.param())
+  const params = c.req.param()
+  refuseNul(params)
+  const result = schema.safeParse(params)
   if (!result.success) throw validationFailed(toFieldErrors(result.error))
   return result.data
+}
+
+/** Query and path values reach the database too: a NUL (`%00`) is refused, naming its field. */
+function refuseNul(values: Record<string, string>) {
+  const errors = Object.entries(values)
+    .filter(([name, value]) => value.includes('\u0000') || name.includes('\u0000'))
+    .map(([name]) => ({ path: name.replaceAll('\u0000', ''), code: 'invalid_characters', message: 'text must not contain NUL characters' }))
+  if (errors.length > 0) throw validationFailed(errors)
 }
 
 /** Reads `If-Match: "3"` / `3` / `W/"3"`; undefined when absent, 400 when not a version. */
