@@ -139,6 +139,15 @@ describeEachDb('triggers', (target) => {
     expect(await isOn('payments')).toBe(true)
   })
 
+  it('refuses a body that is not JSON with invalid-json and changes nothing', async () => {
+    const trigger = await create({ format: 'generic', flag: 'payments', name: 'not-json' })
+    const res = await hook(trigger.url, '{"status": ')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    expect(((await res.json()) as { type: string }).type).toBe('urn:switchyard:problem:invalid-json')
+    expect(await isOn('payments')).toBe(true)
+  })
+
   it('rate-limits a trigger that is called too often, with a status tools retry', async () => {
     const trigger = await create({ format: 'generic', flag: 'payments', action: 'restore', name: 'noisy' })
     const statuses: number[] = []

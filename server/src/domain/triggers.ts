@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { HttpProblem, notFound, validationFailed } from '../http/problem.js'
+import { HttpProblem, invalidJson, notFound, validationFailed } from '../http/problem.js'
 import { parseAlerts, verifySignature, type AlertEvent } from '../triggers/payloads.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
@@ -170,7 +170,7 @@ export async function fireTrigger(
     try {
       body = JSON.parse(rawBody)
     } catch (error) {
-      throw validationFailed([{ path: '', code: 'invalid_json', message: (error as Error).message }])
+      throw invalidJson((error as Error).message)
     }
   }
   const parsed = parseAlerts(trigger.format, body)
