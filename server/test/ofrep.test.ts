@@ -59,8 +59,17 @@ describeEachDb('OFREP', (target) => {
     const res = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
     expect(res.status).toBe(200)
     expect(res.body.flags).toEqual([{ key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} }])
-    const again = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1' } }, { 'if-none-match': res.headers.get('etag')! })
+    const again = await ofrep(server, key, '/evaluate/flags', { context: { country: 'DE', targetingKey: 'u1' } }, { 'if-none-match': res.headers.get('etag')! })
     expect(again.status).toBe(304)
+  })
+
+  it('answers a changed context with the new values, not 304, even with the old ETag', async () => {
+    // The OpenFeature web provider keeps its ETag when only attributes other than the targeting key change.
+    const first = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
+    const moved = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'FR' } }, { 'if-none-match': first.headers.get('etag')! })
+    expect(moved.status).toBe(200)
+    expect(moved.body.flags).toEqual([{ key: 'banner', value: 'calm', reason: 'DEFAULT', variant: '1', metadata: {} }])
+    expect(moved.headers.get('etag')).not.toBe(first.headers.get('etag'))
   })
 
   it('takes server SDK keys only', async () => {

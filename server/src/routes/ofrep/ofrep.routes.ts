@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { toOpenFeature, type Context as EvalContext, type EvaluationDetail } from '@switchyard/core'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
@@ -11,6 +12,25 @@ import type { StreamHub } from '../../stream/hub.js'
 
 const EvaluateBody = z.looseObject({ context: z.record(z.string(), z.unknown()).default({}) })
 const FlagParams = z.object({ key: ResourceKey })
+
+/** The same JSON for the same data whatever the key order, for hashing. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * The bulk answer depends on the flags and the context, so its ETag covers both: a client that
+ * keeps its ETag across a context change (the OpenFeature web provider does) gets fresh values.
+ */
+function bulkEtag(dataEtag: string, context: Record<string, unknown>): string {
+  const digest = createHash('sha256').update(stableJson(context)).digest('base64url').slice(0, 16)
+  return `${dataEtag.slice(0, -1)}-${digest}"`
+}
 
 /** OpenFeature's `targetingKey` is Switchyard's context `key`. */
 function toContext(context: Record<string, unknown>): EvalContext {
@@ -50,9 +70,9 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     const { context } = await parseBody(c, EvaluateBody, true)
     const evaluated = await deps.hub.evaluate(env, toContext(context))
     if (!evaluated) throw notFound('environment', env)
-    // The ETag covers the flag data; a client re-sends it with the same context.
-    c.header('ETag', evaluated.etag)
-    if (c.req.header('if-none-match') === evaluated.etag) return c.body(null, 304)
+    const etag = bulkEtag(evaluated.etag, context)
+    c.header('ETag', etag)
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304)
     return c.json({ flags: evaluated.results.map((r) => toResult(r.key, r.detail)) })
   })
 
