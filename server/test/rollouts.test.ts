@@ -193,11 +193,28 @@ describeEachDb('rollouts and schedules', (target) => {
       expect(change).toMatchObject({ actor: `schedule:${res.body.id}`, action: 'schedule.apply', comment: 'launch at ten' })
     })
 
+    it('refuses a change the flag does not accept now, naming the field, and writes nothing', async () => {
+      const before = (await server.api('GET', '/api/v1/changes?limit=1')).body.items[0].id
+      const at = new Date(now.getTime() + MINUTE).toISOString()
+      const offRange = await server.api('POST', '/api/v1/schedules', { flag: 'promo', env: 'production', at, patch: { offVariation: 9 } })
+      expect(offRange.status).toBe(400)
+      expect(offRange.body.errors.map((e: { path: string }) => e.path)).toContain('patch.offVariation')
+      const badRule = { clauses: [{ attribute: 'email', op: 'matches', values: ['(unclosed'] }], serve: { variation: 0 } }
+      const uncompilable = await server.api('POST', '/api/v1/schedules', { flag: 'promo', env: 'production', at, patch: { rules: [badRule] } })
+      expect(uncompilable.status).toBe(400)
+      expect(uncompilable.body.errors[0].path).toMatch(/^patch\.rules\.0/)
+      expect((await server.api('GET', '/api/v1/changes?limit=1')).body.items[0].id).toBe(before)
+      expect((await server.api('GET', '/api/v1/schedules?state=pending')).body.items).toEqual([])
+    })
+
     it('marks a change the flag no longer accepts as failed, with why', async () => {
-      const res = await server.api('POST', '/api/v1/schedules', { flag: 'promo', env: 'production', at: now.toISOString(), patch: { offVariation: 9 } })
+      await server.api('POST', '/api/v1/flags', { key: 'promo-pre' })
+      const res = await server.api('POST', '/api/v1/schedules', { flag: 'promo', env: 'production', at: now.toISOString(), patch: { prerequisites: [{ flag: 'promo-pre', variation: 0 }] } })
+      expect(res.status).toBe(201)
+      expect((await server.api('DELETE', '/api/v1/flags/promo-pre')).status).toBe(204)
       await server.scheduler.tick()
       const failed = (await server.api('GET', '/api/v1/schedules?state=failed')).body.items.find((s: { id: string }) => s.id === res.body.id)
-      expect(failed.error).toContain('offVariation')
+      expect(failed.error).toContain('promo-pre')
     })
 
     it('can be cancelled before it runs', async () => {

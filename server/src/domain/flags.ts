@@ -453,6 +453,27 @@ export function mergeConfig(current: ConfigInput, patch: Partial<ConfigInput>): 
 
 export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
 
+/** Every reason `input` cannot replace `current`: variations, prerequisites, segments, then the compiler. */
+async function configErrors(tx: Tx, flag: FlagRow, current: ConfigRow, input: ConfigInput): Promise<ProblemFieldError[]> {
+  const errors = [
+    ...validateConfig(input, flag.variations.length),
+    ...(await checkPrerequisites(tx, flag.key, current.envKey, input)),
+    ...(await checkSegmentRefs(tx, current.envKey, input)),
+  ]
+  if (errors.length) return errors
+  // The evaluator is the last judge: a config it cannot compile is refused, never stored.
+  return compileProblems(flag, current, withRuleIds(input, current.config.salt))
+}
+
+/**
+ * Why a PATCH-style change could not be applied to a flag's config right now (a scheduled change
+ * is checked when it is created, and again when it runs); empty when it could.
+ */
+export async function configPatchErrors(tx: Tx, key: string, env: string, patch: Partial<ConfigInput>): Promise<ProblemFieldError[]> {
+  const { flag, config } = await loadFlagAndConfig(tx, key, env)
+  return configErrors(tx, flag, config, mergeConfig(config.config, patch))
+}
+
 /**
  * Writes a flag's config in one environment: validates it, bumps the config and environment
  * versions, writes the change record and publishes the change after commit.
@@ -483,16 +504,9 @@ export async function updateFlagConfigInTx(
     throw versionConflict(options.ifMatch, current.version)
   }
   const input = update(current.config, flag)
-  const errors = [
-    ...validateConfig(input, flag.variations.length),
-    ...(await checkPrerequisites(tx, key, env, input)),
-    ...(await checkSegmentRefs(tx, env, input)),
-  ]
+  const errors = await configErrors(tx, flag, current, input)
   if (errors.length) throw validationFailed(errors)
   const next = withRuleIds(input, current.config.salt)
-  // The evaluator is the last judge: a config it cannot compile is refused, never stored.
-  const compileErrors = compileProblems(flag, current, next)
-  if (compileErrors.length) throw validationFailed(compileErrors)
   if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
     return { changed: false, config: describeConfig(current) }
   }

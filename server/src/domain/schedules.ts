@@ -5,7 +5,7 @@ import { conflict, isHttpProblem, notFound, validationFailed } from '../http/pro
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
-import { mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { configPatchErrors, mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { newId } from './secrets.js'
 
 type ScheduleRow = typeof tables.schedules.$inferSelect
@@ -32,6 +32,9 @@ export async function createSchedule(deps: DomainDeps, who: ChangeActor, input: 
     await getEnvironment(tx, input.env)
     const [flag] = await tx.select({ key: tables.flags.key }).from(tables.flags).where(eq(tables.flags.key, input.flag))
     if (!flag) throw validationFailed([{ path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` }])
+    // A change the flag refuses today is refused now, not discovered failed at its time.
+    const errors = await configPatchErrors(tx, input.flag, input.env, input.patch)
+    if (errors.length) throw validationFailed(errors.map((e) => ({ ...e, path: e.path ? `patch.${e.path}` : 'patch' })))
     const [row] = await tx
       .insert(tables.schedules)
       .values({ id: newId('sch'), flagKey: input.flag, envKey: input.env, at: input.at, patch: input.patch, comment: who.comment ?? null, createdBy: who.actor })
