@@ -75,6 +75,23 @@ describeEachDb('incident controls', (target) => {
       expect(all.body.config).toMatchObject({ on: true, rules: [], killSwitch: { killed: false, rules: [] } })
     })
 
+    it('answers a repeated restore of one kill rule with changed false, like a repeated kill', async () => {
+      const kill = await server.api('POST', '/api/v1/flags/payments/envs/production/kill', { clauses: [{ attribute: 'region', op: 'in', values: ['ap-south'] }] })
+      const ruleId = kill.body.config.rules[0].id
+      const first = await server.api('POST', '/api/v1/flags/payments/envs/production/restore', { ruleId })
+      expect(first.body.changed).toBe(true)
+      const lastChange = async () => (await server.api('GET', '/api/v1/changes?limit=1')).body.items[0].id
+      const before = await lastChange()
+      const again = await server.api('POST', '/api/v1/flags/payments/envs/production/restore', { ruleId })
+      expect(again.status).toBe(200)
+      expect(again.body).toMatchObject({ changed: false, config: { version: first.body.config.version } })
+      expect(again.headers.get('etag')).toBe(`"${first.body.config.version}"`)
+      expect(await lastChange()).toBe(before)
+      // A rule this flag never had is still a mistake worth saying so.
+      const other = await server.api('POST', '/api/v1/flags/payments/envs/development/restore', { ruleId })
+      expect(other.status).toBe(404)
+    })
+
     it('accepts a GET response back as a PUT body', async () => {
       await server.api('POST', '/api/v1/flags/payments/envs/production/kill', { clauses: [{ attribute: 'platform', op: 'in', values: ['web'] }] })
       const current = await server.api('GET', '/api/v1/flags/payments/envs/production')

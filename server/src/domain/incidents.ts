@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { BUCKET_SCALE, type Clause, type FlagEnvConfig } from '@switchyard/core'
-import { and, arrayContains, asc, eq } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { and, arrayContains, asc, eq, sql } from 'drizzle-orm'
+import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { notFound, validationFailed } from '../http/problem.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
-import { updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type ConfigUpdate, type FlagRow } from './flags.js'
+import { describeConfig, updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type ConfigUpdate, type FlagRow } from './flags.js'
 
 /** Index of the variation a kill serves: the config's offVariation. */
 function killRule(config: FlagEnvConfig, clauses: Clause[]) {
@@ -63,10 +63,35 @@ export function restoreUpdate(ruleId?: string): ConfigUpdate {
 }
 
 export async function restoreFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, ruleId?: string) {
-  return writeFlagConfig(deps, who, key, env, restoreUpdate(ruleId), {
-    action: ruleId ? 'flag.restore.targeted' : 'flag.restore',
-    skipIfUnchanged: true,
+  if (ruleId === undefined) return writeFlagConfig(deps, who, key, env, restoreUpdate(), { action: 'flag.restore', skipIfUnchanged: true })
+  return writeTransaction(deps, async (tx, w) => {
+    const [row] = await tx
+      .select()
+      .from(tables.flagConfigs)
+      .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
+      .for('update')
+    // Restoring a kill rule that is already gone is a repeat (idempotent like kill), not a typo.
+    if (row && !row.config.rules.some((r) => r.kill && r.id === ruleId) && (await hadKillRule(tx, key, env, ruleId))) {
+      return { changed: false, config: describeConfig(row) }
+    }
+    return updateFlagConfigInTx(tx, w, who, key, env, restoreUpdate(ruleId), { action: 'flag.restore.targeted', skipIfUnchanged: true })
   })
+}
+
+/** Whether `ruleId` was ever a kill rule of this flag's config in `env`, by the change log. */
+async function hadKillRule(tx: Tx, key: string, env: string, ruleId: string): Promise<boolean> {
+  const [seen] = await tx
+    .select({ id: tables.changes.id })
+    .from(tables.changes)
+    .where(
+      and(
+        eq(tables.changes.flagKey, key),
+        eq(tables.changes.envKey, env),
+        sql`${tables.changes.before} -> 'rules' @> ${JSON.stringify([{ id: ruleId, kill: true }])}::jsonb`,
+      ),
+    )
+    .limit(1)
+  return seen !== undefined
 }
 
 /** Percent (0–100, up to three decimals) as a rollout weight of BUCKET_SCALE. */
