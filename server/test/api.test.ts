@@ -309,6 +309,19 @@ describeEachDb('REST API', (target) => {
     })
   })
 
+  describe('SDK polling conditional requests', () => {
+    it('answers 304 to a weak tag, a list holding the tag, and *', async () => {
+      const key = (await server.api('POST', '/api/v1/environments/development/keys', { type: 'server' })).body.key
+      const etag = (await server.api('GET', '/sdk/v1/flags', undefined, { token: key })).headers.get('etag')!
+      for (const header of [`W/${etag}`, `"other", ${etag}`, '*']) {
+        const res = await server.api('GET', '/sdk/v1/flags', undefined, { token: key, headers: { 'if-none-match': header } })
+        expect(res.status, header).toBe(304)
+      }
+      const other = await server.api('GET', '/sdk/v1/flags', undefined, { token: key, headers: { 'if-none-match': '"development-0"' } })
+      expect(other.status).toBe(200)
+    })
+  })
+
   describe('stream endpoint over plain HTTP', () => {
     it('answers 426 upgrade-required to a GET without an upgrade', async () => {
       const res = await server.api('GET', '/sdk/v1/stream', undefined, { token: null })

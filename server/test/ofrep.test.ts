@@ -63,6 +63,13 @@ describeEachDb('OFREP', (target) => {
     expect(again.status).toBe(304)
   })
 
+  it('answers 304 to a weak tag and to a list holding the tag', async () => {
+    const body = { context: { targetingKey: 'u2' } }
+    const etag = (await ofrep(server, key, '/evaluate/flags', body)).headers.get('etag')!
+    expect((await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `W/${etag}` })).status).toBe(304)
+    expect((await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `"stale", ${etag}` })).status).toBe(304)
+  })
+
   it('answers a changed context with the new values, not 304, even with the old ETag', async () => {
     // The OpenFeature web provider keeps its ETag when only attributes other than the targeting key change.
     const first = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })

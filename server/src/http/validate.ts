@@ -76,6 +76,18 @@ export function readIfMatch(c: Context): number | undefined {
   return Number(match[1])
 }
 
+/**
+ * Whether `If-None-Match` names `etag`: `*`, or any tag of its list by weak comparison (RFC 9110
+ * 13.1.2), so a proxy that weakened the tag (nginx gzip does) still gets its 304.
+ */
+export function isNotModified(c: Context, etag: string): boolean {
+  const header = c.req.header('if-none-match')?.trim()
+  if (!header) return false
+  if (header === '*') return true
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag))
+}
+
 /** The path of the first string (or key) holding a NUL character; null when there is none. */
 function findNul(value: unknown, path: string[] = []): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null

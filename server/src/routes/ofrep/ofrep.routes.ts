@@ -6,7 +6,7 @@ import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
 import { notFound } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
-import { parseBody, parseParams } from '../../http/validate.js'
+import { isNotModified, parseBody, parseParams } from '../../http/validate.js'
 import { ResourceKey } from '../../schemas/common.js'
 import type { StreamHub } from '../../stream/hub.js'
 
@@ -72,7 +72,7 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     if (!evaluated) throw notFound('environment', env)
     const etag = bulkEtag(evaluated.etag, context)
     c.header('ETag', etag)
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304)
+    if (isNotModified(c, etag)) return c.body(null, 304)
     return c.json({ flags: evaluated.results.map((r) => toResult(r.key, r.detail)) })
   })
 

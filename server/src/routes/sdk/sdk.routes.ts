@@ -3,6 +3,7 @@ import type { SdkPrincipal } from '../../domain/environments.js'
 import type { AppEnv } from '../../http/env.js'
 import { HttpProblem, notFound } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
+import { isNotModified } from '../../http/validate.js'
 import type { StreamHub } from '../../stream/hub.js'
 
 export interface SdkRouteDeps {
@@ -20,8 +21,7 @@ export function sdkRoutes(deps: SdkRouteDeps) {
     if (!snapshot) throw notFound('environment', env)
     c.header('ETag', snapshot.etag)
     c.header('Cache-Control', 'no-cache')
-    const ifNoneMatch = c.req.header('if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === snapshot.etag)) return c.body(null, 304)
+    if (isNotModified(c, snapshot.etag)) return c.body(null, 304)
     return c.body(snapshot.json, 200, { 'Content-Type': 'application/json' })
   })
 
