@@ -224,6 +224,15 @@ describeEachDb('REST API', (target) => {
       expect(next.body.items[0].id).toBeLessThan(page.body.items[1].id)
     })
 
+    it('accepts an ISO time with a positive offset typed into the URL unencoded', async () => {
+      // `+` in a query string reads as a space; `since=2099-01-01T10:00:00+02:00` is what people type.
+      const res = await server.api('GET', '/api/v1/changes?since=2099-01-01T10:00:00+02:00')
+      expect(res.status).toBe(200)
+      expect(res.body.items).toEqual([])
+      const past = await server.api('GET', '/api/v1/changes?since=2000-01-01T10:00:00+02:00&limit=1')
+      expect(past.body.items).toHaveLength(1)
+    })
+
     it('accepts an ISO time and finds nothing in the future', async () => {
       const res = await server.api('GET', `/api/v1/changes?since=${new Date(Date.now() + 60_000).toISOString()}`)
       expect(res.status).toBe(200)

@@ -13,7 +13,9 @@ import { revertChange, revertWindow } from '../../domain/revert.js'
 const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 
 /** `since` is a duration back from now (`90s`, `30m`, `1h`, `7d`) or an ISO 8601 time. */
-export const Since = z.string().transform((value, ctx) => {
+export const Since = z.string().transform((raw, ctx) => {
+  // An unencoded `+02:00` in a query string arrives as ` 02:00`; nothing else puts a space there.
+  const value = raw.replace(/^(\d{4}-\d{2}-\d{2}T\S+) (\d{2}(?::?\d{2})?)$/, '$1+$2')
   const duration = /^(\d{1,9})([smhd])$/.exec(value)
   const time = duration ? Date.now() - Number(duration[1]) * UNITS[duration[2] as keyof typeof UNITS] : Date.parse(value)
   // new Date() of a time before -271821 is Invalid Date: refuse it rather than fail later.
