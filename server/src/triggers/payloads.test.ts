@@ -24,6 +24,7 @@ describe('parseAlerts', () => {
   it.each([
     { format: 'grafana', body: { alerts: [{ status: 'firing', labels: { alertname: 'A' }, fingerprint: 'g1' }] }, status: 'firing', key: 'g1' },
     { format: 'grafana', body: { state: 'ok', ruleId: 7, ruleName: 'CPU' }, status: 'resolved', key: '7' },
+    { format: 'grafana', body: { state: 'alerting', ruleId: 7, ruleName: 'CPU' }, status: 'firing', key: '7' },
     { format: 'datadog', body: { transition: 'Triggered', alert_id: '99', title: 'p99 high' }, status: 'firing', key: '99' },
     { format: 'datadog', body: { transition: 'Recovered', alert_id: '99' }, status: 'resolved', key: '99' },
     { format: 'datadog', body: { transition: 'Re-Triggered', alert_id: '99' }, status: 'firing', key: '99' },
@@ -38,6 +39,10 @@ describe('parseAlerts', () => {
   ] as const)('reads $format ($status)', ({ format, body, status, key }) => {
     const result = parseAlerts(format, body)
     expect(result.ok && result.alerts[0]).toMatchObject({ status, key })
+  })
+
+  it.each(['no_data', 'paused', 'pending'])('ignores a legacy Grafana %s state', (state) => {
+    expect(parseAlerts('grafana', { state, ruleId: 7 })).toEqual({ ok: true, alerts: [] })
   })
 
   it('ignores PagerDuty events that neither trigger nor resolve', () => {

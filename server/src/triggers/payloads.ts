@@ -37,11 +37,16 @@ function parseAlertmanagerShape(body: Json): ParseResult {
   return { ok: true, alerts }
 }
 
-/** Grafana: unified alerting (Alertmanager shape) or legacy dashboards ({state, ruleId}). */
+/**
+ * Grafana: unified alerting (Alertmanager shape) or legacy dashboards ({state, ruleId}). Of the
+ * legacy states only `alerting` fires and `ok` resolves: `no_data`, `paused` and `pending` say
+ * nothing about the feature, so they change nothing.
+ */
 function parseGrafana(body: Json): ParseResult {
   if (Array.isArray(body.alerts)) return parseAlertmanagerShape(body)
   const state = str(body.state)
   if (!state) return { ok: false, message: 'expected a Grafana payload with "alerts" or "state"' }
+  if (state !== 'alerting' && state !== 'ok') return { ok: true, alerts: [] }
   const key = str(body.ruleId) ?? str(body.ruleName) ?? 'grafana'
   return { ok: true, alerts: [{ key, status: state === 'ok' ? 'resolved' : 'firing', summary: str(body.ruleName) ?? str(body.title) ?? 'grafana alert' }] }
 }
