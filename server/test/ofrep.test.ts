@@ -55,6 +55,23 @@ describeEachDb('OFREP', (target) => {
     expect(noKey.body.errorCode).toBe('TARGETING_KEY_MISSING')
   })
 
+  it.each([
+    { label: 'a body that is not JSON', body: '{"context": ', errorCode: 'PARSE_ERROR' },
+    { label: 'a context that is not an object', body: '{"context": "u1"}', errorCode: 'INVALID_CONTEXT' },
+  ])('answers $label with the OFREP error $errorCode', async ({ body, errorCode }) => {
+    for (const path of ['/evaluate/flags/banner', '/evaluate/flags']) {
+      const res = await fetch(`${server.url}/ofrep/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      })
+      expect(res.status, path).toBe(400)
+      const answer = (await res.json()) as Record<string, unknown>
+      expect(answer, path).toMatchObject({ errorCode, errorDetails: expect.any(String) })
+      expect(answer.key, path).toBe(path.endsWith('banner') ? 'banner' : undefined)
+    }
+  })
+
   it('evaluates every flag in bulk with an ETag, and answers 304 when nothing changed', async () => {
     const res = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
     expect(res.status).toBe(200)

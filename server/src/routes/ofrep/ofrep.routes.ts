@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
-import { notFound } from '../../http/problem.js'
+import { isHttpProblem, notFound } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
 import { isNotModified, parseBody, parseParams } from '../../http/validate.js'
 import { ResourceKey } from '../../schemas/common.js'
@@ -38,6 +38,24 @@ function toContext(context: Record<string, unknown>): EvalContext {
   return (typeof targetingKey === 'string' ? { ...attributes, key: targetingKey } : attributes) as EvalContext
 }
 
+type RequestError = { errorCode: 'PARSE_ERROR' | 'INVALID_CONTEXT'; errorDetails: string }
+
+/**
+ * The request's context, or the OFREP error for a body that is not JSON (PARSE_ERROR) or whose
+ * context is not an object (INVALID_CONTEXT): OFREP clients read `errorCode`, not a problem.
+ */
+async function readContext(
+  c: Context<AppEnv>,
+): Promise<{ context: Record<string, unknown>; error: null } | { context: null; error: RequestError }> {
+  try {
+    return { context: (await parseBody(c, EvaluateBody, true)).context, error: null }
+  } catch (error) {
+    if (!isHttpProblem(error) || error.status !== 400) throw error
+    const errorCode = error.slug === 'invalid-json' ? 'PARSE_ERROR' : 'INVALID_CONTEXT'
+    return { context: null, error: { errorCode, errorDetails: error.detail ?? error.title } }
+  }
+}
+
 function toResult(key: string, detail: EvaluationDetail) {
   const resolved = toOpenFeature(detail)
   if (resolved.errorCode) return { key, errorCode: resolved.errorCode, errorDetails: resolved.errorMessage ?? resolved.errorCode }
@@ -57,7 +75,8 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
   app.post('/evaluate/flags/:key', async (c) => {
     const env = await environment(c)
     const { key } = parseParams(c, FlagParams)
-    const { context } = await parseBody(c, EvaluateBody, true)
+    const { context, error } = await readContext(c)
+    if (error) return c.json({ key, ...error }, 400)
     const evaluated = await deps.hub.evaluate(env, toContext(context), key)
     if (!evaluated) throw notFound('environment', env)
     const result = toResult(key, evaluated.results[0]!.detail)
@@ -67,7 +86,8 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
 
   app.post('/evaluate/flags', async (c) => {
     const env = await environment(c)
-    const { context } = await parseBody(c, EvaluateBody, true)
+    const { context, error } = await readContext(c)
+    if (error) return c.json(error, 400)
     const evaluated = await deps.hub.evaluate(env, toContext(context))
     if (!evaluated) throw notFound('environment', env)
     const etag = bulkEtag(evaluated.etag, context)
