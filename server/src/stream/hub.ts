@@ -223,7 +223,13 @@ export class StreamHub {
   private onBusEvent(event: BusEvent): void {
     switch (event.type) {
       case 'env-changed':
-        this.enqueue(event.env, () => this.applyChange(event))
+        if (event.written) {
+          // A write of this process: the fan-out below is synchronous (~10 ms per 1,000 sockets),
+          // so let the writer's HTTP response go out first rather than wait behind it.
+          this.enqueue(event.env, () => nextMacrotask().then(() => this.applyChange(event)))
+        } else {
+          this.enqueue(event.env, () => this.applyChange(event))
+        }
         return
       case 'sdk-key-revoked':
         this.revokedKeys.add(event.keyId)
@@ -302,7 +308,11 @@ export class StreamHub {
       this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
-    const { flags, segments, envVersion } = await this.readChanged(event.env, event.upserted, segmentsUpserted)
+    // The writer handed over exactly what it committed at this version; from another replica
+    // (over NOTIFY) only keys arrive, and the rows are read back.
+    const { flags, segments, envVersion } = event.written
+      ? { flags: byKey(event.written.flags), segments: byKey(event.written.segments), envVersion: event.version }
+      : await this.readChanged(event.env, event.upserted, segmentsUpserted)
     if (event.version <= state.version) return
     if (envVersion !== event.version) {
       // What was read is newer than this event: a patch labelled with this version would carry
@@ -406,6 +416,14 @@ export class StreamHub {
       if (ping) send(c.ws, ping)
     }
   }
+}
+
+function byKey<T extends { key: string }>(items: T[]): Map<string, T> {
+  return new Map(items.map((item) => [item.key, item]))
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
