@@ -22,7 +22,7 @@ import type { SdkPrincipal } from '../domain/environments.js'
 import { readSnapshot, readWireFlags, readWireSegments, type EnvSnapshot } from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
-import { textFrame, writeFrame } from './frames.js'
+import { PING_FRAME, textFrame, writeFrame } from './frames.js'
 
 export interface HubOptions {
   db: Db
@@ -55,7 +55,13 @@ interface Connection {
   env: string
   keyId: string
   alive: boolean
+  /** Which heartbeat slice pings this connection. */
+  slice: number
 }
+
+/** The heartbeat visits one slice of the connections per tick, each slice once per interval. */
+const HEARTBEAT_TICK_MS = 100
+const MAX_HEARTBEAT_SLICES = 100
 
 /**
  * Holds one in-memory snapshot per environment, fans changes out to SDK sockets, and answers
@@ -69,13 +75,20 @@ export class StreamHub {
   private readonly queues = new Map<string, Promise<void>>()
   private readonly unsubscribe: () => void
   private readonly pingTimer: NodeJS.Timeout
+  private readonly slices: Array<Set<Connection>>
+  private nextSlice = 0
+  private tick = 0
   private closing = false
   /** Keys revoked while this replica runs: an upgrade that raced a revocation is closed too. */
   private readonly revokedKeys = new Set<string>()
 
   constructor(private readonly options: HubOptions) {
     this.unsubscribe = options.bus.subscribe((event) => this.onBusEvent(event))
-    this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs)
+    // Spread over the interval so that no tick writes to every socket at once (a flip landing on
+    // such a tick waited ~20-50 ms behind 1,000 pings).
+    const count = Math.max(1, Math.min(MAX_HEARTBEAT_SLICES, Math.floor(options.pingIntervalMs / HEARTBEAT_TICK_MS)))
+    this.slices = Array.from({ length: count }, () => new Set<Connection>())
+    this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs / count)
     this.pingTimer.unref()
   }
 
@@ -128,8 +141,10 @@ export class StreamHub {
     const env = principal.env
     const keyId = principal.keyId
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection: Connection = { ws, socket, env, keyId, alive: true }
+      const connection: Connection = { ws, socket, env, keyId, alive: true, slice: this.nextSlice }
+      this.nextSlice = (this.nextSlice + 1) % this.slices.length
       this.connections.add(connection)
+      this.slices[connection.slice]!.add(connection)
       this.options.metrics?.streamConnections.inc()
       ws.on('pong', () => {
         connection.alive = true
@@ -138,9 +153,7 @@ export class StreamHub {
         connection.alive = true
         this.onClientMessage(connection, data.toString())
       })
-      ws.on('close', () => {
-        if (this.connections.delete(connection)) this.options.metrics?.streamConnections.dec()
-      })
+      ws.on('close', () => this.forget(connection))
       ws.on('error', () => ws.terminate())
       if (this.closing) {
         ws.close(CLOSE_CODES.goingAway, 'server shutting down')
@@ -399,30 +412,40 @@ export class StreamHub {
     this.options.metrics?.streamMessages.inc({ type }, sent)
   }
 
-  private heartbeat(): void {
-    void this.sendHeartbeats().catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+  private forget(connection: Connection): void {
+    this.slices[connection.slice]?.delete(connection)
+    if (this.connections.delete(connection)) this.options.metrics?.streamConnections.dec()
   }
 
-  // perf: one serialised ping per environment, not a JSON.stringify and a promise per socket.
-  private async sendHeartbeats(): Promise<void> {
+  private heartbeat(): void {
+    const slice = this.slices[this.tick]!
+    this.tick = (this.tick + 1) % this.slices.length
+    if (slice.size === 0) return
+    void this.sendHeartbeats(slice).catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+  }
+
+  /**
+   * Pings one slice: a socket that answered nothing since its previous ping (one interval ago) is
+   * closed; every other gets one write with a WebSocket ping frame and the JSON ping, built once
+   * per environment.
+   */
+  private async sendHeartbeats(slice: Set<Connection>): Promise<void> {
     const now = Date.now()
     const pings = new Map<string, Buffer>()
     for (const [env, loading] of this.states) {
       const state = await loading.catch(() => null)
       if (!state) continue
       const ping: PingMessage = { type: 'ping', time: now, version: state.version }
-      pings.set(env, textFrame(JSON.stringify(ping)))
+      pings.set(env, Buffer.concat([PING_FRAME, textFrame(JSON.stringify(ping))]))
     }
-    for (const c of this.connections) {
+    for (const c of slice) {
       if (!c.alive) {
         c.ws.terminate()
-        if (this.connections.delete(c)) this.options.metrics?.streamConnections.dec()
+        this.forget(c)
         continue
       }
       c.alive = false
-      c.ws.ping()
-      const ping = pings.get(c.env)
-      if (ping) send(c, ping)
+      send(c, pings.get(c.env) ?? PING_FRAME)
     }
   }
 }
