@@ -31,19 +31,30 @@
 //
 // Everything listens on 127.0.0.1. All timestamps are performance.now() in this one process: the
 // SDK clients, the REST and alert calls and the webhook recorder all live here.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
+import {
+  ROOT,
+  SERVER_ENTRY,
+  expectStatus,
+  freePort,
+  intOption,
+  option,
+  restClient,
+  round as roundTo,
+  sleep,
+  spawnKept,
+  startServer as startBenchServer,
+  summarize,
+  uptimeLine,
+  waitUntilUp,
+} from '../lib.mjs'
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = join(HERE, '..', '..')
-const SERVER_ENTRY = join(ROOT, 'server', 'dist', 'main.js')
 const ADMIN_TOKEN = 'sy_tok_bench-alert-admin-0123456789'
 const ENV = 'production'
 const CONTEXT = { key: 'bench-user' }
@@ -52,30 +63,9 @@ const PAUSE_MS = 100 // after the restore has reached every client, before the n
 const CONNECT_BATCH = 100
 
 const now = () => performance.now()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const round2 = (x) => (x === null || x === undefined ? null : Math.round(x * 100) / 100)
+const round2 = (x) => roundTo(x)
 
 // ---------------------------------------------------------------- options
-
-function option(name, envName, fallback) {
-  const args = process.argv.slice(2)
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1]
-    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
-  }
-  const fromEnv = process.env[envName]
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback
-}
-
-function intOption(name, envName, fallback, min) {
-  const raw = option(name, envName, String(fallback))
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min) {
-    console.error(`--${name} / ${envName} must be an integer >= ${min}, got ${raw}`)
-    process.exit(2)
-  }
-  return value
-}
 
 const options = {
   clients: intOption('clients', 'CLIENTS', 100, 1),
@@ -100,24 +90,22 @@ const FLAG_KEY = `bench-alert-${RUN_ID}`
 
 // ---------------------------------------------------------------- cleanup and the global limit
 
-let server = null // { child, url, output(), exited }
-let alertmanager = null // { child, url, output(), exited, dir }
+let server = null // lib.mjs startServer handle
+let alertmanager = null // lib.mjs spawnKept handle, with url and dir
 let recorder = null // http.Server
-let dataDir = null
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */
 const clients = []
 let finished = false
 let stopping = false
 
 function killHard() {
-  for (const child of [server?.child, alertmanager?.child]) {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  }
+  server?.killHard()
+  alertmanager?.killHard()
 }
 
 function removeDirs() {
-  for (const dir of [dataDir, alertmanager?.dir]) if (dir) rmSync(dir, { recursive: true, force: true })
-  dataDir = null
+  server?.cleanUp()
+  if (alertmanager?.dir) rmSync(alertmanager.dir, { recursive: true, force: true })
   if (alertmanager) alertmanager.dir = null
 }
 
@@ -147,59 +135,17 @@ process.on('exit', () => {
 
 // ---------------------------------------------------------------- processes
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-function spawnKept(command, args, env) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-65536)
-  }
-  child.stdout.on('data', keep)
-  child.stderr.on('data', keep)
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  child.once('exit', (code, signal) => {
-    if (!stopping) fail(`${command.split('/').pop()} exited unexpectedly (code ${code}, signal ${signal})`)
-  })
-  return { child, output: () => output, exited }
-}
-
-async function waitUntilUp(url, what, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url)
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(100)
-  }
-  throw new Error(`${what} not ready within ${timeoutMs / 1000} s`)
+const onUnexpectedExit = (what) => (code, signal) => {
+  if (!stopping) fail(`${what} exited unexpectedly (code ${code}, signal ${signal})`)
 }
 
 async function startServer() {
-  const port = await freePort()
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
-  }
-  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl
-  else env.SWITCHYARD_DATA_DIR = dataDir = mkdtempSync(join(tmpdir(), 'sy-bench-alert-'))
-  server = { ...spawnKept(process.execPath, [SERVER_ENTRY], env), url: `http://127.0.0.1:${port}` }
-  await waitUntilUp(`${server.url}/readyz`, 'server', 60_000)
+  server = await startBenchServer({
+    adminToken: ADMIN_TOKEN,
+    databaseUrl: options.databaseUrl,
+    dataDirPrefix: 'sy-bench-alert-',
+    onUnexpectedExit: onUnexpectedExit('server'),
+  })
 }
 
 /** What Alertmanager runs with: every new alertname is a new group, dispatched at once. */
@@ -236,18 +182,14 @@ async function startAlertmanager(config) {
     '--cluster.listen-address=', // no HA mode: no gossip settle wait, no peer-position wait
     '--log.level=warn',
   ]
-  alertmanager = { ...spawnKept(options.alertmanagerBin, args, { PATH: process.env.PATH ?? '' }), url: `http://127.0.0.1:${port}`, dir }
+  alertmanager = spawnKept(options.alertmanagerBin, args, { env: { PATH: process.env.PATH ?? '' }, onUnexpectedExit: onUnexpectedExit('prometheus-alertmanager') })
+  alertmanager.url = `http://127.0.0.1:${port}`
+  alertmanager.dir = dir
   await waitUntilUp(`${alertmanager.url}/-/ready`, 'alertmanager', 20_000)
 }
 
 async function stopChild(handle, graceMs) {
-  if (!handle) return null
-  const started = now()
-  if (handle.child.exitCode === null && handle.child.signalCode === null) handle.child.kill('SIGTERM')
-  const hard = setTimeout(() => handle.child.kill('SIGKILL'), graceMs)
-  const { code, signal } = await handle.exited
-  clearTimeout(hard)
-  return { code, signal, ms: Math.round(now() - started) }
+  return handle ? handle.stop(graceMs) : null
 }
 
 // ---------------------------------------------------------------- the webhook recorder
@@ -299,24 +241,7 @@ function recordedArrival(name, timeoutMs) {
 
 // ---------------------------------------------------------------- REST
 
-async function call(method, path, body) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
-
-async function expectStatus(promise, status, what) {
-  const res = await promise
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
+const call = (method, path, body) => restClient(server.url, ADMIN_TOKEN)(method, path, body)
 
 // ---------------------------------------------------------------- SDK clients and flips
 
@@ -493,38 +418,7 @@ async function fireOnce(path, index, warmup, ctx) {
   return result
 }
 
-// ---------------------------------------------------------------- statistics
-
-/** Nearest-rank percentile of a sorted array. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
-}
-
-function summarize(values) {
-  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b)
-  const sum = sorted.reduce((a, b) => a + b, 0)
-  return {
-    n: sorted.length,
-    min: round2(sorted[0] ?? null),
-    p50: round2(percentile(sorted, 50)),
-    p90: round2(percentile(sorted, 90)),
-    p99: round2(percentile(sorted, 99)),
-    max: round2(sorted[sorted.length - 1] ?? null),
-    mean: round2(sorted.length ? sum / sorted.length : null),
-  }
-}
-
-function uptimeLine() {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim()
-  } catch {
-    return `load average: ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(', ')}`
-  }
-}
+// ---------------------------------------------------------------- statistics and the machine
 
 function alertmanagerVersion() {
   try {

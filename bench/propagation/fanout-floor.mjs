@@ -5,13 +5,15 @@
 //   CLIENTS=1000 ROUNDS=30 node bench/propagation/fanout-floor.mjs
 //
 // One process holds the server ends and writes the message to every socket in a loop (as
-// StreamHub.broadcast does); a second process holds the client ends, parses each message and
-// timestamps its arrival. Per round: the send loop's duration and the last arrival, measured from
-// the start of the loop. Variants:
+// StreamHub.broadcast does); a second process per variant holds the client ends, parses each
+// message and timestamps its arrival. Per round: the send loop's duration and the last arrival,
+// measured from the start of the loop. All variants stay connected and their rounds interleave,
+// so a burst of other work on the machine does not land on one variant only. Variants:
 //   tcp                 raw TCP: one pre-built WebSocket frame, socket.write() per socket
-//   ws string           ws server, ws.send(json string) per socket (what server/src/stream/hub.ts does)
+//   ws string           ws server, ws.send(json string) per socket (the hub before 2738803)
 //   ws buffer           ws server, the JSON encoded to a Buffer once, ws.send(buffer) per socket
 //   ws frame            ws server, the frame built once, written to each ws's raw socket
+//                       (what server/src/stream/hub.ts does)
 // The payload is a real `patch` message for a boolean flag (about 230 bytes).
 import { fork } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -147,7 +149,8 @@ function quantile(values, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
 }
 
-async function measure(name, variant) {
+/** Starts a variant's server and its receiving process; resolves once every client is open. */
+async function setUp(name, variant) {
   const server = await listen(variant.server)
   const child = fork(fileURLToPath(import.meta.url), ['receiver', variant.server, String(server.port)])
   const next = (type) =>
@@ -162,29 +165,34 @@ async function measure(name, variant) {
       child.on('message', onMessage)
     })
   await next('ready')
-  await sleep(500)
-  const loops = []
-  const lasts = []
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    child.send({ type: 'arm' })
-    await next('armed')
-    const done = next('done')
-    const t0 = now()
-    variant.send(server.sockets)
-    const t1 = now()
-    const { times } = await done
-    if (round >= WARMUP) {
-      loops.push(t1 - t0)
-      lasts.push(Math.max(...times) - t0)
-    }
-    await sleep(100)
+  return { name, variant, server, child, next, loops: [], lasts: [] }
+}
+
+async function round(setup, measured) {
+  const { child, next, variant, server } = setup
+  child.send({ type: 'arm' })
+  await next('armed')
+  const done = next('done')
+  const t0 = now()
+  variant.send(server.sockets)
+  const t1 = now()
+  const { times } = await done
+  if (measured) {
+    setup.loops.push(t1 - t0)
+    setup.lasts.push(Math.max(...times) - t0)
   }
+}
+
+function tearDown({ child, server }) {
   child.send({ type: 'exit' })
   for (const socket of server.sockets) {
     if (typeof socket.terminate === 'function') socket.terminate()
     else socket.destroy()
   }
   server.close()
+}
+
+function report({ name, loops, lasts }) {
   const f = (x) => x.toFixed(1).padStart(8)
   console.log(
     `  ${name.padEnd(10)}${f(quantile(loops, 0.5))}${f(quantile(loops, 0.9))}${f(Math.max(...loops))}` +
@@ -203,6 +211,18 @@ if (process.argv[2] === 'receiver') {
   console.log(`Fan-out floor: ${N} loopback sockets, ${ROUNDS} rounds per variant, ${availableParallelism()} cpus, node ${process.version}`)
   console.log(`  ${JSON_MESSAGE.length}-byte message; ms from the start of the send loop`)
   console.log(`  variant      loop p50  loop p90 loop max last p50 last p90 last max`)
-  for (const [name, variant] of Object.entries(VARIANTS)) await measure(name, variant)
+  // Every variant is connected at once and the rounds interleave (one round of each in turn), so
+  // load from elsewhere on the machine falls on all variants alike.
+  const setups = []
+  for (const [name, variant] of Object.entries(VARIANTS)) setups.push(await setUp(name, variant))
+  await sleep(500)
+  for (let r = 0; r < WARMUP + ROUNDS; r++) {
+    for (const setup of setups) {
+      await round(setup, r >= WARMUP)
+      await sleep(100)
+    }
+  }
+  for (const setup of setups) report(setup)
+  for (const setup of setups) tearDown(setup)
   process.exit(0)
 }

@@ -5,36 +5,57 @@
 // times, and measures, for every client, the time from the REST response to that client's
 // 'change' event. Also measures the server's resident memory per idle SDK connection.
 //
+// With --replicas 2 (Postgres only) it starts two server processes on the same database: every
+// write goes to replica A, every SDK client is connected to replica B, so each change travels
+// A's transaction -> NOTIFY -> B's LISTEN -> B's read of the flag -> B's sockets.
+//
 //   npm run bench:propagation                       # builds first; PGlite in a temp dir
 //   node bench/propagation/run.mjs --clients 1000 --flips 20
 //   DATABASE_URL=postgres://... node bench/propagation/run.mjs
+//   node bench/propagation/run.mjs --replicas 2 --scratch-db --database-url postgres://postgres@127.0.0.1:5432/postgres
 //
 // Options (argument, or environment variable):
 //   --clients N        CLIENTS        SDK clients (default 1000)
 //   --flips N          FLIPS          measured flips (default 20)
 //   --warmup N         WARMUP_FLIPS   flips run first and reported apart (default 2)
 //   --database-url U   DATABASE_URL   Postgres instead of PGlite (default: PGlite, temp data dir)
+//   --scratch-db       BENCH_SCRATCH_DB=1  create a fresh database on the server of the database URL,
+//                                        run on it and drop it at the end (also when the run fails)
+//   --replicas N       REPLICAS       1 (default) or 2: write through replica A, clients on replica B;
+//                                        needs a database URL
 //   --timeout MS       BENCH_TIMEOUT_MS  whole-run limit; everything is killed after it (default 180000)
 //   --out FILE         BENCH_OUT      results file (default bench/results/propagation-<timestamp>.json)
-//                      BENCH_NODE_ARGS   extra node flags for the server and clients processes
+//                      BENCH_NODE_ARGS   extra node flags for the server(s) and clients processes
 //                                        (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
-//                      BENCH_SERVER_ENV_<NAME>  passed to the server as <NAME>
+//                      BENCH_SERVER_ENV_<NAME>  passed to the server(s) as <NAME>
 //                                        (e.g. BENCH_SERVER_ENV_SWITCHYARD_PING_INTERVAL_MS=1000)
 //
-// Three processes share the machine: this one (the REST caller), the clients process and the
-// server. Timestamps are performance.timeOrigin + performance.now() in both measuring processes;
-// the offset between the two clocks is estimated over IPC and reported.
-import { execFileSync, fork, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+// Three processes (four with two replicas) share the machine: this one (the REST caller), the
+// clients process and the server(s). Timestamps are performance.timeOrigin + performance.now() in
+// both measuring processes; the offset between the two clocks is estimated over IPC and reported.
+import { execFileSync, fork } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
+import {
+  ROOT,
+  createScratchDatabase,
+  expectStatus,
+  flagOption,
+  gitState,
+  intOption,
+  option,
+  restClient,
+  round,
+  serverEnvFromBenchEnv,
+  sleep,
+  startServer as startBenchServer,
+  summarize,
+} from '../lib.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = join(HERE, '..', '..')
-const SERVER_ENTRY = join(ROOT, 'server', 'dist', 'main.js')
 const CLIENTS_ENTRY = join(HERE, 'clients.mjs')
 const PROBE_ENTRY = join(HERE, 'server-probe.mjs')
 const ADMIN_TOKEN = 'sy_tok_bench-admin-token-0123456789'
@@ -44,60 +65,52 @@ const FLIP_TIMEOUT_MS = 5_000
 const PAUSE_BETWEEN_FLIPS_MS = 150
 const SETTLE_MS = 2_000
 const CONNECT_BATCH = 100
-const TARGETS = { p99Ms: 50, bytesPerConnection: 20 * 1024 }
 
 const now = () => performance.timeOrigin + performance.now()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---------------------------------------------------------------- options
-
-function option(name, envName, fallback) {
-  const args = process.argv.slice(2)
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1]
-    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
-  }
-  const fromEnv = process.env[envName]
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback
-}
-
-function intOption(name, envName, fallback, min) {
-  const raw = option(name, envName, String(fallback))
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min) {
-    console.error(`--${name} / ${envName} must be an integer >= ${min}, got ${raw}`)
-    process.exit(2)
-  }
-  return value
-}
 
 const options = {
   clients: intOption('clients', 'CLIENTS', 1000, 1),
   flips: intOption('flips', 'FLIPS', 20, 1),
   warmup: intOption('warmup', 'WARMUP_FLIPS', 2, 0),
   databaseUrl: option('database-url', 'DATABASE_URL', undefined),
+  scratchDb: flagOption('scratch-db', 'BENCH_SCRATCH_DB'),
+  replicas: intOption('replicas', 'REPLICAS', 1, 1),
   timeoutMs: intOption('timeout', 'BENCH_TIMEOUT_MS', 180_000, 1000),
   out: option('out', 'BENCH_OUT', undefined),
 }
+if (options.replicas > 2) {
+  console.error(`--replicas must be 1 or 2, got ${options.replicas}`)
+  process.exit(2)
+}
+if ((options.replicas === 2 || options.scratchDb) && !options.databaseUrl) {
+  console.error(
+    `${options.replicas === 2 ? '--replicas 2' : '--scratch-db'} needs Postgres: give --database-url or DATABASE_URL, e.g.\n` +
+      '  node bench/propagation/run.mjs --replicas 2 --scratch-db --database-url postgres://postgres@127.0.0.1:5432/postgres',
+  )
+  process.exit(2)
+}
+// p99 from the REST response; across two replicas the change also goes through NOTIFY and B's read
+const TARGETS = { p99Ms: options.replicas === 2 ? 100 : 50, bytesPerConnection: 20 * 1024 }
 // Extra node flags for the server and the clients process, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
 const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 
 // ---------------------------------------------------------------- cleanup and the global limit
 
-let server = null // { child, url, output() }
+/** Replica A takes the writes; replica B holds the SDK connections (the same server with one replica). */
+let writer = null
+let streamer = null
+const servers = [] // lib.mjs startServer handles
+let scratch = null // lib.mjs createScratchDatabase
+let scratchDropped = false
 let clientsProc = null
-let dataDir = null
 let cleanedUp = false
+let stoppingServers = false
 
 function killHard() {
-  for (const child of [clientsProc, server?.child]) {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  }
-}
-
-function removeDataDir() {
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  dataDir = null
+  if (clientsProc && clientsProc.exitCode === null && clientsProc.signalCode === null) clientsProc.kill('SIGKILL')
+  for (const s of servers) s.killHard()
 }
 
 function fail(message, error) {
@@ -105,11 +118,21 @@ function fail(message, error) {
   cleanedUp = true
   console.error(`\npropagation benchmark failed: ${message}`)
   if (error) console.error(error)
-  const output = server?.output()
-  if (output) console.error(`\n--- server output (last 4 KB) ---\n${output.slice(-4096)}`)
+  for (const [i, s] of servers.entries()) {
+    const output = s.output()
+    if (output) console.error(`\n--- server ${servers.length > 1 ? 'AB'[i] + ' ' : ''}output (last 4 KB) ---\n${output.slice(-4096)}`)
+  }
   killHard()
-  removeDataDir()
-  process.exit(1)
+  for (const s of servers) s.cleanUp()
+  // The servers are gone (SIGKILL): drop the scratch database, then leave.
+  const exit = () => process.exit(1)
+  if (!scratch) return exit()
+  Promise.all(servers.map((s) => s.exited))
+    .then(() => scratch.drop())
+    .then(() => (scratchDropped = true))
+    .catch((e) => console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`))
+    .finally(exit)
+  setTimeout(exit, 10_000).unref()
 }
 
 const globalTimer = setTimeout(() => fail(`did not finish within ${options.timeoutMs} ms; killed everything`), options.timeoutMs)
@@ -118,75 +141,37 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => fail(`inter
 process.on('exit', () => {
   // last resort, synchronous: never leave a server or 1,000 sockets behind
   killHard()
-  removeDataDir()
+  for (const s of servers) s.cleanUp()
+  if (scratch && !scratchDropped) console.error(`note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`)
 })
 
-// ---------------------------------------------------------------- server process and REST
+// ---------------------------------------------------------------- server processes and REST
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
+const probeWaiters = new Map()
+let probeSeq = 0
 
-async function startServer() {
-  const port = await freePort()
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
-  }
-  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl
-  else env.SWITCHYARD_DATA_DIR = dataDir = mkdtempSync(join(tmpdir(), 'sy-bench-'))
-  if (process.env.NODE_OPTIONS) env.NODE_OPTIONS = process.env.NODE_OPTIONS
-  // BENCH_SERVER_ENV_<NAME>=value reaches the server as <NAME>=value (e.g. SWITCHYARD_PING_INTERVAL_MS)
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('BENCH_SERVER_ENV_')) env[name.slice('BENCH_SERVER_ENV_'.length)] = value
-  }
+async function startServer(label, databaseUrl) {
   // The probe only answers memory questions over IPC (see server-probe.mjs); main.js is unchanged.
-  const args = [...extraNodeArgs, '--expose-gc', '--import', pathToFileURL(PROBE_ENTRY).href, SERVER_ENTRY]
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-  child.on('message', (message) => {
+  const handle = await startBenchServer({
+    adminToken: ADMIN_TOKEN,
+    databaseUrl,
+    nodeArgs: [...extraNodeArgs, '--expose-gc', '--import', pathToFileURL(PROBE_ENTRY).href],
+    env: serverEnvFromBenchEnv(),
+    ipc: true,
+    onUnexpectedExit: (code, signal) => {
+      if (!stoppingServers) fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
+    },
+  })
+  servers.push(handle)
+  handle.child.on('message', (message) => {
     if (message?.type !== 'bench:memory') return
     probeWaiters.get(message.seq)?.(message)
     probeWaiters.delete(message.seq)
   })
-  let output = ''
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-65536)
-  }
-  child.stdout.on('data', keep)
-  child.stderr.on('data', keep)
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  server = { child, url: `http://127.0.0.1:${port}`, output: () => output, exited }
-  child.once('exit', (code, signal) => {
-    if (!stoppingServer) fail(`server exited unexpectedly (code ${code}, signal ${signal})`)
-  })
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${server.url}/readyz`)
-      if (res.ok) return await res.json()
-    } catch {
-      // not listening yet
-    }
-    await sleep(100)
-  }
-  throw new Error('server not ready within 60 s')
+  return handle
 }
 
-let stoppingServer = false
-const probeWaiters = new Map()
-let probeSeq = 0
-
-/** The server's own memory figures, after a full GC when `gc` (see server-probe.mjs). */
+/** The streaming server's own memory figures, after a full GC when `gc` (see server-probe.mjs). */
 function serverMemory(gc) {
   const seq = ++probeSeq
   return new Promise((resolve, reject) => {
@@ -198,39 +183,17 @@ function serverMemory(gc) {
       clearTimeout(timer)
       resolve(message)
     })
-    server.child.send({ type: 'bench:memory', seq, gc })
+    streamer.child.send({ type: 'bench:memory', seq, gc })
   })
 }
 
-async function stopServer() {
-  if (!server) return null
-  stoppingServer = true
-  const started = performance.now()
-  if (server.child.exitCode === null) server.child.kill('SIGTERM')
-  const hard = setTimeout(() => server.child.kill('SIGKILL'), 15_000)
-  const { code, signal } = await server.exited
-  clearTimeout(hard)
-  return { code, signal, ms: Math.round(performance.now() - started) }
+async function stopServers() {
+  stoppingServers = true
+  return Promise.all(servers.map((s) => s.stop(15_000)))
 }
 
-async function call(method, path, body) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
-
-async function expectStatus(promise, status, what) {
-  const res = await promise
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`)
-  return res.body
-}
+/** REST calls go to replica A. */
+const call = (method, path, body) => restClient(writer.url, ADMIN_TOKEN)(method, path, body)
 
 // ---------------------------------------------------------------- /proc readings (Linux)
 
@@ -397,29 +360,6 @@ async function closeClients() {
   }
 }
 
-// ---------------------------------------------------------------- statistics
-
-/** Nearest-rank percentile of a sorted array. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
-}
-
-function summarize(values) {
-  const sorted = Float64Array.from(values).sort()
-  const sum = sorted.reduce((a, b) => a + b, 0)
-  const r = (x) => (x === null ? null : Math.round(x * 100) / 100)
-  return {
-    min: r(sorted[0] ?? null),
-    p50: r(percentile(sorted, 50)),
-    p90: r(percentile(sorted, 90)),
-    p99: r(percentile(sorted, 99)),
-    max: r(sorted[sorted.length - 1] ?? null),
-    mean: r(sorted.length ? sum / sorted.length : null),
-  }
-}
-
 // ---------------------------------------------------------------- the run
 
 async function main() {
@@ -431,14 +371,26 @@ async function main() {
   if (busyAtStartPct > 20) {
     console.warn(`warning: other processes keep ${busyAtStartPct}% of a CPU busy; the latency figures will include their work`)
   }
+  const topology = options.replicas === 2 ? ', two replicas (writes to A, clients on B)' : ''
   console.log(
     `propagation benchmark: ${options.clients} clients, ${options.flips} flips (+${options.warmup} warm-up), ` +
-      `${options.databaseUrl ? 'Postgres' : 'PGlite'}, node ${process.version}, ${availableParallelism()} cpus`,
+      `${options.databaseUrl ? 'Postgres' : 'PGlite'}${topology}, node ${process.version}, ${availableParallelism()} cpus`,
   )
 
-  // 1. Server, flag (on), server SDK key.
-  const readyBody = await startServer()
-  const serverPid = server.child.pid
+  // 1. Server(s), flag (on), server SDK key.
+  let databaseUrl = options.databaseUrl
+  if (options.scratchDb) {
+    scratch = await createScratchDatabase(options.databaseUrl)
+    databaseUrl = scratch.url
+    console.log(`scratch database ${scratch.name}`)
+  }
+  // One after the other: the second start finds the migrations applied.
+  writer = await startServer('A', databaseUrl)
+  streamer = options.replicas === 2 ? await startServer('B', databaseUrl) : writer
+  const readyBody = streamer.ready
+  const serverPid = streamer.pid
+  const serverPids = servers.map((s) => s.pid)
+  const serversCpuMs = () => serverPids.reduce((sum, pid) => sum + cpuMs(pid), 0)
   await expectStatus(call('POST', '/api/v1/flags', { key: FLAG_KEY }), 201, 'create flag')
   await expectStatus(call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }), 200, 'turn the flag on')
   const key = await expectStatus(call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }), 201, 'create SDK key')
@@ -446,17 +398,17 @@ async function main() {
 
   // 2. Warm-up without benchmark clients: load the environment snapshot and the SDK key cache
   // (GET /sdk/v1/flags), exercise the upgrade path once with a throwaway client, then settle.
-  const poll = await fetch(`${server.url}/sdk/v1/flags`, { headers: { authorization: `Bearer ${sdkKey}` } })
+  const poll = await fetch(`${streamer.url}/sdk/v1/flags`, { headers: { authorization: `Bearer ${sdkKey}` } })
   if (!poll.ok) throw new Error(`GET /sdk/v1/flags answered ${poll.status}`)
   await poll.text()
-  const probe = init({ sdkKey, baseUrl: server.url, logger: createSilentLogger() })
+  const probe = init({ sdkKey, baseUrl: streamer.url, logger: createSilentLogger() })
   await probe.waitForReady({ timeoutMs: 10_000 })
   if (probe.variation(FLAG_KEY, { key: 'bench-user' }, false) !== true) throw new Error('flag is not on after restore')
   await probe.close()
-  for (let i = 0; i < 3; i++) await (await fetch(`${server.url}/readyz`)).text()
+  for (const s of servers) for (let i = 0; i < 3; i++) await (await fetch(`${s.url}/readyz`)).text()
   await sleep(1_000)
   const before = await idleMemory(serverPid)
-  const connectionsBefore = (await (await fetch(`${server.url}/readyz`)).json()).connections
+  const connectionsBefore = (await (await fetch(`${streamer.url}/readyz`)).json()).connections
 
   // 3. The clients process: CLIENTS clients, all ready, connected in two halves with a memory
   // reading in between: the second half's cost is free of one-time costs (JIT, caches, pools).
@@ -465,7 +417,7 @@ async function main() {
   const firstHalf = Math.ceil(options.clients / 2)
   const connect = async (count) => {
     const ready = await ask(
-      { type: 'start', sdkKey, baseUrl: server.url, count, flagKey: FLAG_KEY, batch: CONNECT_BATCH, readyTimeoutMs: 30_000 },
+      { type: 'start', sdkKey, baseUrl: streamer.url, count, flagKey: FLAG_KEY, batch: CONNECT_BATCH, readyTimeoutMs: 30_000 },
       'ready',
       120_000,
     )
@@ -481,7 +433,7 @@ async function main() {
 
   // 4. Idle memory: settle, then read the server's RSS again.
   await sleep(SETTLE_MS)
-  const readyz = await (await fetch(`${server.url}/readyz`)).json()
+  const readyz = await (await fetch(`${streamer.url}/readyz`)).json()
   const after = await idleMemory(serverPid)
   const bytesPerConnection = (after.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients
   const secondHalf = options.clients - firstHalf
@@ -497,7 +449,8 @@ async function main() {
 
   // 5. Flips: kill, restore, kill, ... (the flag starts on).
   const flips = []
-  const serverCpuStart = cpuMs(serverPid)
+  const serverCpuStart = serversCpuMs()
+  const perServerCpuStart = serverPids.map(cpuMs)
   const clientsCpuStart = cpuMs(clientsProc.pid)
   const selfCpuStart = process.cpuUsage()
   const machineStart = machineCpuMs()
@@ -508,7 +461,7 @@ async function main() {
     const action = expected ? 'restore' : 'kill'
     await ask({ type: 'arm', id: i, expected, timeoutMs: FLIP_TIMEOUT_MS }, `armed:${i}`, 5_000)
     const done = reply(`done:${i}`, FLIP_TIMEOUT_MS + 5_000)
-    const serverCpu0 = cpuMs(serverPid)
+    const serverCpu0 = serversCpuMs()
     const tRequest = now()
     const res = await call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/${action}`, { comment: `bench flip ${i}` })
     const tResponse = now()
@@ -516,7 +469,7 @@ async function main() {
       throw new Error(`flip ${i} (${action}): ${res.status} ${JSON.stringify(res.body)}`)
     }
     const result = await done
-    const serverCpuMs = cpuMs(serverPid) - serverCpu0
+    const serverCpuMs = serversCpuMs() - serverCpu0
     const seen = result.times.filter((t) => t !== null)
     const fromResponse = seen.map((t) => t - tResponse)
     const fromRequest = seen.map((t) => t - tRequest)
@@ -540,7 +493,8 @@ async function main() {
   const flipPhaseMs = performance.now() - flipsStarted
   // CLOCK_MONOTONIC in µs, the clock of --cpu-prof sample timestamps: lets a profile be cut to this phase
   const flipPhaseMonotonicUs = [Number(flipsStartedHr / 1000n), Number(process.hrtime.bigint() / 1000n)]
-  const serverCpuFlipPhaseMs = cpuMs(serverPid) - serverCpuStart
+  const serverCpuFlipPhaseMs = serversCpuMs() - serverCpuStart
+  const perServerCpuFlipPhaseMs = serverPids.map((pid, i) => cpuMs(pid) - perServerCpuStart[i])
   const clientsCpuFlipPhaseMs = cpuMs(clientsProc.pid) - clientsCpuStart
   const selfCpu = process.cpuUsage(selfCpuStart)
   const selfCpuFlipPhaseMs = (selfCpu.user + selfCpu.system) / 1000
@@ -550,14 +504,19 @@ async function main() {
   const otherCpuFlipPhaseMs =
     machineEnd.processes - machineStart.processes - serverCpuFlipPhaseMs - clientsCpuFlipPhaseMs - selfCpuFlipPhaseMs
 
-  // 6. Shut down: clients first (close code 1000), then SIGTERM the server.
+  // 6. Shut down: clients first (close code 1000), then SIGTERM the server(s).
   const closed = await closeClients()
   // Once more with every benchmark client gone: memory that stays is allocator high-water from
   // the connection burst, not memory each idle connection keeps.
   const afterClose = await idleMemory(serverPid)
-  const connectionsAfterClose = (await (await fetch(`${server.url}/readyz`)).json()).connections
-  const stopped = await stopServer()
-  removeDataDir()
+  const connectionsAfterClose = (await (await fetch(`${streamer.url}/readyz`)).json()).connections
+  const stoppedAll = await stopServers()
+  const stopped = stoppedAll.find((x) => x.code !== 0) ?? stoppedAll[0]
+  for (const s of servers) s.cleanUp()
+  if (scratch) {
+    await scratch.drop()
+    scratchDropped = true
+  }
   cleanedUp = true
 
   // 7. Results.
@@ -569,11 +528,16 @@ async function main() {
   const wrongValues = flips.reduce((n, f) => n + f.wrongValue, 0)
   const fromResponse = summarize(all(measured, 'fromResponse'))
   const fromRequest = summarize(all(measured, 'fromRequest'))
-  const round = (x, d = 2) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d)
   const results = {
     benchmark: 'propagation',
     date: new Date().toISOString(),
     clients: options.clients,
+    replicas: options.replicas,
+    topology:
+      options.replicas === 2
+        ? 'REST writes to replica A; every SDK client on replica B; both on one Postgres (NOTIFY/LISTEN between them)'
+        : 'one server: REST and SDK clients',
+    scratchDatabase: scratch ? scratch.name : null,
     flips: options.flips,
     warmupFlips: options.warmup,
     samples,
@@ -635,6 +599,7 @@ async function main() {
       flipPhaseMs: Math.round(flipPhaseMs),
       wholeFlipPhaseMs: {
         server: round(serverCpuFlipPhaseMs),
+        ...(options.replicas === 2 ? { serverA: round(perServerCpuFlipPhaseMs[0]), serverB: round(perServerCpuFlipPhaseMs[1]) } : {}),
         clientsProcess: round(clientsCpuFlipPhaseMs),
         loadGenerator: round(selfCpuFlipPhaseMs),
         otherProcesses: round(otherCpuFlipPhaseMs),
@@ -643,7 +608,7 @@ async function main() {
       },
       flipPhaseMonotonicUs,
       note:
-        `server CPU from /proc/<pid>/stat (resolution ${1000 / clockTicks} ms); clients process CPU per flip from ` +
+        `server CPU from /proc/<pid>/stat (resolution ${1000 / clockTicks} ms; with two replicas, A + B); clients process CPU per flip from ` +
         'process.cpuUsage() between arm and last event; otherProcesses = /proc/stat user+nice+system over the flip ' +
         'phase minus the three benchmark processes (tick resolution: a few tens of ms either way is noise)',
     },
@@ -684,9 +649,9 @@ async function main() {
       pingIntervalMs: 'server default (15000)',
       connectBatch: CONNECT_BATCH,
       pauseBetweenFlipsMs: PAUSE_BETWEEN_FLIPS_MS,
-      note: `server, clients and load generator share ${availableParallelism()} cores`,
+      note: `${options.replicas === 2 ? 'two servers' : 'server'}, clients and load generator share ${availableParallelism()} cores`,
     },
-    shutdown: { clients: closed, server: stopped },
+    shutdown: { clients: closed, server: stopped, servers: stoppedAll },
   }
 
   const outFile = options.out ?? join(ROOT, 'bench', 'results', `propagation-${results.date.replace(/[:.]/g, '-')}.json`)
@@ -705,23 +670,14 @@ async function main() {
   process.exit(0)
 }
 
-/** The commit measured, and whether the working tree differed from it. */
-function gitState() {
-  try {
-    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no').length > 0 }
-  } catch {
-    return null
-  }
-}
-
 function printTable(r, outFile) {
   const fmt = (x) => (x === null ? '-' : x.toFixed(2).padStart(9))
   const row = (label, s) => `  ${label.padEnd(22)}${fmt(s.p50)}${fmt(s.p90)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.min)}`
   const kb = (b) => `${(b / 1024).toFixed(0)} KB`
   const lines = [
     '',
-    `Kill-switch propagation: ${r.clients} SDK clients, ${r.flips} flips (+${r.warmupFlips} warm-up), ${r.environment.database}`,
+    `Kill-switch propagation: ${r.clients} SDK clients, ${r.flips} flips (+${r.warmupFlips} warm-up), ${r.environment.database}` +
+      (r.replicas === 2 ? ', two replicas: REST on A, clients on B' : ''),
     `  ${r.environment.note}; node ${r.environment.node}; other processes at start: ${r.environment.otherCpuBusyAtStartPct}% of a CPU`,
     '',
     `  latency (ms)                p50      p90      p99      max      min`,
@@ -731,11 +687,11 @@ function printTable(r, outFile) {
     ...(r.warmupLatencyMs ? [row('warm-up flips (resp.)', r.warmupLatencyMs.fromResponse)] : []),
     '',
     `  samples ${r.samples}, misses ${r.misses}, wrong values ${r.wrongValues}; clock offset ${r.clock.offsetMs} ms (IPC rtt ${r.clock.ipcRttMs} ms)`,
-    `  CPU per flip: server ${r.cpu.serverMsPerFlip} ms, clients process ${r.cpu.clientsProcessMsPerFlip} ms; ` +
+    `  CPU per flip: server${r.replicas === 2 ? 's A + B' : ''} ${r.cpu.serverMsPerFlip} ms, clients process ${r.cpu.clientsProcessMsPerFlip} ms; ` +
       `other processes during the ${(r.cpu.flipPhaseMs / 1000).toFixed(1)} s flip phase: ${r.cpu.wholeFlipPhaseMs.otherProcesses} ms, ` +
       `steal ${r.cpu.wholeFlipPhaseMs.steal} ms`,
     '',
-    `  server memory per idle connection (${r.memory.serverConnections} connections; RSS less free V8 heap, after full GC):`,
+    `  server${r.replicas === 2 ? ' B' : ''} memory per idle connection (${r.memory.serverConnections} connections; RSS less free V8 heap, after full GC):`,
     `    all ${r.clients} vs none ${(r.memory.bytesPerIdleConnection / 1024).toFixed(1)} KB` +
       `${r.memory.baselineMoved ? ' (baseline moved: the server handed memory back between readings)' : ''}; ` +
       `second half ${(r.memory.secondHalf.bytesPerConnection / 1024).toFixed(1)} KB; ` +

@@ -49,3 +49,33 @@ describe('Emitter', () => {
     expect(listener).toHaveBeenCalledOnce()
   })
 })
+
+describe('Emitter while emitting', () => {
+  it('applies listeners added or removed by a listener from the next emit on', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const calls: string[] = []
+    const late = (): void => void calls.push('late')
+    const second = (): void => void calls.push('second')
+    emitter.on('change', () => {
+      calls.push('first')
+      emitter.off('change', second)
+      emitter.on('change', late)
+    })
+    emitter.on('change', second)
+
+    emitter.emit('change', { key: 'a', version: 1 })
+    emitter.emit('change', { key: 'a', version: 2 })
+
+    expect(calls).toEqual(['first', 'second', 'first', 'late'])
+  })
+
+  it('registers a listener added twice once', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const listener = vi.fn()
+    emitter.on('ready', listener)
+    emitter.on('ready', listener)
+    emitter.emit('ready', { version: 1 })
+    expect(listener).toHaveBeenCalledOnce()
+    expect(emitter.listenerCount('ready')).toBe(1)
+  })
+})

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
 import type { ServerConfig } from './config.js'
-import { createLocalBus } from './db/bus.js'
+import { createLocalBus, type ChangeBus } from './db/bus.js'
 import { createPostgresBus } from './db/pg-bus.js'
 import { openPglite, openPostgres, type Database } from './db/client.js'
 import { findMigrationsDir, migrate } from './db/migrate.js'
@@ -20,6 +20,7 @@ export interface RunningServer {
   url: string
   port: number
   database: Database
+  bus: ChangeBus
   hub: StreamHub
   dispatcher: WebhookDispatcher
   scheduler: Scheduler
@@ -94,6 +95,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       url,
       port: address.port,
       database,
+      bus,
       hub,
       dispatcher,
       scheduler,

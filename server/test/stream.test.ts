@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import type { Database } from '../src/db/client.js'
 import { describeEachDb } from './db.suite.js'
@@ -163,6 +163,65 @@ describe('metrics', () => {
       expect(text).toMatch(/switchyard_http_requests_total\{method="POST",route="\/api\/v1\/flags",status="201"\} 1/)
       socket.ws.close()
     } finally {
+      await server.close()
+      await database.close()
+    }
+  })
+})
+
+describe('SDK stream heartbeat', () => {
+  it('pings one slice of the sockets per tick: each socket once per interval, a ping frame with the JSON ping', async () => {
+    const { pgliteTarget } = await import('./db.suite.js')
+    const database = await pgliteTarget.open()
+    // Only the hub's interval timer is fake: sockets and waitFor run in real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const server = await startTestServer(database, {
+      SWITCHYARD_PING_INTERVAL_MS: '1000',
+      SWITCHYARD_SCHEDULER_INTERVAL_MS: '0',
+      SWITCHYARD_WEBHOOK_POLL_MS: '3600000',
+    })
+    const sockets: Array<Socket & { pings: number; reads: number[] }> = []
+    try {
+      const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+      for (let i = 0; i < 20; i++) {
+        const socket = Object.assign(await connect(server, key), { pings: 0, reads: [] as number[] })
+        socket.ws.on('ping', () => socket.pings++)
+        sockets.push(socket)
+      }
+      await waitFor(() => sockets.every((s) => s.messages.length >= 1))
+      const jsonPings = (s: Socket) => s.messages.filter((m) => m.type === 'ping').length
+      // 1000 ms in ticks of 100 ms: ten slices of two sockets.
+      for (let tick = 1; tick <= 10; tick++) {
+        vi.advanceTimersByTime(100)
+        await waitFor(() => sockets.filter((s) => s.pings === 1 && jsonPings(s) === 1).length === 2 * tick)
+      }
+      expect(sockets.map((s) => [s.pings, jsonPings(s)])).toEqual(sockets.map(() => [1, 1]))
+      // The server has read each socket's pong once it answers a resync sent after it.
+      const answered = async (list: Socket[]) => {
+        const puts = (s: Socket) => s.messages.filter((m) => m.type === 'put').length
+        const before = list.map(puts)
+        for (const s of list) s.ws.send(JSON.stringify({ type: 'resync' }))
+        await waitFor(() => list.every((s, i) => puts(s) > before[i]!))
+      }
+      await answered(sockets)
+      vi.advanceTimersByTime(1000)
+      await waitFor(() => sockets.every((s) => s.pings === 2 && jsonPings(s) === 2))
+      expect(server.hub.connectionCount).toBe(20)
+
+      // A socket that stops answering is closed one interval after the ping it ignored.
+      const [silent, ...others] = sockets
+      ;(silent!.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+      await answered(others)
+      vi.advanceTimersByTime(1000)
+      await waitFor(() => others.every((s) => s.pings === 3))
+      await answered(others)
+      vi.advanceTimersByTime(1000)
+      await waitFor(() => server.hub.connectionCount === 19)
+      await waitFor(() => others.every((s) => s.pings === 4))
+      expect(others.every((s) => s.closed === null)).toBe(true)
+    } finally {
+      for (const s of sockets) s.ws.terminate()
+      vi.useRealTimers()
       await server.close()
       await database.close()
     }

@@ -1,6 +1,16 @@
+import type { WireFlag, WireSegment } from '@switchyard/core'
 import type { Tx } from './client.js'
 
-/** Events published after a transaction commits. Small on purpose: receivers read state from the database. */
+/** What a transaction left of the flags and segments it upserted, in their wire form. */
+export interface WrittenState {
+  flags: WireFlag[]
+  segments: WireSegment[]
+}
+
+/**
+ * Events published after a transaction commits. Small on purpose: receivers in other processes
+ * read state from the database.
+ */
 export type BusEvent =
   | {
       type: 'env-changed'
@@ -17,6 +27,12 @@ export type BusEvent =
       segmentsDeleted?: string[]
       /** Too many keys to list: receivers reload the environment. */
       reload?: boolean
+      /**
+       * Every upserted flag and segment exactly as the writing transaction committed it (its state
+       * at `version`), so this process's hub need not read it back. Only on events delivered inside
+       * the writing process; never sent over NOTIFY.
+       */
+      written?: WrittenState
     }
   | { type: 'sdk-key-revoked'; keyId: string }
   | { type: 'token-revoked'; tokenId: string }

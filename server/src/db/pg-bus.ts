@@ -8,9 +8,12 @@ export const CHANNEL = 'switchyard_changes'
 /** NOTIFY payloads must stay under 8000 bytes. */
 const MAX_PAYLOAD = 7500
 
-/** Keeps a payload small: an environment change that lists too many keys asks for a reload. */
+/**
+ * Keeps a payload small: an environment change that lists too many keys asks for a reload. The
+ * writer's in-process `written` state never goes out: other replicas read from the database.
+ */
 export function encodeEvent(event: BusEvent): string {
-  const json = JSON.stringify(event)
+  const json = JSON.stringify(event.type === 'env-changed' && event.written ? { ...event, written: undefined } : event)
   if (json.length <= MAX_PAYLOAD || event.type !== 'env-changed') return json
   return JSON.stringify({ type: 'env-changed', env: event.env, version: event.version, upserted: [], deleted: [], reload: true })
 }

@@ -1,4 +1,5 @@
-import type { BusEvent, ChangeBus } from '../db/bus.js'
+import type { WireFlag, WireSegment } from '@switchyard/core'
+import type { BusEvent, ChangeBus, WrittenState } from '../db/bus.js'
 import type { Db, Tx } from '../db/client.js'
 import { bumpEnvVersion } from './changes.js'
 
@@ -14,9 +15,11 @@ export interface ChangeActor {
 }
 
 export interface EnvTouch {
-  flags?: string[]
+  /** Flags created or changed: their wire form as this transaction leaves them, or just the key. */
+  flags?: Array<WireFlag | string>
   deletedFlags?: string[]
-  segments?: string[]
+  /** Segments created or changed: their wire form as this transaction leaves them, or just the key. */
+  segments?: Array<WireSegment | string>
   deletedSegments?: string[]
 }
 
@@ -32,10 +35,13 @@ export interface WriteContext {
   touch(env: string, changes: EnvTouch): Promise<number>
 }
 
+/** Per key: the wire form written (the after-state), `true` when changed but not given, `false` when deleted. */
+type Touched<T> = Map<string, T | boolean>
+
 interface EnvChanges {
   version: number
-  flags: Map<string, boolean>
-  segments: Map<string, boolean>
+  flags: Touched<WireFlag>
+  segments: Touched<WireSegment>
 }
 
 /**
@@ -55,9 +61,10 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
           entry = { version: await bumpEnvVersion(tx, env), flags: new Map(), segments: new Map() }
           envs.set(env, entry)
         }
-        for (const key of changes.flags ?? []) entry.flags.set(key, true)
+        // A later touch of the same key replaces what an earlier one said: the last write wins.
+        for (const flag of changes.flags ?? []) entry.flags.set(typeof flag === 'string' ? flag : flag.key, typeof flag === 'string' ? true : flag)
         for (const key of changes.deletedFlags ?? []) entry.flags.set(key, false)
-        for (const key of changes.segments ?? []) entry.segments.set(key, true)
+        for (const segment of changes.segments ?? []) entry.segments.set(typeof segment === 'string' ? segment : segment.key, typeof segment === 'string' ? true : segment)
         for (const key of changes.deletedSegments ?? []) entry.segments.set(key, false)
         return entry.version
       },
@@ -68,22 +75,46 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
     if (all.length > 0 && deps.bus.publishInTransaction) sentInTransaction = await deps.bus.publishInTransaction(tx, all)
     return value
   })
-  for (const event of [...envEvents(envs), ...events]) {
+  // This process's own listeners also get what was written, so its hub need not read it back.
+  for (const event of [...envEvents(envs, true), ...events]) {
     if (sentInTransaction) deps.bus.deliverLocally(event)
     else deps.bus.publish(event)
   }
   return result
 }
 
-function envEvents(envs: Map<string, EnvChanges>): BusEvent[] {
-  const pick = (map: Map<string, boolean>, present: boolean) => [...map].filter(([, p]) => p === present).map(([k]) => k)
-  return [...envs].map(([env, c]) => ({
-    type: 'env-changed' as const,
-    env,
-    version: c.version,
-    upserted: pick(c.flags, true),
-    deleted: pick(c.flags, false),
-    segmentsUpserted: pick(c.segments, true),
-    segmentsDeleted: pick(c.segments, false),
-  }))
+function envEvents(envs: Map<string, EnvChanges>, withWritten = false): BusEvent[] {
+  const upserted = (map: Touched<unknown>) => [...map].filter(([, v]) => v !== false).map(([k]) => k)
+  const deleted = (map: Touched<unknown>) => [...map].filter(([, v]) => v === false).map(([k]) => k)
+  return [...envs].map(([env, c]) => {
+    const event: Extract<BusEvent, { type: 'env-changed' }> = {
+      type: 'env-changed',
+      env,
+      version: c.version,
+      upserted: upserted(c.flags),
+      deleted: deleted(c.flags),
+      segmentsUpserted: upserted(c.segments),
+      segmentsDeleted: deleted(c.segments),
+    }
+    if (withWritten) {
+      const written = writtenState(c)
+      if (written) event.written = written
+    }
+    return event
+  })
+}
+
+/** The after-state of every upserted key, when the writer gave all of them; else undefined. */
+function writtenState(c: EnvChanges): WrittenState | undefined {
+  const flags: WireFlag[] = []
+  const segments: WireSegment[] = []
+  for (const value of c.flags.values()) {
+    if (value === true) return undefined
+    if (value !== false) flags.push(value)
+  }
+  for (const value of c.segments.values()) {
+    if (value === true) return undefined
+    if (value !== false) segments.push(value)
+  }
+  return { flags, segments }
 }

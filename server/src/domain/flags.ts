@@ -236,7 +236,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
     const environments: Record<string, ReturnType<typeof describeConfig>> = {}
     for (const env of envs) {
       const [config] = await tx.insert(tables.flagConfigs).values({ flagKey: flag.key, envKey: env, config: defaultEnvConfig(kind, variations) }).returning()
-      await w.touch(env, { flags: [flag.key] })
+      await w.touch(env, { flags: [toWireFlag(flag, config!)] })
       environments[env] = describeConfig(config!)
     }
     await recordChange(tx, { ...who, action: 'flag.create', flag: flag.key, after: describeFlag(flag) })
@@ -347,8 +347,12 @@ export async function updateFlag(deps: DomainDeps, who: ChangeActor, key: string
       input.variations !== undefined || (input.clientSide !== undefined && input.clientSide !== before.clientSide)
     if (affectsWire) {
       for (const c of configs) {
-        await tx.update(tables.flagConfigs).set({ version: c.version + 1, updatedAt: new Date() }).where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, c.envKey)))
-        await w.touch(c.envKey, { flags: [key] })
+        const [config] = await tx
+          .update(tables.flagConfigs)
+          .set({ version: c.version + 1, updatedAt: new Date() })
+          .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, c.envKey)))
+          .returning()
+        await w.touch(c.envKey, { flags: [toWireFlag(after!, config!)] })
       }
     }
     await recordChange(tx, { ...who, action: 'flag.update', flag: key, before: describeFlag(before), after: describeFlag(after!) })
@@ -510,13 +514,18 @@ export async function updateFlagConfigInTx(
   if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
     return { changed: false, config: describeConfig(current) }
   }
-  const [row] = await tx
+  // The flag row comes back from this statement, not from the read above: under read committed
+  // that read may predate a metadata change committed while it waited for the row lock, and the
+  // wire form handed to the stream must be exactly what this transaction commits.
+  const [updated] = await tx
     .update(tables.flagConfigs)
     .set({ config: next, version: current.version + 1, updatedAt: new Date() })
-    .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
+    .from(tables.flags)
+    .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env), eq(tables.flags.key, tables.flagConfigs.flagKey)))
     .returning()
-  const version = await w.touch(env, { flags: [key] })
-  const after = describeConfig(row!)
+  const { flags: flagRow, ...row } = updated!
+  const version = await w.touch(env, { flags: [toWireFlag(flagRow, row)] })
+  const after = describeConfig(row)
   await recordChange(tx, { ...who, action: options.action, env, flag: key, before: describeConfig(current), after, version })
   return { changed: true, config: after }
 }

@@ -7,25 +7,44 @@ export type SdkAuthenticator = (key: string) => Promise<SdkPrincipal | null>
 
 /**
  * SDK key lookups, cached briefly (polling SDKs ask often); a revocation clears the cache at
- * once, and unknown keys are remembered for only a second.
+ * once, and unknown keys are remembered for only a second. Concurrent lookups of one key share
+ * one query.
  */
-export function createSdkAuthenticator(db: Db, bus: ChangeBus): SdkAuthenticator {
+export function createSdkAuthenticator(
+  db: Db,
+  bus: ChangeBus,
+  findKey: (db: Db, key: string) => Promise<SdkPrincipal | null> = authenticateSdkKey,
+): SdkAuthenticator {
   const cache = new LRUCache<string, SdkPrincipal | 'none'>({ max: 10_000, ttl: 10_000 })
-  // A lookup that started before a revocation must not write its old answer back.
+  // One lookup per key at a time: a reconnecting fleet shares it instead of queueing hundreds.
+  const inflight = new Map<string, Promise<SdkPrincipal | null>>()
+  // A lookup that started before a revocation must not write its old answer back, nor be joined.
   let generation = 0
   bus.subscribe((event) => {
     if (event.type === 'sdk-key-revoked' || event.type === 'resync') {
       generation++
       cache.clear()
+      inflight.clear()
     }
   })
+  const lookUp = async (key: string): Promise<SdkPrincipal | null> => {
+    const started = generation
+    try {
+      const principal = await findKey(db, key)
+      if (started === generation) cache.set(key, principal ?? 'none', principal ? {} : { ttl: 1000 })
+      return principal
+    } finally {
+      if (started === generation) inflight.delete(key)
+    }
+  }
   return async (key) => {
     const cached = cache.get(key)
     if (cached) return cached === 'none' ? null : cached
-    const started = generation
-    const principal = await authenticateSdkKey(db, key)
-    if (started !== generation) return principal
-    cache.set(key, principal ?? 'none', principal ? {} : { ttl: 1000 })
-    return principal
+    let pending = inflight.get(key)
+    if (!pending) {
+      pending = lookUp(key)
+      inflight.set(key, pending)
+    }
+    return pending
   }
 }

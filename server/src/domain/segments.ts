@@ -10,6 +10,7 @@ import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext 
 import { getEnvironment } from './environments.js'
 import { problemToError } from './flags.js'
 import { newSalt } from './flag-defaults.js'
+import { toWireSegment } from './snapshot.js'
 
 type SegmentRow = typeof tables.segments.$inferSelect
 
@@ -112,7 +113,7 @@ export async function putSegmentInTx(
   const [row] = current
     ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
     : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
-  const version = await w.touch(env, { segments: [key] })
+  const version = await w.touch(env, { segments: [toWireSegment(row!)] })
   const after = describeSegment(row!)
   await recordChange(tx, {
     ...who,

@@ -34,6 +34,7 @@ export function sign(secret: string, body: string): string {
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined
+  private wakeSoon: NodeJS.Timeout | undefined
   private running: Promise<void> | null = null
   private again = false
   private stopped = false
@@ -41,7 +42,7 @@ export class WebhookDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.unsubscribe = options.bus.subscribe((event) => {
-      if (event.type === 'env-changed') this.wake()
+      if (event.type === 'env-changed') this.wakeAfterThisTurn()
     })
     this.timer = setInterval(() => this.wake(), options.pollMs ?? 1000)
     this.timer.unref()
@@ -65,14 +66,30 @@ export class WebhookDispatcher {
       })
   }
 
-  /** Resolves once no pass is running (tests). */
+  /**
+   * A change wakes the dispatcher from the timers phase, after the writer's response and the
+   * stream fan-out (started with setImmediate) are out: a pass is a transaction, with PGlite on
+   * this very thread, and it held both up by 1.5-3.4 ms.
+   */
+  private wakeAfterThisTurn(): void {
+    this.wakeSoon ??= setTimeout(() => {
+      this.wakeSoon = undefined
+      this.wake()
+    }, 0)
+  }
+
+  /** Resolves once no pass is running or about to (tests). */
   async idle(): Promise<void> {
-    while (this.running) await this.running
+    while (this.running || this.wakeSoon) {
+      await (this.running ?? new Promise((resolve) => setTimeout(resolve, 0)))
+    }
   }
 
   async close(): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
+    clearTimeout(this.wakeSoon)
+    this.wakeSoon = undefined
     this.unsubscribe()
     await this.idle()
   }

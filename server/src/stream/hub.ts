@@ -13,7 +13,7 @@ import {
   type WireFlag,
   type WireSegment,
 } from '@switchyard/core'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import type { BusEvent, ChangeBus } from '../db/bus.js'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
@@ -22,6 +22,7 @@ import type { SdkPrincipal } from '../domain/environments.js'
 import { readSnapshot, readWireFlags, readWireSegments, type EnvSnapshot } from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import { PING_FRAME, textFrame, writeFrame } from './frames.js'
 
 export interface HubOptions {
   db: Db
@@ -42,15 +43,25 @@ interface EnvState {
   store: FlagStore
   /** Serialized `put` for the current version; rebuilt lazily. */
   putJson: string | null
+  /** The same as a WebSocket frame, shared by every socket that connects at this version. */
+  putFrame: Buffer | null
   etag: string | null
 }
 
 interface Connection {
   ws: WebSocket
+  /** The socket `ws` runs on: pre-built frames are written to it directly. */
+  socket: Duplex
   env: string
   keyId: string
   alive: boolean
+  /** Which heartbeat slice pings this connection. */
+  slice: number
 }
+
+/** The heartbeat visits one slice of the connections per tick, each slice once per interval. */
+const HEARTBEAT_TICK_MS = 100
+const MAX_HEARTBEAT_SLICES = 100
 
 /**
  * Holds one in-memory snapshot per environment, fans changes out to SDK sockets, and answers
@@ -64,13 +75,20 @@ export class StreamHub {
   private readonly queues = new Map<string, Promise<void>>()
   private readonly unsubscribe: () => void
   private readonly pingTimer: NodeJS.Timeout
+  private readonly slices: Array<Set<Connection>>
+  private nextSlice = 0
+  private tick = 0
   private closing = false
   /** Keys revoked while this replica runs: an upgrade that raced a revocation is closed too. */
   private readonly revokedKeys = new Set<string>()
 
   constructor(private readonly options: HubOptions) {
     this.unsubscribe = options.bus.subscribe((event) => this.onBusEvent(event))
-    this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs)
+    // Spread over the interval so that no tick writes to every socket at once (a flip landing on
+    // such a tick waited ~20-50 ms behind 1,000 pings).
+    const count = Math.max(1, Math.min(MAX_HEARTBEAT_SLICES, Math.floor(options.pingIntervalMs / HEARTBEAT_TICK_MS)))
+    this.slices = Array.from({ length: count }, () => new Set<Connection>())
+    this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs / count)
     this.pingTimer.unref()
   }
 
@@ -123,8 +141,10 @@ export class StreamHub {
     const env = principal.env
     const keyId = principal.keyId
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection: Connection = { ws, env, keyId, alive: true }
+      const connection: Connection = { ws, socket, env, keyId, alive: true, slice: this.nextSlice }
+      this.nextSlice = (this.nextSlice + 1) % this.slices.length
       this.connections.add(connection)
+      this.slices[connection.slice]!.add(connection)
       this.options.metrics?.streamConnections.inc()
       ws.on('pong', () => {
         connection.alive = true
@@ -133,9 +153,7 @@ export class StreamHub {
         connection.alive = true
         this.onClientMessage(connection, data.toString())
       })
-      ws.on('close', () => {
-        if (this.connections.delete(connection)) this.options.metrics?.streamConnections.dec()
-      })
+      ws.on('close', () => this.forget(connection))
       ws.on('error', () => ws.terminate())
       if (this.closing) {
         ws.close(CLOSE_CODES.goingAway, 'server shutting down')
@@ -170,7 +188,7 @@ export class StreamHub {
       state = readSnapshot(this.options.db, env).then((snapshot) => {
         if (!snapshot) return null
         this.markUpdated(env, snapshot.version)
-        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), store: createFlagStore(), putJson: null, etag: null }
+        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), store: createFlagStore(), putJson: null, putFrame: null, etag: null }
         replaceState(state, snapshot)
         return state
       })
@@ -206,7 +224,9 @@ export class StreamHub {
   private async sendPut(connection: Connection): Promise<void> {
     const state = await this.state(connection.env).catch(() => null)
     if (!state) return
-    send(connection.ws, this.putJson(state, 'put'))
+    // perf: a reconnecting fleet shares one encoded put instead of one UTF-8 copy per socket.
+    state.putFrame ??= textFrame(this.putJson(state, 'put'))
+    send(connection, state.putFrame)
   }
 
   private onClientMessage(connection: Connection, text: string): void {
@@ -223,7 +243,13 @@ export class StreamHub {
   private onBusEvent(event: BusEvent): void {
     switch (event.type) {
       case 'env-changed':
-        this.enqueue(event.env, () => this.applyChange(event))
+        if (event.written) {
+          // A write of this process: the fan-out below is synchronous (~10 ms per 1,000 sockets),
+          // so let the writer's HTTP response go out first rather than wait behind it.
+          this.enqueue(event.env, () => nextMacrotask().then(() => this.applyChange(event)))
+        } else {
+          this.enqueue(event.env, () => this.applyChange(event))
+        }
         return
       case 'sdk-key-revoked':
         this.revokedKeys.add(event.keyId)
@@ -302,7 +328,11 @@ export class StreamHub {
       this.options.metrics?.changeFanout.observe((performance.now() - started) / 1000)
       return
     }
-    const { flags, segments, envVersion } = await this.readChanged(event.env, event.upserted, segmentsUpserted)
+    // The writer handed over exactly what it committed at this version; from another replica
+    // (over NOTIFY) only keys arrive, and the rows are read back.
+    const { flags, segments, envVersion } = event.written
+      ? { flags: byKey(event.written.flags), segments: byKey(event.written.segments), envVersion: event.version }
+      : await this.readChanged(event.env, event.upserted, segmentsUpserted)
     if (event.version <= state.version) return
     if (envVersion !== event.version) {
       // What was read is newer than this event: a patch labelled with this version would carry
@@ -367,45 +397,65 @@ export class StreamHub {
 
   private invalidate(state: EnvState): void {
     state.putJson = null
+    state.putFrame = null
     state.etag = null
   }
 
   private broadcast(env: string, json: string, type: string): void {
     let sent = 0
-    // perf: encode once, not once per socket (ws converts every string it sends to UTF-8).
-    const frame = Buffer.from(json, 'utf8')
+    // perf: one frame for every socket, written straight to it; ws.send per socket costs ~7%
+    // more (fanout-floor.mjs) for its per-call options, framing and cork/uncork.
+    const frame = textFrame(json)
     for (const c of this.connections) {
-      if (c.env === env && send(c.ws, frame)) sent++
+      if (c.env === env && send(c, frame)) sent++
     }
     this.options.metrics?.streamMessages.inc({ type }, sent)
   }
 
-  private heartbeat(): void {
-    void this.sendHeartbeats().catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+  private forget(connection: Connection): void {
+    this.slices[connection.slice]?.delete(connection)
+    if (this.connections.delete(connection)) this.options.metrics?.streamConnections.dec()
   }
 
-  // perf: one serialised ping per environment, not a JSON.stringify and a promise per socket.
-  private async sendHeartbeats(): Promise<void> {
+  private heartbeat(): void {
+    const slice = this.slices[this.tick]!
+    this.tick = (this.tick + 1) % this.slices.length
+    if (slice.size === 0) return
+    void this.sendHeartbeats(slice).catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+  }
+
+  /**
+   * Pings one slice: a socket that answered nothing since its previous ping (one interval ago) is
+   * closed; every other gets one write with a WebSocket ping frame and the JSON ping, built once
+   * per environment.
+   */
+  private async sendHeartbeats(slice: Set<Connection>): Promise<void> {
     const now = Date.now()
     const pings = new Map<string, Buffer>()
     for (const [env, loading] of this.states) {
       const state = await loading.catch(() => null)
       if (!state) continue
       const ping: PingMessage = { type: 'ping', time: now, version: state.version }
-      pings.set(env, Buffer.from(JSON.stringify(ping), 'utf8'))
+      pings.set(env, Buffer.concat([PING_FRAME, textFrame(JSON.stringify(ping))]))
     }
-    for (const c of this.connections) {
+    for (const c of slice) {
       if (!c.alive) {
         c.ws.terminate()
-        if (this.connections.delete(c)) this.options.metrics?.streamConnections.dec()
+        this.forget(c)
         continue
       }
       c.alive = false
-      c.ws.ping()
-      const ping = pings.get(c.env)
-      if (ping) send(c.ws, ping)
+      send(c, pings.get(c.env) ?? PING_FRAME)
     }
   }
+}
+
+function byKey<T extends { key: string }>(items: T[]): Map<string, T> {
+  return new Map(items.map((item) => [item.key, item]))
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
@@ -415,10 +465,10 @@ function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
   state.store.put(snapshot.version, snapshot.flags, snapshot.segments)
 }
 
-function send(ws: WebSocket, data: string | Buffer): boolean {
-  if (ws.readyState !== ws.OPEN) return false
-  ws.send(data, { binary: false })
-  return true
+/** Writes a pre-built frame to an open connection (never after ws has begun to close it). */
+function send(connection: Connection, frame: Buffer): boolean {
+  if (connection.ws.readyState !== WebSocket.OPEN) return false
+  return writeFrame(connection.socket, frame)
 }
 
 /** Accepts `Bearer <key>` or the bare key. */
