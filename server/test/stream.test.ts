@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import type { Database } from '../src/db/client.js'
@@ -51,6 +52,31 @@ describeEachDb('SDK stream', (target) => {
   it('refuses a client key on the server stream', async () => {
     const client = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key
     await expect(connect(server, client)).rejects.toMatchObject({ status: 403 })
+  })
+
+  it.each([
+    { label: 'a bad key', key: 'sy_srv_not-a-real-key', status: 401, slug: 'unauthorized', header: ['www-authenticate', 'Bearer'] },
+    { label: 'a client key', key: 'client', status: 403, slug: 'forbidden', header: null },
+  ])('answers $label with a documented problem type before the upgrade', async ({ key, status, slug, header }) => {
+    const sdkKey = key === 'client' ? (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key : key
+    // fetch cannot send an upgrade request: speak HTTP/1.1 on a plain socket
+    const url = new URL(server.url)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: url.hostname, port: Number(url.port) }, () => {
+        socket.write(
+          `GET /sdk/v1/stream HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${sdkKey}\r\nConnection: Upgrade\r\n` +
+            'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        )
+      })
+      let text = ''
+      socket.on('data', (d) => (text += d.toString()))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    const [head = '', body = ''] = raw.split('\r\n\r\n')
+    expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}`)
+    expect(JSON.parse(body)).toMatchObject({ type: `urn:switchyard:problem:${slug}`, status })
+    if (header) expect(head.toLowerCase()).toContain(`${header[0]}: ${header[1]!.toLowerCase()}`)
   })
 
   it('sends a put on connect, then a patch per change with strictly increasing versions', async () => {

@@ -479,12 +479,20 @@ export function readSdkKey(header: string | undefined): string | null {
   return key.length > 0 && key.length <= 256 ? key : null
 }
 
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+/** The problem type (docs/problems.md) and reason phrase of each status a refused upgrade gets. */
+const REFUSALS: Record<number, { slug: string; reason: string; headers: string }> = {
+  401: { slug: 'unauthorized', reason: 'Unauthorized', headers: 'WWW-Authenticate: Bearer\r\n' },
+  403: { slug: 'forbidden', reason: 'Forbidden', headers: '' },
+  404: { slug: 'not-found', reason: 'Not Found', headers: '' },
+  503: { slug: 'unavailable', reason: 'Service Unavailable', headers: 'Retry-After: 1\r\n' },
+}
+
+function rejectUpgrade(socket: Duplex, status: 401 | 403 | 404 | 503, message: string): void {
   if (socket.destroyed) return
-  const body = JSON.stringify({ type: `urn:switchyard:problem:${status === 401 ? 'unauthorized' : 'stream-refused'}`, title: message, status })
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error'
+  const { slug, reason, headers } = REFUSALS[status]!
+  const body = JSON.stringify({ type: `urn:switchyard:problem:${slug}`, title: message, status })
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
+      `${headers}Connection: close\r\n\r\n${body}`,
   )
 }
