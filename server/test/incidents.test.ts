@@ -155,10 +155,12 @@ describeEachDb('incident controls', (target) => {
         const store = await sdkStore('search-backend', res.body.config.version)
         return new Set(keys.filter((key) => store.variation('search-backend', { key }, false)))
       }
+      // why: the flag's salt is random, so the shares vary from run to run (σ ≈ 0.5 pp over
+      // 10,000 keys); 2.5 pp is 5σ. 1.5 pp (3.5σ) failed once in a full run.
       const quarter = await through(25)
-      expect(Math.abs(quarter.size / keys.length - 0.25)).toBeLessThan(0.015)
+      expect(Math.abs(quarter.size / keys.length - 0.25)).toBeLessThan(0.025)
       const half = await through(50)
-      expect(Math.abs(half.size / keys.length - 0.5)).toBeLessThan(0.015)
+      expect(Math.abs(half.size / keys.length - 0.5)).toBeLessThan(0.025)
       for (const key of quarter) expect(half.has(key)).toBe(true)
       const tenth = await through(10)
       for (const key of tenth) expect(quarter.has(key)).toBe(true)
