@@ -139,6 +139,36 @@ describeEachDb('stream versions and the data they carry', (target) => {
   })
 
   it.runIf(target.name === 'postgres')(
+    'checks a config against the variations as committed, not as they were before the write waited',
+    async () => {
+      await server.api('POST', '/api/v1/flags', { key: 'shrinking', kind: 'string', variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+      const url = (database as Database & { url: string }).url
+      const other = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        const { write } = await other.begin(async (tx) => {
+          // As updateFlag does: hold the flag row and its configs, drop the third variation.
+          await tx`select 1 from flags where key = 'shrinking' for update`
+          await tx`select 1 from flag_configs where flag_key = 'shrinking' for update`
+          await tx`update flags set variations = ${tx.json([{ value: 'a' }, { value: 'b' }])} where key = 'shrinking'`
+          const write = server.api('PATCH', '/api/v1/flags/shrinking/envs/production', { fallthrough: { variation: 2 } })
+          await waitFor(async () => {
+            const [row] = await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+            return row!.n > 0
+          })
+          return { write }
+        })
+        const res = await write
+        expect(res.status, JSON.stringify(res.body)).toBe(400)
+        expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('fallthrough.variation')
+        const config = (await server.api('GET', '/api/v1/flags/shrinking/envs/production')).body
+        expect(config.fallthrough).toEqual({ variation: 0 })
+      } finally {
+        await other.end()
+      }
+    },
+  )
+
+  it.runIf(target.name === 'postgres')(
     'streams the flag as committed when its variations changed while the write waited for the row lock',
     async () => {
       const socket = await connect(server, key)

@@ -382,6 +382,10 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
 
 /** A flag and its config in one environment, in one query (the write path runs it on every change). */
 async function loadFlagAndConfig(tx: Tx | Db, key: string, env: string, lock = false): Promise<{ flag: FlagRow; config: ConfigRow }> {
+  // why: share-lock the flag row first (updateFlag and deleteFlag lock it, then the configs), so
+  // the flag read below is the committed one: locking only the config row let a write that had
+  // waited for it validate against variations a concurrent updateFlag had just removed.
+  if (lock) await tx.select({ key: tables.flags.key }).from(tables.flags).where(eq(tables.flags.key, key)).for('share')
   const query = tx
     .select()
     .from(tables.flagConfigs)
