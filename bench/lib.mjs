@@ -14,7 +14,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const SERVER_ENTRY = join(ROOT, 'server', 'dist', 'main.js')
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-export const round = (x, digits = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits)
+export const round = (x, digits = 2) =>
+  x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits
 
 // ---------------------------------------------------------------- options
 
@@ -34,7 +35,9 @@ export function intOption(name, envName, fallback, min) {
   const raw = option(name, envName, String(fallback))
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min) {
-    console.error(`--${name}${envName ? ` / ${envName}` : ''} must be an integer >= ${min}, got ${raw}`)
+    console.error(
+      `--${name}${envName ? ` / ${envName}` : ''} must be an integer >= ${min}, got ${raw}`,
+    )
     process.exit(2)
   }
   return value
@@ -79,14 +82,19 @@ export async function waitUntilUp(url, what, timeoutMs) {
  * when it exits before `stop()` was called.
  */
 export function spawnKept(command, args, { env, ipc = false, onUnexpectedExit } = {}) {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])] })
+  const child = spawn(command, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
+  })
   let output = ''
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-65536)
   }
   child.stdout.on('data', keep)
   child.stderr.on('data', keep)
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   const handle = {
     child,
     output: () => output,
@@ -119,7 +127,15 @@ export function spawnKept(command, args, { env, ipc = false, onUnexpectedExit } 
  * `nodeArgs` go before the entry (e.g. a preload), `env` is added to the server's environment.
  * Resolves with the handle, its `url`, its `pid`, and `ready` (the /readyz body).
  */
-export async function startServer({ adminToken, databaseUrl, dataDirPrefix = 'sy-bench-', nodeArgs = [], env = {}, ipc = false, onUnexpectedExit }) {
+export async function startServer({
+  adminToken,
+  databaseUrl,
+  dataDirPrefix = 'sy-bench-',
+  nodeArgs = [],
+  env = {},
+  ipc = false,
+  onUnexpectedExit,
+}) {
   const port = await freePort()
   const serverEnv = {
     PATH: process.env.PATH ?? '',
@@ -133,7 +149,11 @@ export async function startServer({ adminToken, databaseUrl, dataDirPrefix = 'sy
   if (databaseUrl) serverEnv.DATABASE_URL = databaseUrl
   else serverEnv.SWITCHYARD_DATA_DIR = dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix))
   if (process.env.NODE_OPTIONS) serverEnv.NODE_OPTIONS = process.env.NODE_OPTIONS
-  const handle = spawnKept(process.execPath, [...nodeArgs, SERVER_ENTRY], { env: serverEnv, ipc, onUnexpectedExit })
+  const handle = spawnKept(process.execPath, [...nodeArgs, SERVER_ENTRY], {
+    env: serverEnv,
+    ipc,
+    onUnexpectedExit,
+  })
   handle.url = `http://127.0.0.1:${port}`
   handle.pid = handle.child.pid
   handle.cleanUp = () => {
@@ -179,7 +199,8 @@ export function restClient(baseUrl, token) {
 
 export async function expectStatus(promise, status, what) {
   const res = await promise
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`)
+  if (res.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`)
   return res.body
 }
 
@@ -251,8 +272,16 @@ export async function createScratchDatabase(url) {
 /** The commit measured, and whether the working tree differed from it. */
 export function gitState() {
   try {
-    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no').length > 0 }
+    const git = (...args) =>
+      execFileSync('git', args, {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim()
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      dirty: git('status', '--porcelain', '--untracked-files=no').length > 0,
+    }
   } catch {
     return null
   }

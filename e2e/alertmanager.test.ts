@@ -32,8 +32,10 @@ describe.runIf(available)('a real Prometheus Alertmanager kills a flag on every 
       onResolved: 'restore',
     })
     expect(trigger.status).toBe(201)
-    const key = (await call('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
-    for (let i = 0; i < 3; i++) clients.push(init({ sdkKey: key, baseUrl: server.url, logger: quiet }))
+    const key = (await call('POST', '/api/v1/environments/production/keys', { type: 'server' }))
+      .body.key
+    for (let i = 0; i < 3; i++)
+      clients.push(init({ sdkKey: key, baseUrl: server.url, logger: quiet }))
     await Promise.all(clients.map((c) => c.waitForReady({ timeoutMs: 10_000 })))
     alertmanager = await startAlertmanager(trigger.body.url)
   }, 60_000)
@@ -53,14 +55,24 @@ describe.runIf(available)('a real Prometheus Alertmanager kills a flag on every 
       startsAt: new Date(Date.now() - 60_000).toISOString(),
     }
     await alertmanager.post([alert])
-    await waitFor(() => clients.every((c) => c.variation('new-checkout', { key: 'u' }, true) === false), 15_000, 5)
-    const change = (await api(server.url, ADMIN)('GET', '/api/v1/changes?flag=new-checkout&limit=1')).body.items[0]
+    await waitFor(
+      () => clients.every((c) => c.variation('new-checkout', { key: 'u' }, true) === false),
+      15_000,
+      5,
+    )
+    const change = (
+      await api(server.url, ADMIN)('GET', '/api/v1/changes?flag=new-checkout&limit=1')
+    ).body.items[0]
     expect(change).toMatchObject({ actor: 'trigger:checkout-errors', action: 'trigger.kill' })
     expect(change.comment).toContain('CheckoutErrors: checkout 5xx above 5%')
 
     // Alertmanager sends the resolution once the alert ends.
     await alertmanager.post([{ ...alert, endsAt: new Date(Date.now() - 1000).toISOString() }])
-    await waitFor(() => clients.every((c) => c.variation('new-checkout', { key: 'u' }, false) === true), 15_000, 5)
+    await waitFor(
+      () => clients.every((c) => c.variation('new-checkout', { key: 'u' }, false) === true),
+      15_000,
+      5,
+    )
   }, 40_000)
 })
 

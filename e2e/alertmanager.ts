@@ -13,7 +13,14 @@ export function hasAlertmanager(): boolean {
 export interface Alertmanager {
   url: string
   /** Posts alerts through Alertmanager's v2 API, as Prometheus would. */
-  post(alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; endsAt?: string }>): Promise<void>
+  post(
+    alerts: Array<{
+      labels: Record<string, string>
+      annotations?: Record<string, string>
+      startsAt?: string
+      endsAt?: string
+    }>,
+  ): Promise<void>
   stop(): Promise<void>
   output(): string
 }
@@ -56,7 +63,8 @@ export async function startAlertmanager(webhookUrl: string): Promise<Alertmanage
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 20_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${output}`)
+    if (child.exitCode !== null)
+      throw new Error(`alertmanager exited with ${child.exitCode}:\n${output}`)
     try {
       if ((await fetch(`${url}/-/ready`)).ok) break
     } catch {
@@ -77,7 +85,8 @@ export async function startAlertmanager(webhookUrl: string): Promise<Alertmanage
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(alerts.map((a) => ({ startsAt: new Date().toISOString(), ...a }))),
       })
-      if (!res.ok) throw new Error(`alertmanager refused the alert: ${res.status} ${await res.text()}`)
+      if (!res.ok)
+        throw new Error(`alertmanager refused the alert: ${res.status} ${await res.text()}`)
     },
     stop: async () => {
       if (child.exitCode === null) {

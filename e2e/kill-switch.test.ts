@@ -28,7 +28,10 @@ const targets: Target[] = [
 ]
 // Postgres runs whenever it is reachable (always in CI, where global setup requires it).
 if (inject('postgres')) {
-  targets.push({ name: 'postgres', env: async () => ({ DATABASE_URL: await createPostgresDatabase() }) })
+  targets.push({
+    name: 'postgres',
+    env: async () => ({ DATABASE_URL: await createPostgresDatabase() }),
+  })
 }
 
 afterAll(() => {
@@ -45,14 +48,30 @@ describe.each(targets)('kill switch end to end [$name]', (target) => {
   const errors: unknown[] = []
 
   beforeAll(async () => {
-    env = { ...(await target.env()), SWITCHYARD_ADMIN_TOKEN: ADMIN, SWITCHYARD_PING_INTERVAL_MS: '1000' }
+    env = {
+      ...(await target.env()),
+      SWITCHYARD_ADMIN_TOKEN: ADMIN,
+      SWITCHYARD_PING_INTERVAL_MS: '1000',
+    }
     server = await startServerProcess(env)
     call = api(server.url, ADMIN)
     expect((await call('POST', '/api/v1/flags', { key: 'new-checkout' })).status).toBe(201)
-    expect((await call('POST', '/api/v1/flags/new-checkout/envs/production/restore', { comment: 'launch' })).status).toBe(200)
+    expect(
+      (
+        await call('POST', '/api/v1/flags/new-checkout/envs/production/restore', {
+          comment: 'launch',
+        })
+      ).status,
+    ).toBe(200)
     const key = await call('POST', '/api/v1/environments/production/keys', { type: 'server' })
     keyId = key.body.id
-    client = init({ sdkKey: key.body.key, baseUrl: server.url, logger: quiet, initialBackoffMs: 100, maxBackoffMs: 500 })
+    client = init({
+      sdkKey: key.body.key,
+      baseUrl: server.url,
+      logger: quiet,
+      initialBackoffMs: 100,
+      maxBackoffMs: 500,
+    })
     client.on('change', (event) => changes.push(event))
     client.on('error', (error) => errors.push(error))
     await client.waitForReady({ timeoutMs: 10_000 })
@@ -65,13 +84,17 @@ describe.each(targets)('kill switch end to end [$name]', (target) => {
 
   it('serves the flag locally once ready', () => {
     expect(client.variation('new-checkout', { key: 'user-1', country: 'DE' }, false)).toBe(true)
-    expect(client.variationDetail('new-checkout', { key: 'user-1' }, false).reason.kind).toBe('FALLTHROUGH')
+    expect(client.variationDetail('new-checkout', { key: 'user-1' }, false).reason.kind).toBe(
+      'FALLTHROUGH',
+    )
     expect(client.variation('no-such-flag', { key: 'user-1' }, 'fallback')).toBe('fallback')
   })
 
   it('sees a kill switch flipped through the REST API', async () => {
     const started = performance.now()
-    const res = await call('POST', '/api/v1/flags/new-checkout/envs/production/kill', { comment: 'errors spiking' })
+    const res = await call('POST', '/api/v1/flags/new-checkout/envs/production/kill', {
+      comment: 'errors spiking',
+    })
     expect(res.body.changed).toBe(true)
     await waitFor(() => changes.some((c) => c.key === 'new-checkout'), 5000, 1)
     const ms = performance.now() - started
@@ -91,7 +114,11 @@ describe.each(targets)('kill switch end to end [$name]', (target) => {
     await waitFor(() => client.connectionState === 'streaming', 15_000, 20)
     changes.length = 0
     await call('POST', '/api/v1/flags/new-checkout/envs/production/restore', { comment: 'fixed' })
-    await waitFor(() => client.variation('new-checkout', { key: 'user-1' }, false) === true, 5000, 5)
+    await waitFor(
+      () => client.variation('new-checkout', { key: 'user-1' }, false) === true,
+      5000,
+      5,
+    )
   }, 40_000)
 
   it('closes the stream when its key is revoked, and keeps the last flags', async () => {
@@ -111,7 +138,13 @@ describe.each(targets)('kill switch end to end [$name]', (target) => {
       ['POST', '/api/v1/flags', { key: 'has space' }, 400, 'key'],
       ['POST', '/api/v1/flags', { key: 'ok', surprise: true }, 400, 'surprise'],
       ['PATCH', '/api/v1/flags/new-checkout/envs/production', { on: 'yes' }, 400, 'on'],
-      ['PATCH', '/api/v1/flags/new-checkout/envs/production', { offVariation: 9 }, 400, 'offVariation'],
+      [
+        'PATCH',
+        '/api/v1/flags/new-checkout/envs/production',
+        { offVariation: 9 },
+        400,
+        'offVariation',
+      ],
       ['POST', '/api/v1/flags/missing/envs/production/kill', {}, 404, null],
       ['POST', '/api/v1/flags/new-checkout/envs/mars/kill', {}, 404, null],
     ]
@@ -123,12 +156,19 @@ describe.each(targets)('kill switch end to end [$name]', (target) => {
     expect(await count()).toBe(before)
   })
 
-  it.runIf(target.name === 'pglite')('refuses a second process on the same data directory', async () => {
-    const second = await startServerProcess({ ...env }, { waitReady: false })
-    const code = await Promise.race([second.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))])
-    if (code === 'timeout') second.child.kill('SIGKILL')
-    expect(code).not.toBe(0)
-    expect(code).not.toBe('timeout')
-    expect(second.output()).toMatch(/in use by another Switchyard process/)
-  }, 20_000)
+  it.runIf(target.name === 'pglite')(
+    'refuses a second process on the same data directory',
+    async () => {
+      const second = await startServerProcess({ ...env }, { waitReady: false })
+      const code = await Promise.race([
+        second.exited,
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000)),
+      ])
+      if (code === 'timeout') second.child.kill('SIGKILL')
+      expect(code).not.toBe(0)
+      expect(code).not.toBe('timeout')
+      expect(second.output()).toMatch(/in use by another Switchyard process/)
+    },
+    20_000,
+  )
 })

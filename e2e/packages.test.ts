@@ -81,17 +81,27 @@ client.close().then(() => console.log(JSON.stringify(out)))
 `
 
 describe('the packed packages', () => {
-  it.each(PACKAGES)('pass publint: $name', async ({ workspace }) => {
-    const { stdout } = await run(join(BIN, 'publint'), ['--strict', workspace], { cwd: ROOT })
-    expect(stdout).toContain('All good!')
-  }, 60_000)
+  it.each(PACKAGES)(
+    'pass publint: $name',
+    async ({ workspace }) => {
+      const { stdout } = await run(join(BIN, 'publint'), ['--strict', workspace], { cwd: ROOT })
+      expect(stdout).toContain('All good!')
+    },
+    60_000,
+  )
 
-  it.each(PACKAGES)('pass @arethetypeswrong/cli for ESM, CJS and bundlers: $name', async ({ name }) => {
-    // attw exits non-zero on any problem, which rejects here
-    const { stdout } = await run(join(BIN, 'attw'), [tarballs.get(name)!, '--format', 'json'], { cwd: ROOT })
-    const report = JSON.parse(stdout) as { analysis: { problems: unknown[] } }
-    expect(report.analysis.problems).toEqual([])
-  }, 60_000)
+  it.each(PACKAGES)(
+    'pass @arethetypeswrong/cli for ESM, CJS and bundlers: $name',
+    async ({ name }) => {
+      // attw exits non-zero on any problem, which rejects here
+      const { stdout } = await run(join(BIN, 'attw'), [tarballs.get(name)!, '--format', 'json'], {
+        cwd: ROOT,
+      })
+      const report = JSON.parse(stdout) as { analysis: { problems: unknown[] } }
+      expect(report.analysis.problems).toEqual([])
+    },
+    60_000,
+  )
 
   it.each([
     {
@@ -104,14 +114,18 @@ describe('the packed packages', () => {
       file: 'use.cjs',
       load: `const { createFlagStore, SwitchyardError } = require('@switchyard/core')\nconst { init, createSilentLogger } = require('@switchyard/sdk-node')`,
     },
-  ])('work from $label', async ({ file, load }) => {
-    const path = join(dir, 'app', file)
-    writeFileSync(path, `const SNAPSHOT = ${JSON.stringify(SNAPSHOT)}\n${USE(load)}`)
-    const { stdout } = await run(process.execPath, [path], { cwd: join(dir, 'app') })
-    expect(JSON.parse(stdout)).toStrictEqual({
-      core: [true, false],
-      sdk: [true, 'FALLTHROUGH'],
-      error: 'SwitchyardError',
-    })
-  }, 30_000)
+  ])(
+    'work from $label',
+    async ({ file, load }) => {
+      const path = join(dir, 'app', file)
+      writeFileSync(path, `const SNAPSHOT = ${JSON.stringify(SNAPSHOT)}\n${USE(load)}`)
+      const { stdout } = await run(process.execPath, [path], { cwd: join(dir, 'app') })
+      expect(JSON.parse(stdout)).toStrictEqual({
+        core: [true, false],
+        sdk: [true, 'FALLTHROUGH'],
+        error: 'SwitchyardError',
+      })
+    },
+    30_000,
+  )
 })

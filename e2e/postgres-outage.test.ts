@@ -18,11 +18,15 @@ describe.runIf(inject('postgres'))('when Postgres goes down and comes back', () 
     const direct = new URL(await createPostgresDatabase())
     proxy = await startTcpProxy(Number(direct.port || 5432), direct.hostname)
     direct.port = String(proxy.port)
-    server = await startServerProcess({ DATABASE_URL: direct.toString(), SWITCHYARD_ADMIN_TOKEN: ADMIN })
+    server = await startServerProcess({
+      DATABASE_URL: direct.toString(),
+      SWITCHYARD_ADMIN_TOKEN: ADMIN,
+    })
     call = api(server.url, ADMIN)
     await call('POST', '/api/v1/flags', { key: 'checkout' })
     await call('POST', '/api/v1/flags/checkout/envs/production/restore')
-    const key = (await call('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+    const key = (await call('POST', '/api/v1/environments/production/keys', { type: 'server' }))
+      .body.key
     client = init({ sdkKey: key, baseUrl: server.url, logger: quiet })
     await client.waitForReady({ timeoutMs: 10_000 })
   }, 60_000)
@@ -36,10 +40,16 @@ describe.runIf(inject('postgres'))('when Postgres goes down and comes back', () 
   it('keeps SDKs serving, answers writes with 503, and recovers by itself', async () => {
     await proxy.cut()
     // Writes fail fast and clearly; nothing hangs.
-    const write = await waitFor(async () => {
-      const res = await call('POST', '/api/v1/flags/checkout/envs/production/kill', { comment: 'during outage' })
-      return res.status === 503 ? res : null
-    }, 15_000, 200)
+    const write = await waitFor(
+      async () => {
+        const res = await call('POST', '/api/v1/flags/checkout/envs/production/kill', {
+          comment: 'during outage',
+        })
+        return res.status === 503 ? res : null
+      },
+      15_000,
+      200,
+    )
     expect(write.body.type).toBe('urn:switchyard:problem:unavailable')
     expect(write.headers.get('retry-after')).toBe('1')
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
@@ -49,7 +59,9 @@ describe.runIf(inject('postgres'))('when Postgres goes down and comes back', () 
 
     await proxy.restore()
     await waitFor(async () => (await fetch(`${server.url}/readyz`)).status === 200, 30_000, 200)
-    const kill = await call('POST', '/api/v1/flags/checkout/envs/production/kill', { comment: 'after recovery' })
+    const kill = await call('POST', '/api/v1/flags/checkout/envs/production/kill', {
+      comment: 'after recovery',
+    })
     expect(kill.status).toBe(200)
     await waitFor(() => client.variation('checkout', { key: 'u' }, true) === false, 5000, 10)
   }, 60_000)

@@ -25,7 +25,10 @@ export interface ServerProcess {
 }
 
 /** Starts the built server (server/dist/main.js) as a real process and waits for /readyz. */
-export async function startServerProcess(env: Record<string, string>, { waitReady = true, timeoutMs = 30_000 } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  { waitReady = true, timeoutMs = 30_000 } = {},
+): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort())
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: port },
@@ -34,7 +37,9 @@ export async function startServerProcess(env: Record<string, string>, { waitRead
   let output = ''
   child.stdout!.on('data', (d) => (output += d.toString()))
   child.stderr!.on('data', (d) => (output += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   const url = `http://127.0.0.1:${port}`
   const handle: ServerProcess = {
     child,
@@ -65,10 +70,19 @@ export async function startServerProcess(env: Record<string, string>, { waitRead
 }
 
 export function api(url: string, token: string) {
-  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(url + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     })
     const text = await res.text()

@@ -10,7 +10,10 @@ export interface TcpProxy {
   close(): Promise<void>
 }
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+export async function startTcpProxy(
+  targetPort: number,
+  targetHost = '127.0.0.1',
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
   let server: Server | null = null
   let port = 0

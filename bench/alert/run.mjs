@@ -83,7 +83,10 @@ const options = {
 // one delivery per alert; past the burst, deliveries to one trigger are spaced 1.05 s apart.
 const BURST = 30
 const PACE_MS = options.iterations + options.warmup > BURST - 2 ? 1_050 : 0
-if (PACE_MS) console.warn(`note: ${options.iterations + options.warmup} alerts per trigger exceed its burst of ${BURST}: spacing them ${PACE_MS} ms apart`)
+if (PACE_MS)
+  console.warn(
+    `note: ${options.iterations + options.warmup} alerts per trigger exceed its burst of ${BURST}: spacing them ${PACE_MS} ms apart`,
+  )
 
 const RUN_ID = randomBytes(4).toString('hex')
 const FLAG_KEY = `bench-alert-${RUN_ID}`
@@ -124,9 +127,13 @@ function fail(message, error) {
   process.exit(1)
 }
 
-const globalTimer = setTimeout(() => fail(`did not finish within ${options.timeoutMs} ms; killed everything`), options.timeoutMs)
+const globalTimer = setTimeout(
+  () => fail(`did not finish within ${options.timeoutMs} ms; killed everything`),
+  options.timeoutMs,
+)
 globalTimer.unref()
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => fail(`interrupted by ${signal}`))
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => fail(`interrupted by ${signal}`))
 process.on('exit', () => {
   // last resort, synchronous: never leave a server or an Alertmanager behind
   killHard()
@@ -182,7 +189,10 @@ async function startAlertmanager(config) {
     '--cluster.listen-address=', // no HA mode: no gossip settle wait, no peer-position wait
     '--log.level=warn',
   ]
-  alertmanager = spawnKept(options.alertmanagerBin, args, { env: { PATH: process.env.PATH ?? '' }, onUnexpectedExit: onUnexpectedExit('prometheus-alertmanager') })
+  alertmanager = spawnKept(options.alertmanagerBin, args, {
+    env: { PATH: process.env.PATH ?? '' },
+    onUnexpectedExit: onUnexpectedExit('prometheus-alertmanager'),
+  })
   alertmanager.url = `http://127.0.0.1:${port}`
   alertmanager.dir = dir
   await waitUntilUp(`${alertmanager.url}/-/ready`, 'alertmanager', 20_000)
@@ -274,7 +284,10 @@ function arm(expected) {
 /** Waits until every client has seen the flip; false on timeout. */
 async function settle(flip, timeoutMs) {
   let timer
-  const ok = await Promise.race([flip.complete.then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)))])
+  const ok = await Promise.race([
+    flip.complete.then(() => true),
+    new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+  ])
   clearTimeout(timer)
   if (armed === flip) armed = null
   return ok
@@ -295,22 +308,32 @@ async function connectClients(sdkKey) {
     await Promise.all(waits)
   }
   const streaming = clients.filter((c) => c.connectionState === 'streaming').length
-  if (streaming !== clients.length) throw new Error(`only ${streaming} of ${clients.length} clients are streaming`)
+  if (streaming !== clients.length)
+    throw new Error(`only ${streaming} of ${clients.length} clients are streaming`)
   return round2(now() - started)
 }
 
-const servingEverywhere = (value) => clients.every((c) => c.variation(FLAG_KEY, CONTEXT, !value) === value)
+const servingEverywhere = (value) =>
+  clients.every((c) => c.variation(FLAG_KEY, CONTEXT, !value) === value)
 
 /** Turns the flag back on through REST and waits until every client serves true. */
 async function restore(label) {
   const flip = arm(true)
-  const res = await expectStatus(call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: `bench: restore before ${label}` }), 200, 'restore')
+  const res = await expectStatus(
+    call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, {
+      comment: `bench: restore before ${label}`,
+    }),
+    200,
+    'restore',
+  )
   if (!res.changed && servingEverywhere(true)) {
     armed = null
     return
   }
   if (!(await settle(flip, ITERATION_TIMEOUT_MS))) {
-    throw new Error(`restore before ${label}: only ${flip.seen} of ${clients.length} clients serve true after ${ITERATION_TIMEOUT_MS} ms`)
+    throw new Error(
+      `restore before ${label}: only ${flip.seen} of ${clients.length} clients serve true after ${ITERATION_TIMEOUT_MS} ms`,
+    )
   }
 }
 
@@ -388,11 +411,16 @@ async function fireOnce(path, index, warmup, ctx) {
     if (!res.ok) throw new Error(`the trigger refused ${alertname}: ${res.status} ${text}`)
   }
   const complete = await settle(flip, ITERATION_TIMEOUT_MS)
-  const seen = Array.from(flip.times).filter((t) => t !== 0).sort((a, b) => a - b)
-  const dispatched = path === 'alertmanager' ? await recordedArrival(alertname, complete ? 2_000 : 0) : null
+  const seen = Array.from(flip.times)
+    .filter((t) => t !== 0)
+    .sort((a, b) => a - b)
+  const dispatched =
+    path === 'alertmanager' ? await recordedArrival(alertname, complete ? 2_000 : 0) : null
 
   // Which trigger did it: the newest change record of the flag.
-  const change = (await expectStatus(call('GET', `/api/v1/changes?flag=${FLAG_KEY}&limit=1`), 200, 'changes')).items?.[0]
+  const change = (
+    await expectStatus(call('GET', `/api/v1/changes?flag=${FLAG_KEY}&limit=1`), 200, 'changes')
+  ).items?.[0]
   const expectedActor = `trigger:${path === 'alertmanager' ? ctx.amTriggerName : ctx.directTriggerName}`
   const result = {
     path,
@@ -413,7 +441,9 @@ async function fireOnce(path, index, warmup, ctx) {
     hookAnswer,
   }
   if (!complete) {
-    console.warn(`  ${alertname}: only ${seen.length} of ${clients.length} clients serve false after ${ITERATION_TIMEOUT_MS} ms`)
+    console.warn(
+      `  ${alertname}: only ${seen.length} of ${clients.length} clients serve false after ${ITERATION_TIMEOUT_MS} ms`,
+    )
   }
   return result
 }
@@ -422,24 +452,42 @@ async function fireOnce(path, index, warmup, ctx) {
 
 function alertmanagerVersion() {
   try {
-    return execFileSync(options.alertmanagerBin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim()
+    return execFileSync(options.alertmanagerBin, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .split('\n')[0]
+      .trim()
   } catch (error) {
-    return String(error.stderr ?? error.stdout ?? '').split('\n')[0].trim() || null
+    return (
+      String(error.stderr ?? error.stdout ?? '')
+        .split('\n')[0]
+        .trim() || null
+    )
   }
 }
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
-  return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+        .join('  '),
+    )
+    .join('\n')
 }
 
 // ---------------------------------------------------------------- the run
 
 async function main() {
   if (!existsSync(options.alertmanagerBin)) {
-    throw new Error(`${options.alertmanagerBin} not found (apt-get install -y prometheus-alertmanager, or set ALERTMANAGER_BIN)`)
+    throw new Error(
+      `${options.alertmanagerBin} not found (apt-get install -y prometheus-alertmanager, or set ALERTMANAGER_BIN)`,
+    )
   }
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} not found: run npm run build first`)
+  if (!existsSync(SERVER_ENTRY))
+    throw new Error(`${SERVER_ENTRY} not found: run npm run build first`)
   const startedAt = new Date()
   const uptimeAtStart = uptimeLine()
   const cores = availableParallelism()
@@ -448,23 +496,49 @@ async function main() {
     `alert benchmark: ${options.clients} clients, ${options.iterations} alerts per path (+${options.warmup} warm-up), ` +
       `${options.databaseUrl ? 'Postgres' : 'PGlite'}, node ${process.version}, ${amVersion}`,
   )
-  console.log(`server, Alertmanager, SDK clients and load generator share ${cores} cores; at start: ${uptimeAtStart}`)
+  console.log(
+    `server, Alertmanager, SDK clients and load generator share ${cores} cores; at start: ${uptimeAtStart}`,
+  )
 
   // 1. Server; flag on; two kill triggers (one behind Alertmanager, one posted to directly); SDK key.
   await startServer()
-  await expectStatus(call('POST', '/api/v1/flags', { key: FLAG_KEY, comment: 'bench: alert latency' }), 201, 'create flag')
-  await expectStatus(call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }), 200, 'turn the flag on')
-  const ctx = { amTriggerName: `bench-am-${RUN_ID}`, directTriggerName: `bench-direct-${RUN_ID}`, lastDelivery: {} }
+  await expectStatus(
+    call('POST', '/api/v1/flags', { key: FLAG_KEY, comment: 'bench: alert latency' }),
+    201,
+    'create flag',
+  )
+  await expectStatus(
+    call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }),
+    200,
+    'turn the flag on',
+  )
+  const ctx = {
+    amTriggerName: `bench-am-${RUN_ID}`,
+    directTriggerName: `bench-direct-${RUN_ID}`,
+    lastDelivery: {},
+  }
   const trigger = (name) =>
     expectStatus(
-      call('POST', '/api/v1/triggers', { name, flag: FLAG_KEY, env: ENV, action: 'kill', format: 'alertmanager', onResolved: 'none', comment: 'bench' }),
+      call('POST', '/api/v1/triggers', {
+        name,
+        flag: FLAG_KEY,
+        env: ENV,
+        action: 'kill',
+        format: 'alertmanager',
+        onResolved: 'none',
+        comment: 'bench',
+      }),
       201,
       `create trigger ${name}`,
     )
   const amTrigger = await trigger(ctx.amTriggerName)
   const directTrigger = await trigger(ctx.directTriggerName)
   ctx.directTriggerUrl = directTrigger.url
-  const sdkKey = await expectStatus(call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }), 201, 'create SDK key')
+  const sdkKey = await expectStatus(
+    call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }),
+    201,
+    'create SDK key',
+  )
 
   // 2. SDK clients, in this process.
   const connectMs = await connectClients(sdkKey.key)
@@ -488,14 +562,24 @@ async function main() {
       const r = await fireOnce(path, index, warmup, ctx)
       results.push(r)
       if (!warmup) {
-        const extra = path === 'alertmanager' ? `dispatch ${r.dispatchMs} ms` : `hook answered in ${r.responseMs} ms`
-        console.log(`  ${r.alertname.padEnd(20)} ${path.padEnd(12)} first ${r.firstMs} ms  last ${r.lastMs} ms  (${extra})`)
+        const extra =
+          path === 'alertmanager'
+            ? `dispatch ${r.dispatchMs} ms`
+            : `hook answered in ${r.responseMs} ms`
+        console.log(
+          `  ${r.alertname.padEnd(20)} ${path.padEnd(12)} first ${r.firstMs} ms  last ${r.lastMs} ms  (${extra})`,
+        )
       }
     }
   }
   const uptimeAtEnd = uptimeLine()
-  const triggersAfter = (await expectStatus(call('GET', `/api/v1/triggers?flag=${FLAG_KEY}&env=${ENV}`), 200, 'list triggers')).items
-    ?.map((t) => ({ name: t.name, fireCount: t.fireCount }))
+  const triggersAfter = (
+    await expectStatus(
+      call('GET', `/api/v1/triggers?flag=${FLAG_KEY}&env=${ENV}`),
+      200,
+      'list triggers',
+    )
+  ).items?.map((t) => ({ name: t.name, fireCount: t.fireCount }))
 
   // 5. Shut down: clients, Alertmanager, recorder, server; remove the temp dirs.
   stopping = true
@@ -528,7 +612,11 @@ async function main() {
       lastSdkMs: summarize(am.map((r) => r.lastMs)),
       dispatchMs: summarize(am.map((r) => r.dispatchMs)),
       // from the notification leaving Alertmanager to the last SDK
-      afterDispatchLastSdkMs: summarize(am.map((r) => (r.dispatchMs === null || r.lastMs === null ? null : r.lastMs - r.dispatchMs))),
+      afterDispatchLastSdkMs: summarize(
+        am.map((r) =>
+          r.dispatchMs === null || r.lastMs === null ? null : r.lastMs - r.dispatchMs,
+        ),
+      ),
       alertmanagerPostResponseMs: summarize(am.map((r) => r.responseMs)),
     },
     direct: {
@@ -556,9 +644,15 @@ async function main() {
       `\nLast SDK p50, Alertmanager path minus direct path: ${round2(summary.alertmanager.lastSdkMs.p50 - summary.direct.lastSdkMs.p50)} ms` +
       ` (both paths then run the same hook transaction: a difference this small is noise at n = ${am.length}).`,
   )
-  console.log(`server, Alertmanager, SDK clients and load generator share ${cores} cores; at end: ${uptimeAtEnd}`)
-  if (incomplete) console.log(`${incomplete} measured alert(s) did not reach every client within ${ITERATION_TIMEOUT_MS} ms`)
-  if (wrongActor) console.log(`${wrongActor} alert(s) were not recorded as a kill by the expected trigger`)
+  console.log(
+    `server, Alertmanager, SDK clients and load generator share ${cores} cores; at end: ${uptimeAtEnd}`,
+  )
+  if (incomplete)
+    console.log(
+      `${incomplete} measured alert(s) did not reach every client within ${ITERATION_TIMEOUT_MS} ms`,
+    )
+  if (wrongActor)
+    console.log(`${wrongActor} alert(s) were not recorded as a kill by the expected trigger`)
   if (strayChanges) console.log(`${strayChanges} change event(s) arrived outside a measured flip`)
 
   const report = {
@@ -578,17 +672,33 @@ async function main() {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
     },
-    options: { ...options, databaseUrl: options.databaseUrl ? '(set)' : null, iterationTimeoutMs: ITERATION_TIMEOUT_MS, pauseMs: PAUSE_MS },
+    options: {
+      ...options,
+      databaseUrl: options.databaseUrl ? '(set)' : null,
+      iterationTimeoutMs: ITERATION_TIMEOUT_MS,
+      pauseMs: PAUSE_MS,
+    },
     database: options.databaseUrl ? 'postgres' : 'pglite',
-    alertmanager: { version: amVersion, config: config.replace(/sy_trg_[A-Za-z0-9_-]+/g, 'sy_trg_<redacted>') },
+    alertmanager: {
+      version: amVersion,
+      config: config.replace(/sy_trg_[A-Za-z0-9_-]+/g, 'sy_trg_<redacted>'),
+    },
     connectMs,
     summary,
-    lastSdkP50AlertmanagerMinusDirectMs: round2(summary.alertmanager.lastSdkMs.p50 - summary.direct.lastSdkMs.p50),
+    lastSdkP50AlertmanagerMinusDirectMs: round2(
+      summary.alertmanager.lastSdkMs.p50 - summary.direct.lastSdkMs.p50,
+    ),
     checks: { incomplete, wrongActor, strayChanges, clientErrors, triggersAfter },
     shutdown: { alertmanager: amStop, server: serverStop },
-    iterations: results.map(({ hookAnswer, ...r }) => ({ ...r, hookActed: hookAnswer?.acted ?? undefined, hookChanged: hookAnswer?.changed ?? undefined })),
+    iterations: results.map(({ hookAnswer, ...r }) => ({
+      ...r,
+      hookActed: hookAnswer?.acted ?? undefined,
+      hookChanged: hookAnswer?.changed ?? undefined,
+    })),
   }
-  const out = options.out ?? join(ROOT, 'bench', 'results', `alert-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
+  const out =
+    options.out ??
+    join(ROOT, 'bench', 'results', `alert-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
   console.log(`results: ${relative(process.cwd(), out) || out}`)

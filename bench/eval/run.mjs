@@ -60,7 +60,11 @@ function option(name, envName, fallback) {
 
 const runs = Number(option('runs', 'EVAL_RUNS', '5'))
 const contenders = option('contenders', 'EVAL_CONTENDERS', CONTENDERS.join(',')).split(',')
-const scenarioIds = option('scenarios', 'EVAL_SCENARIOS', SCENARIOS.map((s) => s.id).join(',')).split(',')
+const scenarioIds = option(
+  'scenarios',
+  'EVAL_SCENARIOS',
+  SCENARIOS.map((s) => s.id).join(','),
+).split(',')
 const startedAt = new Date()
 const outFile = option(
   'out',
@@ -70,7 +74,8 @@ const outFile = option(
 const deadline = Date.now() + Number(option('timeout', 'BENCH_TIMEOUT_MS', '600000'))
 
 for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`)
-for (const s of scenarioIds) if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s}`)
+for (const s of scenarioIds)
+  if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s}`)
 if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error('--runs must be 1..50')
 if (!existsSync(join(ROOT, 'core', 'dist', 'index.js'))) {
   throw new Error('core/dist is missing: run `npm run build -w core` (npm run bench:eval does)')
@@ -99,7 +104,9 @@ function uptimeLine() {
   try {
     return execFileSync('uptime', { encoding: 'utf8' }).trim()
   } catch {
-    return `load average: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`
+    return `load average: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}`
   }
 }
 
@@ -158,7 +165,9 @@ function runChild(contender, scenarioId, iterations) {
 }
 
 const uptimeBefore = uptimeLine()
-console.error(`bench:eval: ${contenders.length} contenders × ${scenarioIds.length} scenarios × ${runs} runs`)
+console.error(
+  `bench:eval: ${contenders.length} contenders × ${scenarioIds.length} scenarios × ${runs} runs`,
+)
 console.error(`  ${uptimeBefore}`)
 const results = [] // every child's output
 const iterationsFor = new Map() // `${contender}/${scenario}` → fixed count after round 1
@@ -204,7 +213,11 @@ for (const scenarioId of scenarioIds) {
     const mine = results.filter((r) => r.contender === contender && r.scenario === scenarioId)
     const ok = mine.filter((r) => r.ok)
     if (ok.length === 0) {
-      summary[scenarioId][contender] = { runs: 0, failed: mine.length, error: mine[0]?.error ?? 'not run' }
+      summary[scenarioId][contender] = {
+        runs: 0,
+        failed: mine.length,
+        error: mine[0]?.error ?? 'not run',
+      }
       continue
     }
     const checks = ok.map((r) => r.check)
@@ -267,7 +280,9 @@ for (const scenarioId of scenarioIds) {
     const ratio = sy?.runs > 0 && row.floor.runs > 0 ? sy.nsPerOp / row.floor.nsPerOp : NaN
     cols.push(Number.isNaN(ratio) ? '–' : `${ratio.toFixed(1)}×`)
     if (!Number.isNaN(ratio) && ratio > GOAL_FLOOR_RATIO) {
-      verdicts.push(`${scenarioId}: switchyard is ${ratio.toFixed(1)}× the floor (goal ≤ ${GOAL_FLOOR_RATIO}×)`)
+      verdicts.push(
+        `${scenarioId}: switchyard is ${ratio.toFixed(1)}× the floor (goal ≤ ${GOAL_FLOOR_RATIO}×)`,
+      )
     }
   }
   if (hasSwitchyard && presentPeers.length > 0) {
@@ -290,7 +305,9 @@ cpuLines.push(`| CPU ns/op | ${contenders.join(' | ')} |`)
 cpuLines.push(`| --- | ${contenders.map(() => '---:').join(' | ')} |`)
 for (const scenarioId of scenarioIds) {
   const row = summary[scenarioId]
-  cpuLines.push(`| ${scenarioId} | ${contenders.map((c) => (row[c].runs > 0 ? formatNs(row[c].cpuNsPerOp) : '–')).join(' | ')} |`)
+  cpuLines.push(
+    `| ${scenarioId} | ${contenders.map((c) => (row[c].runs > 0 ? formatNs(row[c].cpuNsPerOp) : '–')).join(' | ')} |`,
+  )
 }
 
 const checkLines = []
@@ -302,7 +319,9 @@ for (const scenarioId of scenarioIds) {
     const e = row[c]
     if (e.runs === 0) return 'not run'
     const share = e.share !== null ? ` ${e.share.toFixed(2)}%` : ''
-    return e.checkOk ? `✓${share}` : `✗${share} (${e.mismatches} wrong, e.g. ${JSON.stringify(e.firstMismatch)})`
+    return e.checkOk
+      ? `✓${share}`
+      : `✗${share} (${e.mismatches} wrong, e.g. ${JSON.stringify(e.firstMismatch)})`
   })
   checkLines.push(`| ${scenarioId} | ${cols.join(' | ')} |`)
 }
@@ -325,7 +344,9 @@ const output = [
   `Packages: ${versionLine}; switchyard at ${switchyardSource.commit}${switchyardSource.coreUncommittedChanges ? ' + uncommitted core/ changes' : ''}${switchyardSource.override ? ` (SWITCHYARD_CORE=${switchyardSource.override})` : ''}`,
   `ns/op: wall time of the timed loop ÷ iterations (CPU ns/op: process CPU time ÷ iterations). B/op: heapUsed growth over a GC-free sample, harness overhead subtracted (≥: a GC ran during the sample, so a lower bound). Median of ${runs} runs, each in a fresh process; min/max and every run in the JSON.`,
   ...(timedOut ? [`WARNING: stopped at the time limit after ${results.length} children.`] : []),
-  ...(results.some((r) => !r.ok) ? [`WARNING: ${results.filter((r) => !r.ok).length} children failed (see JSON).`] : []),
+  ...(results.some((r) => !r.ok)
+    ? [`WARNING: ${results.filter((r) => !r.ok).length} children failed (see JSON).`]
+    : []),
   '',
   verdicts.length === 0
     ? 'Goal met: switchyard is faster than every peer in every scenario and within 3× of the floor.'
@@ -346,7 +367,10 @@ writeFileSync(
       packages,
       switchyardSource,
       options: { runs, contenders, scenarios: scenarioIds },
-      scenarios: SCENARIOS.filter((s) => scenarioIds.includes(s.id)).map((s) => ({ id: s.id, title: s.title })),
+      scenarios: SCENARIOS.filter((s) => scenarioIds.includes(s.id)).map((s) => ({
+        id: s.id,
+        title: s.title,
+      })),
       summary,
       verdicts,
       timedOut,
@@ -357,5 +381,7 @@ writeFileSync(
   ) + '\n',
 )
 console.error(`results: ${relative(process.cwd(), outFile)}`)
-const checksFailed = Object.values(summary).some((row) => Object.values(row).some((e) => e.runs > 0 && !e.checkOk))
+const checksFailed = Object.values(summary).some((row) =>
+  Object.values(row).some((e) => e.runs > 0 && !e.checkOk),
+)
 process.exit(results.some((r) => !r.ok) || timedOut || checksFailed ? 1 : 0)

@@ -9,7 +9,12 @@
 //    semi-space, after a full GC, and with a PerformanceObserver watching for any GC in between;
 // 5. print one JSON line. The checksum (count of `true` results) keeps every result live.
 import { PerformanceObserver } from 'node:perf_hooks'
-import { logicalContexts, scenario as findScenario, ROLLOUT_PERCENT, ROLLOUT_TOLERANCE } from './scenarios.mjs'
+import {
+  logicalContexts,
+  scenario as findScenario,
+  ROLLOUT_PERCENT,
+  ROLLOUT_TOLERANCE,
+} from './scenarios.mjs'
 
 const WARMUP_MAX_ITERATIONS = 200_000
 const WARMUP_MIN_ITERATIONS = 20_000
@@ -84,7 +89,8 @@ const check = { ok: true, mismatches: 0, firstMismatch: null, share: null }
   }
   if (scenario.expected === null) {
     check.share = (100 * trues) / contexts.length
-    check.ok = check.mismatches === 0 && Math.abs(check.share - ROLLOUT_PERCENT) <= ROLLOUT_TOLERANCE
+    check.ok =
+      check.mismatches === 0 && Math.abs(check.share - ROLLOUT_PERCENT) <= ROLLOUT_TOLERANCE
   } else {
     check.ok = check.mismatches === 0
   }
@@ -110,7 +116,10 @@ if (fixedIterations !== undefined) {
 } else {
   const perOp = warmNs / warmupIterations
   const wanted = (TARGET_MS * 1e6) / perOp
-  iterations = Math.min(MAX_ITERATIONS, Math.max(MIN_ITERATIONS, Math.round(wanted / 10_000) * 10_000))
+  iterations = Math.min(
+    MAX_ITERATIONS,
+    Math.max(MIN_ITERATIONS, Math.round(wanted / 10_000) * 10_000),
+  )
 }
 
 global.gc()
@@ -139,7 +148,9 @@ async function measureAlloc(n) {
 
 // The harness itself (process.memoryUsage(), the run call, an await) allocates a few hundred
 // bytes per sample: measured with zero iterations and subtracted.
-const baseline = Math.min(...[await measureAlloc(0), await measureAlloc(0), await measureAlloc(0)].map((m) => m.bytes))
+const baseline = Math.min(
+  ...[await measureAlloc(0), await measureAlloc(0), await measureAlloc(0)].map((m) => m.bytes),
+)
 const perOp = (m) => Math.max(0, (m.bytes - baseline) / m.iterations)
 const pilot = await measureAlloc(ALLOC_PILOT)
 let n = Math.floor(ALLOC_BUDGET_BYTES / Math.max(perOp(pilot), 8))

@@ -49,7 +49,13 @@ const JSON_MESSAGE = JSON.stringify({
 })
 
 function frameOnce(json) {
-  const [header, data] = WebSocket.Sender.frame(Buffer.from(json), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true })
+  const [header, data] = WebSocket.Sender.frame(Buffer.from(json), {
+    fin: true,
+    rsv1: false,
+    opcode: 1,
+    mask: false,
+    readOnly: true,
+  })
   return Buffer.concat([header, data])
 }
 
@@ -152,7 +158,11 @@ function quantile(values, q) {
 /** Starts a variant's server and its receiving process; resolves once every client is open. */
 async function setUp(name, variant) {
   const server = await listen(variant.server)
-  const child = fork(fileURLToPath(import.meta.url), ['receiver', variant.server, String(server.port)])
+  const child = fork(fileURLToPath(import.meta.url), [
+    'receiver',
+    variant.server,
+    String(server.port),
+  ])
   const next = (type) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name}: no ${type} within 30 s`)), 30_000)
@@ -208,7 +218,9 @@ if (process.argv[2] === 'receiver') {
     process.exit(1)
   }, 170_000)
   limit.unref()
-  console.log(`Fan-out floor: ${N} loopback sockets, ${ROUNDS} rounds per variant, ${availableParallelism()} cpus, node ${process.version}`)
+  console.log(
+    `Fan-out floor: ${N} loopback sockets, ${ROUNDS} rounds per variant, ${availableParallelism()} cpus, node ${process.version}`,
+  )
   console.log(`  ${JSON_MESSAGE.length}-byte message; ms from the start of the send loop`)
   console.log(`  variant      loop p50  loop p90 loop max last p50 last p90 last max`)
   // Every variant is connected at once and the rounds interleave (one round of each in turn), so

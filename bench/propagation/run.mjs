@@ -109,7 +109,8 @@ let cleanedUp = false
 let stoppingServers = false
 
 function killHard() {
-  if (clientsProc && clientsProc.exitCode === null && clientsProc.signalCode === null) clientsProc.kill('SIGKILL')
+  if (clientsProc && clientsProc.exitCode === null && clientsProc.signalCode === null)
+    clientsProc.kill('SIGKILL')
   for (const s of servers) s.killHard()
 }
 
@@ -120,7 +121,10 @@ function fail(message, error) {
   if (error) console.error(error)
   for (const [i, s] of servers.entries()) {
     const output = s.output()
-    if (output) console.error(`\n--- server ${servers.length > 1 ? 'AB'[i] + ' ' : ''}output (last 4 KB) ---\n${output.slice(-4096)}`)
+    if (output)
+      console.error(
+        `\n--- server ${servers.length > 1 ? 'AB'[i] + ' ' : ''}output (last 4 KB) ---\n${output.slice(-4096)}`,
+      )
   }
   killHard()
   for (const s of servers) s.cleanUp()
@@ -130,19 +134,28 @@ function fail(message, error) {
   Promise.all(servers.map((s) => s.exited))
     .then(() => scratch.drop())
     .then(() => (scratchDropped = true))
-    .catch((e) => console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`))
+    .catch((e) =>
+      console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`),
+    )
     .finally(exit)
   setTimeout(exit, 10_000).unref()
 }
 
-const globalTimer = setTimeout(() => fail(`did not finish within ${options.timeoutMs} ms; killed everything`), options.timeoutMs)
+const globalTimer = setTimeout(
+  () => fail(`did not finish within ${options.timeoutMs} ms; killed everything`),
+  options.timeoutMs,
+)
 globalTimer.unref()
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => fail(`interrupted by ${signal}`))
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => fail(`interrupted by ${signal}`))
 process.on('exit', () => {
   // last resort, synchronous: never leave a server or 1,000 sockets behind
   killHard()
   for (const s of servers) s.cleanUp()
-  if (scratch && !scratchDropped) console.error(`note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`)
+  if (scratch && !scratchDropped)
+    console.error(
+      `note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`,
+    )
 })
 
 // ---------------------------------------------------------------- server processes and REST
@@ -159,7 +172,8 @@ async function startServer(label, databaseUrl) {
     env: serverEnvFromBenchEnv(),
     ipc: true,
     onUnexpectedExit: (code, signal) => {
-      if (!stoppingServers) fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
+      if (!stoppingServers)
+        fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
     },
   })
   servers.push(handle)
@@ -198,7 +212,9 @@ const call = (method, path, body) => restClient(writer.url, ADMIN_TOKEN)(method,
 // ---------------------------------------------------------------- /proc readings (Linux)
 
 function procStatusKb(pid, field) {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+    new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'),
+  )
   if (!match) throw new Error(`no ${field} in /proc/${pid}/status`)
   return Number(match[1])
 }
@@ -249,7 +265,14 @@ function residentByMapping(pid) {
     const header = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/)
     if (header) {
       const name = header[1].trim()
-      kind = name === '[heap]' ? 'brk' : name === '' ? 'anonymous' : name.startsWith('/') ? 'file' : 'other'
+      kind =
+        name === '[heap]'
+          ? 'brk'
+          : name === ''
+            ? 'anonymous'
+            : name.startsWith('/')
+              ? 'file'
+              : 'other'
       continue
     }
     const rss = line.match(/^Rss:\s+(\d+) kB/)
@@ -301,10 +324,18 @@ function cpuMs(pid) {
 const waiting = new Map() // key -> { resolve, reject, timer }
 
 function startClientsProcess() {
-  clientsProc = fork(CLIENTS_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: extraNodeArgs })
+  clientsProc = fork(CLIENTS_ENTRY, [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: extraNodeArgs,
+  })
   clientsProc.on('message', (message) => {
     if (message.type === 'fatal') return fail('clients process failed', message.error)
-    const key = message.id !== undefined ? `${message.type}:${message.id}` : message.seq !== undefined ? `${message.type}:${message.seq}` : message.type
+    const key =
+      message.id !== undefined
+        ? `${message.type}:${message.id}`
+        : message.seq !== undefined
+          ? `${message.type}:${message.seq}`
+          : message.type
     const waiter = waiting.get(key)
     if (!waiter) return
     waiting.delete(key)
@@ -312,7 +343,8 @@ function startClientsProcess() {
     waiter.resolve(message)
   })
   clientsProc.once('exit', (code, signal) => {
-    if (!closingClients) fail(`clients process exited unexpectedly (code ${code}, signal ${signal})`)
+    if (!closingClients)
+      fail(`clients process exited unexpectedly (code ${code}, signal ${signal})`)
   })
 }
 
@@ -369,7 +401,9 @@ async function main() {
   await sleep(1_000)
   const busyAtStartPct = Math.round((machineCpuMs().processes - idleCheck.processes) / 10)
   if (busyAtStartPct > 20) {
-    console.warn(`warning: other processes keep ${busyAtStartPct}% of a CPU busy; the latency figures will include their work`)
+    console.warn(
+      `warning: other processes keep ${busyAtStartPct}% of a CPU busy; the latency figures will include their work`,
+    )
   }
   const topology = options.replicas === 2 ? ', two replicas (writes to A, clients on B)' : ''
   console.log(
@@ -392,18 +426,29 @@ async function main() {
   const serverPids = servers.map((s) => s.pid)
   const serversCpuMs = () => serverPids.reduce((sum, pid) => sum + cpuMs(pid), 0)
   await expectStatus(call('POST', '/api/v1/flags', { key: FLAG_KEY }), 201, 'create flag')
-  await expectStatus(call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }), 200, 'turn the flag on')
-  const key = await expectStatus(call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }), 201, 'create SDK key')
+  await expectStatus(
+    call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }),
+    200,
+    'turn the flag on',
+  )
+  const key = await expectStatus(
+    call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }),
+    201,
+    'create SDK key',
+  )
   const sdkKey = key.key
 
   // 2. Warm-up without benchmark clients: load the environment snapshot and the SDK key cache
   // (GET /sdk/v1/flags), exercise the upgrade path once with a throwaway client, then settle.
-  const poll = await fetch(`${streamer.url}/sdk/v1/flags`, { headers: { authorization: `Bearer ${sdkKey}` } })
+  const poll = await fetch(`${streamer.url}/sdk/v1/flags`, {
+    headers: { authorization: `Bearer ${sdkKey}` },
+  })
   if (!poll.ok) throw new Error(`GET /sdk/v1/flags answered ${poll.status}`)
   await poll.text()
   const probe = init({ sdkKey, baseUrl: streamer.url, logger: createSilentLogger() })
   await probe.waitForReady({ timeoutMs: 10_000 })
-  if (probe.variation(FLAG_KEY, { key: 'bench-user' }, false) !== true) throw new Error('flag is not on after restore')
+  if (probe.variation(FLAG_KEY, { key: 'bench-user' }, false) !== true)
+    throw new Error('flag is not on after restore')
   await probe.close()
   for (const s of servers) for (let i = 0; i < 3; i++) await (await fetch(`${s.url}/readyz`)).text()
   await sleep(1_000)
@@ -417,19 +462,36 @@ async function main() {
   const firstHalf = Math.ceil(options.clients / 2)
   const connect = async (count) => {
     const ready = await ask(
-      { type: 'start', sdkKey, baseUrl: streamer.url, count, flagKey: FLAG_KEY, batch: CONNECT_BATCH, readyTimeoutMs: 30_000 },
+      {
+        type: 'start',
+        sdkKey,
+        baseUrl: streamer.url,
+        count,
+        flagKey: FLAG_KEY,
+        batch: CONNECT_BATCH,
+        readyTimeoutMs: 30_000,
+      },
       'ready',
       120_000,
     )
-    if (ready.failed > 0) throw new Error(`${ready.failed} of ${count} clients did not become ready: ${ready.firstError}`)
+    if (ready.failed > 0)
+      throw new Error(
+        `${ready.failed} of ${count} clients did not become ready: ${ready.firstError}`,
+      )
     return ready
   }
   const readyA = await connect(firstHalf)
   await sleep(SETTLE_MS)
   const mid = await idleMemory(serverPid)
   const readyB = options.clients > firstHalf ? await connect(options.clients - firstHalf) : readyA
-  const ready = { ...readyB, connectMs: readyA.connectMs + (readyB === readyA ? 0 : readyB.connectMs), rssBefore: readyA.rssBefore }
-  console.log(`${ready.count} clients ready in ${Math.round(ready.connectMs)} ms (${ready.streaming} streaming)`)
+  const ready = {
+    ...readyB,
+    connectMs: readyA.connectMs + (readyB === readyA ? 0 : readyB.connectMs),
+    rssBefore: readyA.rssBefore,
+  }
+  console.log(
+    `${ready.count} clients ready in ${Math.round(ready.connectMs)} ms (${ready.streaming} streaming)`,
+  )
 
   // 4. Idle memory: settle, then read the server's RSS again.
   await sleep(SETTLE_MS)
@@ -437,14 +499,21 @@ async function main() {
   const after = await idleMemory(serverPid)
   const bytesPerConnection = (after.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients
   const secondHalf = options.clients - firstHalf
-  const marginal = (field) => (secondHalf > 0 ? Math.round((after[field] - mid[field]) / secondHalf) : null)
+  const marginal = (field) =>
+    secondHalf > 0 ? Math.round((after[field] - mid[field]) / secondHalf) : null
   const heapPerConnection = (after.heapUsed - before.heapUsed) / options.clients
   // Judge the target on the largest of the three estimates: each can be thrown off on its own
   // (the baseline by memory V8 or PGlite hand back late, the halves by a GC that resizes the heap).
-  const conservativeBytes = Math.max(bytesPerConnection, marginal('rssLessFreeHeap') ?? -Infinity, heapPerConnection)
+  const conservativeBytes = Math.max(
+    bytesPerConnection,
+    marginal('rssLessFreeHeap') ?? -Infinity,
+    heapPerConnection,
+  )
   const baselineMoved = bytesPerConnection < heapPerConnection - 1024
   if (readyz.connections !== options.clients + connectionsBefore) {
-    console.warn(`warning: server reports ${readyz.connections} connections, expected ${options.clients + connectionsBefore}`)
+    console.warn(
+      `warning: server reports ${readyz.connections} connections, expected ${options.clients + connectionsBefore}`,
+    )
   }
 
   // 5. Flips: kill, restore, kill, ... (the flag starts on).
@@ -463,7 +532,9 @@ async function main() {
     const done = reply(`done:${i}`, FLIP_TIMEOUT_MS + 5_000)
     const serverCpu0 = serversCpuMs()
     const tRequest = now()
-    const res = await call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/${action}`, { comment: `bench flip ${i}` })
+    const res = await call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/${action}`, {
+      comment: `bench flip ${i}`,
+    })
     const tResponse = now()
     if (res.status !== 200 || res.body?.changed !== true) {
       throw new Error(`flip ${i} (${action}): ${res.status} ${JSON.stringify(res.body)}`)
@@ -492,7 +563,10 @@ async function main() {
   }
   const flipPhaseMs = performance.now() - flipsStarted
   // CLOCK_MONOTONIC in µs, the clock of --cpu-prof sample timestamps: lets a profile be cut to this phase
-  const flipPhaseMonotonicUs = [Number(flipsStartedHr / 1000n), Number(process.hrtime.bigint() / 1000n)]
+  const flipPhaseMonotonicUs = [
+    Number(flipsStartedHr / 1000n),
+    Number(process.hrtime.bigint() / 1000n),
+  ]
   const serverCpuFlipPhaseMs = serversCpuMs() - serverCpuStart
   const perServerCpuFlipPhaseMs = serverPids.map((pid, i) => cpuMs(pid) - perServerCpuStart[i])
   const clientsCpuFlipPhaseMs = cpuMs(clientsProc.pid) - clientsCpuStart
@@ -502,7 +576,11 @@ async function main() {
   // CPU the rest of the machine used while we flipped: anything well above 0 means the latency
   // figures include someone else's work
   const otherCpuFlipPhaseMs =
-    machineEnd.processes - machineStart.processes - serverCpuFlipPhaseMs - clientsCpuFlipPhaseMs - selfCpuFlipPhaseMs
+    machineEnd.processes -
+    machineStart.processes -
+    serverCpuFlipPhaseMs -
+    clientsCpuFlipPhaseMs -
+    selfCpuFlipPhaseMs
 
   // 6. Shut down: clients first (close code 1000), then SIGTERM the server(s).
   const closed = await closeClients()
@@ -545,7 +623,10 @@ async function main() {
     wrongValues,
     latencyMs: { fromResponse, fromRequest },
     warmupLatencyMs: warm.length
-      ? { fromResponse: summarize(all(warm, 'fromResponse')), fromRequest: summarize(all(warm, 'fromRequest')) }
+      ? {
+          fromResponse: summarize(all(warm, 'fromResponse')),
+          fromRequest: summarize(all(warm, 'fromRequest')),
+        }
       : null,
     restResponseMs: summarize(measured.map((f) => f.restMs)),
     memory: {
@@ -567,8 +648,12 @@ async function main() {
       },
       afterClientsLeft: {
         connections: connectionsAfterClose,
-        bytesPerFormerConnection: Math.round((afterClose.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients),
-        heapUsedBytesPerFormerConnection: Math.round((afterClose.heapUsed - before.heapUsed) / options.clients),
+        bytesPerFormerConnection: Math.round(
+          (afterClose.rssLessFreeHeap - before.rssLessFreeHeap) / options.clients,
+        ),
+        heapUsedBytesPerFormerConnection: Math.round(
+          (afterClose.heapUsed - before.heapUsed) / options.clients,
+        ),
       },
       v8Before: before,
       v8Mid: mid,
@@ -576,7 +661,9 @@ async function main() {
       v8AfterClientsLeft: afterClose,
       clientsProcessRssBeforeBytes: ready.rssBefore,
       clientsProcessRssAfterBytes: ready.rssAfter,
-      clientsProcessBytesPerClient: Math.round((ready.rssAfter - ready.rssBefore) / options.clients),
+      clientsProcessBytesPerClient: Math.round(
+        (ready.rssAfter - ready.rssBefore) / options.clients,
+      ),
       method:
         'Server VmRSS (/proc/<pid>/status, median of 5 readings over 1 s), read once with no benchmark clients ' +
         `(after warm-up and a 1 s settle) and once ${SETTLE_MS / 1000} s after all clients were ready; each reading is ` +
@@ -595,11 +682,18 @@ async function main() {
     },
     cpu: {
       serverMsPerFlip: round(measured.reduce((n, f) => n + f.serverCpuMs, 0) / measured.length),
-      clientsProcessMsPerFlip: round(measured.reduce((n, f) => n + f.clientsCpuMs, 0) / measured.length),
+      clientsProcessMsPerFlip: round(
+        measured.reduce((n, f) => n + f.clientsCpuMs, 0) / measured.length,
+      ),
       flipPhaseMs: Math.round(flipPhaseMs),
       wholeFlipPhaseMs: {
         server: round(serverCpuFlipPhaseMs),
-        ...(options.replicas === 2 ? { serverA: round(perServerCpuFlipPhaseMs[0]), serverB: round(perServerCpuFlipPhaseMs[1]) } : {}),
+        ...(options.replicas === 2
+          ? {
+              serverA: round(perServerCpuFlipPhaseMs[0]),
+              serverB: round(perServerCpuFlipPhaseMs[1]),
+            }
+          : {}),
         clientsProcess: round(clientsCpuFlipPhaseMs),
         loadGenerator: round(selfCpuFlipPhaseMs),
         otherProcesses: round(otherCpuFlipPhaseMs),
@@ -642,7 +736,8 @@ async function main() {
       cpuModel: cpus()[0]?.model ?? null,
       platform: `${process.platform} ${process.arch}`,
       git: gitState(),
-      database: readyz.database ?? readyBody.database ?? (options.databaseUrl ? 'postgres' : 'pglite'),
+      database:
+        readyz.database ?? readyBody.database ?? (options.databaseUrl ? 'postgres' : 'pglite'),
       otherCpuBusyAtStartPct: busyAtStartPct,
       loadAverageAtStart: loadAtStart.map((x) => round(x)),
       loadAverageAtEnd: loadavg().map((x) => round(x)),
@@ -654,13 +749,17 @@ async function main() {
     shutdown: { clients: closed, server: stopped, servers: stoppedAll },
   }
 
-  const outFile = options.out ?? join(ROOT, 'bench', 'results', `propagation-${results.date.replace(/[:.]/g, '-')}.json`)
+  const outFile =
+    options.out ??
+    join(ROOT, 'bench', 'results', `propagation-${results.date.replace(/[:.]/g, '-')}.json`)
   mkdirSync(dirname(outFile), { recursive: true })
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)
 
   printTable(results, relative(process.cwd(), outFile))
   if (misses > 0 || wrongValues > 0) {
-    console.error(`\n${misses} missed change events and ${wrongValues} wrong values: propagation is not reliable`)
+    console.error(
+      `\n${misses} missed change events and ${wrongValues} wrong values: propagation is not reliable`,
+    )
     process.exit(1)
   }
   if (stopped && stopped.code !== 0) {
@@ -672,7 +771,8 @@ async function main() {
 
 function printTable(r, outFile) {
   const fmt = (x) => (x === null ? '-' : x.toFixed(2).padStart(9))
-  const row = (label, s) => `  ${label.padEnd(22)}${fmt(s.p50)}${fmt(s.p90)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.min)}`
+  const row = (label, s) =>
+    `  ${label.padEnd(22)}${fmt(s.p50)}${fmt(s.p90)}${fmt(s.p99)}${fmt(s.max)}${fmt(s.min)}`
   const kb = (b) => `${(b / 1024).toFixed(0)} KB`
   const lines = [
     '',

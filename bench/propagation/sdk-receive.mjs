@@ -80,7 +80,9 @@ async function main() {
   let version = 1
   let on = true
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
-  wss.on('connection', (ws) => ws.send(JSON.stringify({ type: 'put', version, flags: [flag(on, version)], segments: [] })))
+  wss.on('connection', (ws) =>
+    ws.send(JSON.stringify({ type: 'put', version, flags: [flag(on, version)], segments: [] })),
+  )
   await new Promise((resolve) => wss.once('listening', resolve))
   const child = fork(fileURLToPath(import.meta.url), ['clients', String(wss.address().port)])
   const next = (type) =>
@@ -113,7 +115,8 @@ async function main() {
   for (const ws of wss.clients) ws.terminate()
   wss.close()
   perMessage.sort((a, b) => a - b)
-  const q = (p) => perMessage[Math.min(perMessage.length - 1, Math.ceil(p * perMessage.length) - 1)].toFixed(1)
+  const q = (p) =>
+    perMessage[Math.min(perMessage.length - 1, Math.ceil(p * perMessage.length) - 1)].toFixed(1)
   console.log(
     `SDK receive: ${N} clients, ${ROUNDS} rounds, ${availableParallelism()} cpus, node ${process.version}\n` +
       `  clients-process CPU per patch per client (µs): p10 ${q(0.1)}  p50 ${q(0.5)}  p90 ${q(0.9)}`,

@@ -51,4 +51,8 @@ export {
   errorReason,
 } from './evaluate/reasons.js'
 export { createFlagStore, type FlagStore, type StoreSnapshot } from './evaluate/store.js'
-export { toOpenFeature, type OpenFeatureErrorCode, type OpenFeatureResolution } from './evaluate/openfeature.js'
+export {
+  toOpenFeature,
+  type OpenFeatureErrorCode,
+  type OpenFeatureResolution,
+} from './evaluate/openfeature.js'

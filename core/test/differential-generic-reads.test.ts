@@ -17,6 +17,5 @@ describe('differential, with every named reader taken', () => {
   )
 
   it('returns identical details for single-clause rules on every operator', () =>
-    runSingleClauseRules(31),
-  )
+    runSingleClauseRules(31))
 })

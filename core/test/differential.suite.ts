@@ -372,9 +372,7 @@ export function runRandomFlags(seed: number): void {
         expect(actual, state).toStrictEqual(expected)
       }
       expect(store.variation(key, context as Context, fallback)).toStrictEqual(expected.value)
-      kinds.add(
-        expected.reason.kind === 'ERROR' ? expected.reason.errorKind : expected.reason.kind,
-      )
+      kinds.add(expected.reason.kind === 'ERROR' ? expected.reason.errorKind : expected.reason.kind)
       evaluations++
     }
   }

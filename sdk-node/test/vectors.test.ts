@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type {
-  Context,
-  EvaluationDetail,
-  JsonValue,
-  WireFlag,
-  WireSegment,
-} from '@switchyard/core'
+import type { Context, EvaluationDetail, JsonValue, WireFlag, WireSegment } from '@switchyard/core'
 import { init, createSilentLogger } from '@switchyard/sdk-node'
 import { describe, expect, it } from 'vitest'
 

@@ -60,7 +60,13 @@ export function createApp(deps: AppDeps) {
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
     logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 },
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        ms: Math.round(seconds * 10_000) / 10,
+      },
       'request',
     )
   })
@@ -77,9 +83,11 @@ export function createApp(deps: AppDeps) {
     try {
       await database.ping()
       const pending = await pendingMigrations(database.db, deps.migrationsDir)
-      if (pending > 0) return c.json({ status: 'not-ready', database: 'ok', pendingMigrations: pending }, 503)
+      if (pending > 0)
+        return c.json({ status: 'not-ready', database: 'ok', pendingMigrations: pending }, 503)
       // A replica that cannot hear about changes would serve stale flags: not ready.
-      if (!bus.healthy()) return c.json({ status: 'not-ready', database: 'ok', bus: 'disconnected' }, 503)
+      if (!bus.healthy())
+        return c.json({ status: 'not-ready', database: 'ok', bus: 'disconnected' }, 503)
       return c.json({ status: 'ready', database: database.kind, connections: hub.connectionCount })
     } catch {
       return c.json({ status: 'not-ready', database: 'unreachable' }, 503)

@@ -12,7 +12,11 @@ export const ServerConfig = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SWITCHYARD_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   // Large enough for a segment of 100,000 context keys.
-  SWITCHYARD_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  SWITCHYARD_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
   SWITCHYARD_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   SWITCHYARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).default(1000),
   SWITCHYARD_PUBLIC_URL: z.url().optional(),

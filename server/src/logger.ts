@@ -18,7 +18,11 @@ export function serializeError(error: unknown): Record<string, unknown> {
       ...(severity === undefined ? {} : { severity }),
       ...(constraint === undefined ? {} : { constraint }),
       // Only frames: a message can span lines (drizzle's carries the query parameters).
-      stack: e.stack?.split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 5).join('\n'),
+      stack: e.stack
+        ?.split('\n')
+        .filter((line) => line.trimStart().startsWith('at '))
+        .slice(0, 5)
+        .join('\n'),
       ...(e.cause === undefined ? {} : { cause: walk(e.cause, depth + 1) }),
     }
   }
@@ -35,7 +39,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       // Database errors carry the query's bound values (secrets among them): log them without.
       serializers: { err: serializeError },
-      redact: { paths: ['authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'key', '*.key'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'token',
+          '*.token',
+          'key',
+          '*.key',
+        ],
+        censor: '[redacted]',
+      },
     },
     destination,
   )

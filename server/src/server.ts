@@ -40,7 +40,9 @@ export interface StartOptions {
 }
 
 export async function openDatabase(config: ServerConfig): Promise<Database> {
-  return config.DATABASE_URL ? openPostgres(config.DATABASE_URL) : openPglite(config.SWITCHYARD_DATA_DIR)
+  return config.DATABASE_URL
+    ? openPostgres(config.DATABASE_URL)
+    : openPglite(config.SWITCHYARD_DATA_DIR)
 }
 
 /** Opens the database, migrates, bootstraps and listens. */
@@ -57,7 +59,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ? await createPostgresBus(database.url, logger)
         : createLocalBus((error) => logger.error({ err: error }, 'change bus listener failed'))
     await ensureDefaultEnvironments({ db: database.db, bus })
-    const bootstrap = await bootstrapAdminToken({ db: database.db, bus }, config.SWITCHYARD_ADMIN_TOKEN)
+    const bootstrap = await bootstrapAdminToken(
+      { db: database.db, bus },
+      config.SWITCHYARD_ADMIN_TOKEN,
+    )
     if (bootstrap.kind === 'generated') options.onGeneratedAdminToken?.(bootstrap.token)
 
     const clock = options.clock ?? (() => new Date())
@@ -71,13 +76,36 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       authenticate: authenticateSdk,
     })
-    const app = createApp({ database, bus, hub, authenticateSdk, logger, metrics, maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES, publicUrl: config.SWITCHYARD_PUBLIC_URL, clock, migrationsDir })
+    const app = createApp({
+      database,
+      bus,
+      hub,
+      authenticateSdk,
+      logger,
+      metrics,
+      maxBodyBytes: config.SWITCHYARD_MAX_BODY_BYTES,
+      publicUrl: config.SWITCHYARD_PUBLIC_URL,
+      clock,
+      migrationsDir,
+    })
 
-    const scheduler = new Scheduler({ db: database.db, bus }, logger, clock, config.SWITCHYARD_SCHEDULER_INTERVAL_MS)
-    const dispatcher = new WebhookDispatcher({ db: database.db, bus, logger, pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS })
+    const scheduler = new Scheduler(
+      { db: database.db, bus },
+      logger,
+      clock,
+      config.SWITCHYARD_SCHEDULER_INTERVAL_MS,
+    )
+    const dispatcher = new WebhookDispatcher({
+      db: database.db,
+      bus,
+      logger,
+      pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS,
+    })
 
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s as Server)) as Server
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+        resolve(s as Server),
+      ) as Server
       s.once('error', reject)
     })
     server.on('upgrade', (request, socket, head) => {
@@ -106,7 +134,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           await dispatcher.close()
           await scheduler.close()
           server.closeIdleConnections()
-          const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SWITCHYARD_SHUTDOWN_TIMEOUT_MS).unref())
+          const timeout = new Promise<void>((resolve) =>
+            setTimeout(resolve, config.SWITCHYARD_SHUTDOWN_TIMEOUT_MS).unref(),
+          )
           await Promise.race([serverClosed, timeout])
           server.closeAllConnections()
           await bus.close()

@@ -53,5 +53,7 @@ export function describeEachDb(title: string, fn: (target: DbTarget) => void): v
   describe(`${title} [pglite]`, () => fn(pgliteTarget))
   const skipReason = inject('postgresSkipReason')
   const postgresDescribe = inject('postgres') ? describe : describe.skip
-  postgresDescribe(`${title} [postgres]${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => fn(postgresTarget))
+  postgresDescribe(`${title} [postgres]${skipReason ? ` (skipped: ${skipReason})` : ''}`, () =>
+    fn(postgresTarget),
+  )
 }

@@ -14,7 +14,9 @@ describeEachDb('migrations', (target) => {
     try {
       const again = await migrate(database.db)
       expect(again.applied).toEqual([])
-      const rows = toRows<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from switchyard_migrations`))
+      const rows = toRows<{ n: number }>(
+        await database.db.execute(sql`select count(*)::int as n from switchyard_migrations`),
+      )
       expect(rows[0]!.n).toBeGreaterThan(0)
     } finally {
       await database.close()
@@ -41,7 +43,9 @@ describe('migrations on Postgres', () => {
       expect(first.applied.length + second.applied.length).toBeGreaterThan(0)
       // Exactly one of them applied each migration.
       expect(first.applied.length === 0 || second.applied.length === 0).toBe(true)
-      const rows = toRows<{ n: number }>(await a.db.execute(sql`select count(*)::int as n from environments`))
+      const rows = toRows<{ n: number }>(
+        await a.db.execute(sql`select count(*)::int as n from environments`),
+      )
       expect(rows[0]!.n).toBe(0)
     } finally {
       await a.close()

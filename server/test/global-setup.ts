@@ -35,7 +35,9 @@ export default async function setup(project: TestProject) {
 
   const pglite = await openPglite()
   await migrate(pglite.db)
-  const dump = await (pglite as unknown as { db: { $client: { dumpDataDir(c: string): Promise<Blob> } } }).db.$client.dumpDataDir('none')
+  const dump = await (
+    pglite as unknown as { db: { $client: { dumpDataDir(c: string): Promise<Blob> } } }
+  ).db.$client.dumpDataDir('none')
   const snapshotPath = join(dir, 'pglite.tar')
   writeFileSync(snapshotPath, Buffer.from(await dump.arrayBuffer()))
   await pglite.close()
@@ -65,7 +67,9 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     if (!admin) return
-    const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like ${`${prefix}%`}`
+    const rows = await admin<
+      { datname: string }[]
+    >`select datname from pg_database where datname like ${`${prefix}%`}`
     for (const row of rows) {
       await admin.unsafe(`drop database if exists "${row.datname}" with (force)`)
     }

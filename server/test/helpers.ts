@@ -9,7 +9,12 @@ export const silentLogger = pino({ level: 'silent' })
 
 export interface TestServer extends RunningServer {
   /** fetch against the server with the admin token (or `token`), JSON in and out. */
-  api(method: string, path: string, body?: unknown, init?: { token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse>
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<ApiResponse>
 }
 
 export interface ApiResponse {
@@ -18,8 +23,18 @@ export interface ApiResponse {
   body: any
 }
 
-export async function startTestServer(database: Database, env: Record<string, string> = {}, options: { clock?: () => Date } = {}): Promise<TestServer> {
-  const config = readConfig({ PORT: '0', HOST: '127.0.0.1', SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', ...env })
+export async function startTestServer(
+  database: Database,
+  env: Record<string, string> = {},
+  options: { clock?: () => Date } = {},
+): Promise<TestServer> {
+  const config = readConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
   const running = await startServer({ config, logger: silentLogger, database, ...options })
   const api: TestServer['api'] = async (method, path, body, init = {}) => {
     const headers: Record<string, string> = { ...init.headers }
@@ -44,7 +59,11 @@ export async function startTestServer(database: Database, env: Record<string, st
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 10): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+  intervalMs = 10,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
@@ -56,5 +75,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
     }
     await new Promise((r) => setTimeout(r, intervalMs))
   }
-  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`)
+  throw new Error(
+    `condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
+  )
 }

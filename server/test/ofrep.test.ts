@@ -6,13 +6,23 @@ import * as tables from '../src/db/schema/index.js'
 import { describeEachDb, pgliteTarget } from './db.suite.js'
 import { startTestServer, type TestServer } from './helpers.js'
 
-async function ofrep(server: TestServer, key: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+async function ofrep(
+  server: TestServer,
+  key: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${server.url}/ofrep/v1${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   })
-  return { status: res.status, headers: res.headers, body: (res.status === 304 ? null : await res.json()) as any }
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (res.status === 304 ? null : await res.json()) as any,
+  }
 }
 
 describeEachDb('OFREP', (target) => {
@@ -23,12 +33,19 @@ describeEachDb('OFREP', (target) => {
   beforeAll(async () => {
     database = await target.open()
     server = await startTestServer(database)
-    key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
-    await server.api('POST', '/api/v1/flags', { key: 'banner', kind: 'string', variations: [{ value: 'bold' }, { value: 'calm' }] })
+    key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' }))
+      .body.key
+    await server.api('POST', '/api/v1/flags', {
+      key: 'banner',
+      kind: 'string',
+      variations: [{ value: 'bold' }, { value: 'calm' }],
+    })
     await server.api('PUT', '/api/v1/flags/banner/envs/production', {
       on: true,
       offVariation: 1,
-      rules: [{ clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } }],
+      rules: [
+        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } },
+      ],
       fallthrough: { variation: 1 },
     })
   })
@@ -39,15 +56,27 @@ describeEachDb('OFREP', (target) => {
   })
 
   it('evaluates one flag with the targeting key as the context key', async () => {
-    const res = await ofrep(server, key, '/evaluate/flags/banner', { context: { targetingKey: 'u1', country: 'DE' } })
+    const res = await ofrep(server, key, '/evaluate/flags/banner', {
+      context: { targetingKey: 'u1', country: 'DE' },
+    })
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} })
-    const other = await ofrep(server, key, '/evaluate/flags/banner', { context: { targetingKey: 'u1', country: 'FR' } })
+    expect(res.body).toEqual({
+      key: 'banner',
+      value: 'bold',
+      reason: 'TARGETING_MATCH',
+      variant: '0',
+      metadata: {},
+    })
+    const other = await ofrep(server, key, '/evaluate/flags/banner', {
+      context: { targetingKey: 'u1', country: 'FR' },
+    })
     expect(other.body).toMatchObject({ value: 'calm', reason: 'DEFAULT' })
   })
 
   it('answers 404 FLAG_NOT_FOUND and 400 TARGETING_KEY_MISSING', async () => {
-    const missing = await ofrep(server, key, '/evaluate/flags/nope', { context: { targetingKey: 'u' } })
+    const missing = await ofrep(server, key, '/evaluate/flags/nope', {
+      context: { targetingKey: 'u' },
+    })
     expect(missing.status).toBe(404)
     expect(missing.body).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND' })
     const noKey = await ofrep(server, key, '/evaluate/flags/banner', { context: { country: 'DE' } })
@@ -57,7 +86,11 @@ describeEachDb('OFREP', (target) => {
 
   it.each([
     { label: 'a body that is not JSON', body: '{"context": ', errorCode: 'PARSE_ERROR' },
-    { label: 'a context that is not an object', body: '{"context": "u1"}', errorCode: 'INVALID_CONTEXT' },
+    {
+      label: 'a context that is not an object',
+      body: '{"context": "u1"}',
+      errorCode: 'INVALID_CONTEXT',
+    },
   ])('answers $label with the OFREP error $errorCode', async ({ body, errorCode }) => {
     for (const path of ['/evaluate/flags/banner', '/evaluate/flags']) {
       const res = await fetch(`${server.url}/ofrep/v1${path}`, {
@@ -73,34 +106,67 @@ describeEachDb('OFREP', (target) => {
   })
 
   it('evaluates every flag in bulk with an ETag, and answers 304 when nothing changed', async () => {
-    const res = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
+    const res = await ofrep(server, key, '/evaluate/flags', {
+      context: { targetingKey: 'u1', country: 'DE' },
+    })
     expect(res.status).toBe(200)
-    expect(res.body.flags).toEqual([{ key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} }])
-    const again = await ofrep(server, key, '/evaluate/flags', { context: { country: 'DE', targetingKey: 'u1' } }, { 'if-none-match': res.headers.get('etag')! })
+    expect(res.body.flags).toEqual([
+      { key: 'banner', value: 'bold', reason: 'TARGETING_MATCH', variant: '0', metadata: {} },
+    ])
+    const again = await ofrep(
+      server,
+      key,
+      '/evaluate/flags',
+      { context: { country: 'DE', targetingKey: 'u1' } },
+      { 'if-none-match': res.headers.get('etag')! },
+    )
     expect(again.status).toBe(304)
   })
 
   it('answers 304 to a weak tag and to a list holding the tag', async () => {
     const body = { context: { targetingKey: 'u2' } }
     const etag = (await ofrep(server, key, '/evaluate/flags', body)).headers.get('etag')!
-    expect((await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `W/${etag}` })).status).toBe(304)
-    expect((await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `"stale", ${etag}` })).status).toBe(304)
+    expect(
+      (await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `W/${etag}` })).status,
+    ).toBe(304)
+    expect(
+      (await ofrep(server, key, '/evaluate/flags', body, { 'if-none-match': `"stale", ${etag}` }))
+        .status,
+    ).toBe(304)
   })
 
   it('answers a changed context with the new values, not 304, even with the old ETag', async () => {
     // The OpenFeature web provider keeps its ETag when only attributes other than the targeting key change.
-    const first = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'DE' } })
-    const moved = await ofrep(server, key, '/evaluate/flags', { context: { targetingKey: 'u1', country: 'FR' } }, { 'if-none-match': first.headers.get('etag')! })
+    const first = await ofrep(server, key, '/evaluate/flags', {
+      context: { targetingKey: 'u1', country: 'DE' },
+    })
+    const moved = await ofrep(
+      server,
+      key,
+      '/evaluate/flags',
+      { context: { targetingKey: 'u1', country: 'FR' } },
+      { 'if-none-match': first.headers.get('etag')! },
+    )
     expect(moved.status).toBe(200)
-    expect(moved.body.flags).toEqual([{ key: 'banner', value: 'calm', reason: 'DEFAULT', variant: '1', metadata: {} }])
+    expect(moved.body.flags).toEqual([
+      { key: 'banner', value: 'calm', reason: 'DEFAULT', variant: '1', metadata: {} },
+    ])
     expect(moved.headers.get('etag')).not.toBe(first.headers.get('etag'))
   })
 
   it('takes server SDK keys only', async () => {
-    const client = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key
+    const client = (
+      await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })
+    ).body.key
     expect((await ofrep(server, client, '/evaluate/flags', {})).status).toBe(403)
-    expect((await ofrep(server, 'sy_tok_test-admin-token-0123456789', '/evaluate/flags', {})).status).toBe(401)
-    const viaHeader = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{}' })
+    expect(
+      (await ofrep(server, 'sy_tok_test-admin-token-0123456789', '/evaluate/flags', {})).status,
+    ).toBe(401)
+    const viaHeader = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(viaHeader.status).toBe(200)
   })
 })
@@ -135,9 +201,18 @@ describe('shared test vectors through OFREP [pglite]', () => {
                 variations: flag.variations.map((value) => ({ value })),
                 clientSide: flag.clientSide,
               })
-              const { key: _key, kind: _kind, variations: _variations, clientSide: _cs, version, ...config } = flag
+              const {
+                key: _key,
+                kind: _kind,
+                variations: _variations,
+                clientSide: _cs,
+                version,
+                ...config
+              } = flag
               for (const env of ['production', 'development']) {
-                await tx.insert(tables.flagConfigs).values({ flagKey: flag.key, envKey: env, config, version })
+                await tx
+                  .insert(tables.flagConfigs)
+                  .values({ flagKey: flag.key, envKey: env, config, version })
               }
             })
             stored.add(flag.key)
@@ -147,10 +222,13 @@ describe('shared test vectors through OFREP [pglite]', () => {
         }
         for (const segment of file.segments ?? []) {
           const { version, ...definition } = segment
-          await database.db.insert(tables.segments).values({ envKey: 'production', key: segment.key, definition, version })
+          await database.db
+            .insert(tables.segments)
+            .values({ envKey: 'production', key: segment.key, definition, version })
         }
         server = await startTestServer(database)
-        key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+        key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' }))
+          .body.key
       })
 
       afterAll(async () => {
@@ -162,12 +240,26 @@ describe('shared test vectors through OFREP [pglite]', () => {
         let checked = 0
         for (const c of file.cases) {
           const reason = c.expected.reason
-          if (reason.kind === 'ERROR' && (reason.errorKind === 'WRONG_TYPE' || reason.errorKind === 'CLIENT_NOT_READY')) continue
-          if (!stored.has(c.flag) && !(reason.kind === 'ERROR' && reason.errorKind === 'FLAG_NOT_FOUND')) continue
-          const raw = c.context && typeof c.context === 'object' && !Array.isArray(c.context) ? (c.context as Record<string, unknown>) : {}
+          if (
+            reason.kind === 'ERROR' &&
+            (reason.errorKind === 'WRONG_TYPE' || reason.errorKind === 'CLIENT_NOT_READY')
+          )
+            continue
+          if (
+            !stored.has(c.flag) &&
+            !(reason.kind === 'ERROR' && reason.errorKind === 'FLAG_NOT_FOUND')
+          )
+            continue
+          const raw =
+            c.context && typeof c.context === 'object' && !Array.isArray(c.context)
+              ? (c.context as Record<string, unknown>)
+              : {}
           const { key: contextKey, ...rest } = raw
-          const context = typeof contextKey === 'string' ? { ...rest, targetingKey: contextKey } : raw
-          const res = await ofrep(server, key, `/evaluate/flags/${encodeURIComponent(c.flag)}`, { context })
+          const context =
+            typeof contextKey === 'string' ? { ...rest, targetingKey: contextKey } : raw
+          const res = await ofrep(server, key, `/evaluate/flags/${encodeURIComponent(c.flag)}`, {
+            context,
+          })
           const expected = toOpenFeature(c.expected as EvaluationDetail)
           const label = `${file.file}: ${c.description}`
           if (expected.errorCode) {
@@ -175,7 +267,13 @@ describe('shared test vectors through OFREP [pglite]', () => {
             expect(res.status, label).toBe(expected.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
           } else {
             expect(res.status, label).toBe(200)
-            expect(res.body, label).toEqual({ key: c.flag, value: c.expected.value, reason: expected.reason, variant: expected.variant, metadata: {} })
+            expect(res.body, label).toEqual({
+              key: c.flag,
+              value: c.expected.value,
+              reason: expected.reason,
+              variant: expected.variant,
+              metadata: {},
+            })
           }
           checked++
         }

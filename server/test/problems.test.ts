@@ -15,7 +15,11 @@ const DOCUMENTED = readFileSync(new URL('../../docs/problems.md', import.meta.ur
   .split('\n')
   .map((line) => /^\| `([a-z-]+)` \| (\d{3}) \|[^|]+\|\s*([^|]*?)\s*\|$/.exec(line))
   .filter((m): m is RegExpExecArray => m !== null)
-  .map(([, slug, status, extra]) => ({ slug: slug!, status: Number(status), fields: extraFields(extra!) }))
+  .map(([, slug, status, extra]) => ({
+    slug: slug!,
+    status: Number(status),
+    fields: extraFields(extra!),
+  }))
 
 /** "`errors: [...]`, one per problem" → errors; "`resource`, `key`" → resource, key. */
 function extraFields(extra: string): string[] {
@@ -30,7 +34,11 @@ interface Answer {
 }
 
 async function answer(res: Response): Promise<Answer> {
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> }
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown>,
+  }
 }
 
 describeEachDb('every documented problem type', (target) => {
@@ -44,10 +52,14 @@ describeEachDb('every documented problem type', (target) => {
   beforeAll(async () => {
     database = await target.open()
     server = await startTestServer(database, { SWITCHYARD_MAX_BODY_BYTES: '2048' })
-    reader = (await server.api('POST', '/api/v1/tokens', { name: 'problems-reader', role: 'reader' })).body.token
+    reader = (
+      await server.api('POST', '/api/v1/tokens', { name: 'problems-reader', role: 'reader' })
+    ).body.token
     await server.api('POST', '/api/v1/flags', { key: 'taken' })
     await server.api('POST', '/api/v1/flags', { key: 'needed' })
-    await server.api('PATCH', '/api/v1/flags/taken/envs/production', { prerequisites: [{ flag: 'needed', variation: 0 }] })
+    await server.api('PATCH', '/api/v1/flags/taken/envs/production', {
+      prerequisites: [{ flag: 'needed', variation: 0 }],
+    })
     const log = new Writable({
       write(chunk: Buffer, _encoding, done) {
         logLines.push(chunk.toString())
@@ -60,7 +72,8 @@ describeEachDb('every documented problem type', (target) => {
         database,
         bus: createLocalBus(() => {}),
         hub,
-        authenticateSdk: () => Promise.resolve({ keyId: 'key_test', env: 'production', type: 'server' }),
+        authenticateSdk: () =>
+          Promise.resolve({ keyId: 'key_test', env: 'production', type: 'server' }),
         logger: pino({ level: 'info' }, log),
         metrics: createMetrics(),
         maxBodyBytes: 2048,
@@ -74,45 +87,87 @@ describeEachDb('every documented problem type', (target) => {
     await database?.close()
   })
 
-  const fetchHttp = async (method: string, path: string, init: { body?: string; headers?: Record<string, string>; token?: string | null } = {}) => {
+  const fetchHttp = async (
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; token?: string | null } = {},
+  ) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers }
     const token = init.token === undefined ? 'sy_tok_test-admin-token-0123456789' : init.token
     if (token) headers.authorization = `Bearer ${token}`
     return answer(await fetch(server.url + path, { method, headers, body: init.body }))
   }
   const trigger = async (name: string, extra: Record<string, unknown> = {}) =>
-    (await server.api('POST', '/api/v1/triggers', { name, flag: 'needed', env: 'development', action: 'restore', ...extra })).body as { url: string }
+    (
+      await server.api('POST', '/api/v1/triggers', {
+        name,
+        flag: 'needed',
+        env: 'development',
+        action: 'restore',
+        ...extra,
+      })
+    ).body as { url: string }
 
   /** One request per slug that answers it; a documented slug without a case fails below. */
   const CASES: Record<string, () => Promise<Answer>> = {
-    'validation-failed': () => fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'bad key' }) }),
+    'validation-failed': () =>
+      fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'bad key' }) }),
     'invalid-json': () => fetchHttp('POST', '/api/v1/flags', { body: '{"key": ' }),
     unauthorized: () => fetchHttp('GET', '/api/v1/flags', { token: null }),
-    forbidden: () => fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'by-reader' }), token: reader }),
+    forbidden: () =>
+      fetchHttp('POST', '/api/v1/flags', {
+        body: JSON.stringify({ key: 'by-reader' }),
+        token: reader,
+      }),
     'not-found': () => fetchHttp('GET', '/api/v1/flags/ghost'),
-    'already-exists': () => fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'taken' }) }),
+    'already-exists': () =>
+      fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'taken' }) }),
     conflict: () => fetchHttp('DELETE', '/api/v1/flags/needed'),
-    'version-conflict': () => fetchHttp('PATCH', '/api/v1/flags/taken/envs/production', { body: '{"on": true}', headers: { 'if-match': '"99"' } }),
+    'version-conflict': () =>
+      fetchHttp('PATCH', '/api/v1/flags/taken/envs/production', {
+        body: '{"on": true}',
+        headers: { 'if-match': '"99"' },
+      }),
     'invalid-signature': async () => {
       const { url } = await trigger('signed', { secret: 'a-shared-secret-of-some-length' })
       return answer(await fetch(url, { method: 'POST', body: '{}' }))
     },
     'rate-limited': async () => {
       const { url } = await trigger('noisy')
-      for (let i = 0; i < 30; i++) await (await fetch(url, { method: 'POST', body: '{}' })).body?.cancel()
+      for (let i = 0; i < 30; i++)
+        await (await fetch(url, { method: 'POST', body: '{}' })).body?.cancel()
       return answer(await fetch(url, { method: 'POST', body: '{}' }))
     },
-    'payload-too-large': () => fetchHttp('POST', '/api/v1/flags', { body: JSON.stringify({ key: 'big', description: 'x'.repeat(4096) }) }),
-    'unsupported-media-type': () => fetchHttp('POST', '/api/v1/flags', { body: '<flag/>', headers: { 'content-type': 'text/xml' } }),
+    'payload-too-large': () =>
+      fetchHttp('POST', '/api/v1/flags', {
+        body: JSON.stringify({ key: 'big', description: 'x'.repeat(4096) }),
+      }),
+    'unsupported-media-type': () =>
+      fetchHttp('POST', '/api/v1/flags', {
+        body: '<flag/>',
+        headers: { 'content-type': 'text/xml' },
+      }),
     'upgrade-required': () => fetchHttp('GET', '/sdk/v1/stream', { token: null }),
     unavailable: async () => {
-      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
-      return answer(await failing(refused).request('/sdk/v1/flags', { headers: { authorization: 'Bearer sy_srv_any' } }))
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      })
+      return answer(
+        await failing(refused).request('/sdk/v1/flags', {
+          headers: { authorization: 'Bearer sy_srv_any' },
+        }),
+      )
     },
     internal: async () =>
-      answer(await failing(new Error('snapshot exploded: secret-detail')).request('/sdk/v1/flags', { headers: { authorization: 'Bearer sy_srv_any' } })),
+      answer(
+        await failing(new Error('snapshot exploded: secret-detail')).request('/sdk/v1/flags', {
+          headers: { authorization: 'Bearer sy_srv_any' },
+        }),
+      ),
     'not-revertible': async () => {
-      const created = (await server.api('GET', '/api/v1/changes?flag=taken&limit=100')).body.items.find((c: { action: string }) => c.action === 'flag.create')
+      const created = (
+        await server.api('GET', '/api/v1/changes?flag=taken&limit=100')
+      ).body.items.find((c: { action: string }) => c.action === 'flag.create')
       return fetchHttp('POST', `/api/v1/changes/${created.id}/revert`)
     },
   }
@@ -122,16 +177,23 @@ describeEachDb('every documented problem type', (target) => {
     expect(DOCUMENTED.map((d) => d.slug).sort()).toEqual(Object.keys(CASES).sort())
   })
 
-  it.each(DOCUMENTED)('answers $slug with status $status, its extra fields and the request id', async ({ slug, status, fields }) => {
-    const run = CASES[slug]
-    expect(run, `no case for the documented problem '${slug}'`).toBeDefined()
-    const res = await run!()
-    expect(res.status).toBe(status)
-    expect(res.headers.get('content-type')).toContain('application/problem+json')
-    expect(res.body).toMatchObject({ type: `urn:switchyard:problem:${slug}`, status, title: expect.any(String) })
-    expect(res.body.instance).toBe(res.headers.get('x-request-id'))
-    for (const field of fields) expect(res.body, `${slug} carries ${field}`).toHaveProperty(field)
-  })
+  it.each(DOCUMENTED)(
+    'answers $slug with status $status, its extra fields and the request id',
+    async ({ slug, status, fields }) => {
+      const run = CASES[slug]
+      expect(run, `no case for the documented problem '${slug}'`).toBeDefined()
+      const res = await run!()
+      expect(res.status).toBe(status)
+      expect(res.headers.get('content-type')).toContain('application/problem+json')
+      expect(res.body).toMatchObject({
+        type: `urn:switchyard:problem:${slug}`,
+        status,
+        title: expect.any(String),
+      })
+      expect(res.body.instance).toBe(res.headers.get('x-request-id'))
+      for (const field of fields) expect(res.body, `${slug} carries ${field}`).toHaveProperty(field)
+    },
+  )
 
   it('sends the headers the table promises', async () => {
     expect((await CASES.unauthorized!()).headers.get('www-authenticate')).toBe('Bearer')
@@ -142,7 +204,9 @@ describeEachDb('every documented problem type', (target) => {
   it('logs an unexpected error under the request id and never echoes it', async () => {
     const res = await CASES.internal!()
     expect(JSON.stringify(res.body)).not.toContain('secret-detail')
-    const line = logLines.map((l) => JSON.parse(l) as { requestId?: string; msg: string; err?: { message: string } }).find((l) => l.requestId === res.body.instance && l.msg === 'unhandled error')
+    const line = logLines
+      .map((l) => JSON.parse(l) as { requestId?: string; msg: string; err?: { message: string } })
+      .find((l) => l.requestId === res.body.instance && l.msg === 'unhandled error')
     expect(line?.err?.message).toContain('snapshot exploded')
   })
 })

@@ -16,21 +16,69 @@ interface Write {
 }
 
 const WRITES: Write[] = [
-  { label: 'flag create', method: 'POST', path: '/api/v1/flags', body: { key: 'why-flag', tags: ['why'] }, action: 'flag.create' },
-  { label: 'flag update', method: 'PATCH', path: '/api/v1/flags/why-flag', body: { name: 'Why' }, action: 'flag.update' },
-  { label: 'config patch', method: 'PATCH', path: '/api/v1/flags/why-flag/envs/production', body: { on: true }, action: 'flag.config.patch' },
-  { label: 'kill', method: 'POST', path: '/api/v1/flags/why-flag/envs/production/kill', action: 'flag.kill' },
-  { label: 'kill by tag', method: 'POST', path: '/api/v1/envs/production/restore', body: { tag: 'why' }, action: 'flag.restore.tag' },
-  { label: 'segment put', method: 'PUT', path: '/api/v1/segments/production/why-segment', body: { included: ['u1'] }, action: 'segment.create' },
+  {
+    label: 'flag create',
+    method: 'POST',
+    path: '/api/v1/flags',
+    body: { key: 'why-flag', tags: ['why'] },
+    action: 'flag.create',
+  },
+  {
+    label: 'flag update',
+    method: 'PATCH',
+    path: '/api/v1/flags/why-flag',
+    body: { name: 'Why' },
+    action: 'flag.update',
+  },
+  {
+    label: 'config patch',
+    method: 'PATCH',
+    path: '/api/v1/flags/why-flag/envs/production',
+    body: { on: true },
+    action: 'flag.config.patch',
+  },
+  {
+    label: 'kill',
+    method: 'POST',
+    path: '/api/v1/flags/why-flag/envs/production/kill',
+    action: 'flag.kill',
+  },
+  {
+    label: 'kill by tag',
+    method: 'POST',
+    path: '/api/v1/envs/production/restore',
+    body: { tag: 'why' },
+    action: 'flag.restore.tag',
+  },
+  {
+    label: 'segment put',
+    method: 'PUT',
+    path: '/api/v1/segments/production/why-segment',
+    body: { included: ['u1'] },
+    action: 'segment.create',
+  },
   {
     label: 'rollout create',
     method: 'POST',
     path: '/api/v1/rollouts',
-    body: { flag: 'why-flag', env: 'production', variation: 0, stages: [{ percent: 10, after: '1h' }, { percent: 50, after: '1h' }] },
+    body: {
+      flag: 'why-flag',
+      env: 'production',
+      variation: 0,
+      stages: [
+        { percent: 10, after: '1h' },
+        { percent: 50, after: '1h' },
+      ],
+    },
     action: 'rollout.create',
     keep: (body, ids) => (ids.rollout = body.id),
   },
-  { label: 'rollout pause', method: 'POST', path: (ids) => `/api/v1/rollouts/${ids.rollout}/pause`, action: 'rollout.pause' },
+  {
+    label: 'rollout pause',
+    method: 'POST',
+    path: (ids) => `/api/v1/rollouts/${ids.rollout}/pause`,
+    action: 'rollout.pause',
+  },
   {
     label: 'schedule create',
     method: 'POST',
@@ -46,10 +94,33 @@ const WRITES: Write[] = [
     action: 'trigger.create',
     keep: (body, ids) => (ids.trigger = body.id),
   },
-  { label: 'trigger delete', method: 'DELETE', path: (ids) => `/api/v1/triggers/${ids.trigger}`, action: 'trigger.delete' },
-  { label: 'token create', method: 'POST', path: '/api/v1/tokens', body: { name: 'why-reader', role: 'reader' }, action: 'token.create' },
-  { label: 'sdk key create', method: 'POST', path: '/api/v1/environments/development/keys', body: { type: 'server' }, action: 'sdk-key.create' },
-  { label: 'environment create', method: 'POST', path: '/api/v1/environments', body: { key: 'why-env' }, action: 'environment.create' },
+  {
+    label: 'trigger delete',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/triggers/${ids.trigger}`,
+    action: 'trigger.delete',
+  },
+  {
+    label: 'token create',
+    method: 'POST',
+    path: '/api/v1/tokens',
+    body: { name: 'why-reader', role: 'reader' },
+    action: 'token.create',
+  },
+  {
+    label: 'sdk key create',
+    method: 'POST',
+    path: '/api/v1/environments/development/keys',
+    body: { type: 'server' },
+    action: 'sdk-key.create',
+  },
+  {
+    label: 'environment create',
+    method: 'POST',
+    path: '/api/v1/environments',
+    body: { key: 'why-env' },
+    action: 'environment.create',
+  },
   {
     label: 'webhook create',
     method: 'POST',
@@ -77,17 +148,28 @@ describeEachDb('reasons from the X-Switchyard-Comment header', (target) => {
   it.each(WRITES)('records the header as the reason of a $label', async (write) => {
     const path = typeof write.path === 'function' ? write.path(ids) : write.path
     const reason = `because of ${write.label}`
-    const res = await server.api(write.method, path, write.body, { headers: { 'x-switchyard-comment': reason } })
+    const res = await server.api(write.method, path, write.body, {
+      headers: { 'x-switchyard-comment': reason },
+    })
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
     write.keep?.(res.body, ids)
     const change = (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
-    expect(change).toMatchObject({ action: write.action, actor: 'bootstrap-admin', comment: reason })
+    expect(change).toMatchObject({
+      action: write.action,
+      actor: 'bootstrap-admin',
+      comment: reason,
+    })
   })
 
   it('prefers the body comment to the header', async () => {
-    const res = await server.api('POST', '/api/v1/flags/why-flag/envs/production/kill', { comment: 'from the body' }, {
-      headers: { 'x-switchyard-comment': 'from the header' },
-    })
+    const res = await server.api(
+      'POST',
+      '/api/v1/flags/why-flag/envs/production/kill',
+      { comment: 'from the body' },
+      {
+        headers: { 'x-switchyard-comment': 'from the header' },
+      },
+    )
     expect(res.status).toBe(200)
     const change = (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
     expect(change).toMatchObject({ action: 'flag.kill', comment: 'from the body' })
@@ -96,7 +178,9 @@ describeEachDb('reasons from the X-Switchyard-Comment header', (target) => {
   it('reverts with the header as the reason', async () => {
     const last = (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
     expect(last.action).toBe('flag.kill')
-    const res = await server.api('POST', `/api/v1/changes/${last.id}/revert`, undefined, { headers: { 'x-switchyard-comment': 'undo it' } })
+    const res = await server.api('POST', `/api/v1/changes/${last.id}/revert`, undefined, {
+      headers: { 'x-switchyard-comment': 'undo it' },
+    })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     const change = (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
     expect(change.action).toBe('change.revert')
@@ -114,17 +198,72 @@ interface BodyWrite {
 }
 
 const BODY_WRITES: BodyWrite[] = [
-  { label: 'trigger disable', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/disable`, action: 'trigger.disable' },
-  { label: 'trigger enable', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/enable`, action: 'trigger.enable' },
-  { label: 'trigger rotate', method: 'POST', path: (ids) => `/api/v1/triggers/${ids.trigger}/rotate`, action: 'trigger.rotate' },
-  { label: 'trigger delete', method: 'DELETE', path: (ids) => `/api/v1/triggers/${ids.trigger}`, action: 'trigger.delete' },
-  { label: 'schedule cancel', method: 'POST', path: (ids) => `/api/v1/schedules/${ids.schedule}/cancel`, action: 'schedule.cancel' },
-  { label: 'schedule delete', method: 'DELETE', path: (ids) => `/api/v1/schedules/${ids.schedule2}`, action: 'schedule.cancel' },
-  { label: 'segment delete', method: 'DELETE', path: () => '/api/v1/segments/production/body-segment', action: 'segment.delete' },
-  { label: 'flag delete', method: 'DELETE', path: () => '/api/v1/flags/body-flag-2', action: 'flag.delete' },
-  { label: 'webhook delete', method: 'DELETE', path: (ids) => `/api/v1/webhooks/${ids.webhook}`, action: 'webhook.delete' },
-  { label: 'token revoke', method: 'DELETE', path: (ids) => `/api/v1/tokens/${ids.token}`, action: 'token.revoke' },
-  { label: 'sdk key revoke', method: 'DELETE', path: (ids) => `/api/v1/environments/development/keys/${ids.key}`, action: 'sdk-key.revoke' },
+  {
+    label: 'trigger disable',
+    method: 'POST',
+    path: (ids) => `/api/v1/triggers/${ids.trigger}/disable`,
+    action: 'trigger.disable',
+  },
+  {
+    label: 'trigger enable',
+    method: 'POST',
+    path: (ids) => `/api/v1/triggers/${ids.trigger}/enable`,
+    action: 'trigger.enable',
+  },
+  {
+    label: 'trigger rotate',
+    method: 'POST',
+    path: (ids) => `/api/v1/triggers/${ids.trigger}/rotate`,
+    action: 'trigger.rotate',
+  },
+  {
+    label: 'trigger delete',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/triggers/${ids.trigger}`,
+    action: 'trigger.delete',
+  },
+  {
+    label: 'schedule cancel',
+    method: 'POST',
+    path: (ids) => `/api/v1/schedules/${ids.schedule}/cancel`,
+    action: 'schedule.cancel',
+  },
+  {
+    label: 'schedule delete',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/schedules/${ids.schedule2}`,
+    action: 'schedule.cancel',
+  },
+  {
+    label: 'segment delete',
+    method: 'DELETE',
+    path: () => '/api/v1/segments/production/body-segment',
+    action: 'segment.delete',
+  },
+  {
+    label: 'flag delete',
+    method: 'DELETE',
+    path: () => '/api/v1/flags/body-flag-2',
+    action: 'flag.delete',
+  },
+  {
+    label: 'webhook delete',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/webhooks/${ids.webhook}`,
+    action: 'webhook.delete',
+  },
+  {
+    label: 'token revoke',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/tokens/${ids.token}`,
+    action: 'token.revoke',
+  },
+  {
+    label: 'sdk key revoke',
+    method: 'DELETE',
+    path: (ids) => `/api/v1/environments/development/keys/${ids.key}`,
+    action: 'sdk-key.revoke',
+  },
 ]
 
 describeEachDb('reasons from the body of writes that take only a comment', (target) => {
@@ -143,13 +282,34 @@ describeEachDb('reasons from the body of writes that take only a comment', (targ
     await created('POST', '/api/v1/flags', { key: 'body-flag' })
     await created('POST', '/api/v1/flags', { key: 'body-flag-2' })
     await created('PUT', '/api/v1/segments/production/body-segment', { included: ['u1'] })
-    ids.trigger = (await created('POST', '/api/v1/triggers', { name: 'body', flag: 'body-flag', env: 'production', action: 'kill' })).id
-    const schedule = { flag: 'body-flag', env: 'development', at: '2099-01-01T00:00:00Z', patch: { on: true } }
+    ids.trigger = (
+      await created('POST', '/api/v1/triggers', {
+        name: 'body',
+        flag: 'body-flag',
+        env: 'production',
+        action: 'kill',
+      })
+    ).id
+    const schedule = {
+      flag: 'body-flag',
+      env: 'development',
+      at: '2099-01-01T00:00:00Z',
+      patch: { on: true },
+    }
     ids.schedule = (await created('POST', '/api/v1/schedules', schedule)).id
     ids.schedule2 = (await created('POST', '/api/v1/schedules', schedule)).id
-    ids.webhook = (await created('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['flag.kill'] })).id
-    ids.token = (await created('POST', '/api/v1/tokens', { name: 'body-reader', role: 'reader' })).id
-    ids.key = (await created('POST', '/api/v1/environments/development/keys', { type: 'server' })).id
+    ids.webhook = (
+      await created('POST', '/api/v1/webhooks', {
+        url: 'http://127.0.0.1:9/hook',
+        events: ['flag.kill'],
+      })
+    ).id
+    ids.token = (
+      await created('POST', '/api/v1/tokens', { name: 'body-reader', role: 'reader' })
+    ).id
+    ids.key = (
+      await created('POST', '/api/v1/environments/development/keys', { type: 'server' })
+    ).id
   })
 
   afterAll(async () => {
@@ -157,7 +317,8 @@ describeEachDb('reasons from the body of writes that take only a comment', (targ
     await database?.close()
   })
 
-  const lastChange = async () => (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
+  const lastChange = async () =>
+    (await server.api('GET', '/api/v1/changes?since=1h&limit=1')).body.items[0]
 
   it.each(BODY_WRITES)('refuses an unknown field on a $label and writes nothing', async (write) => {
     const before = await lastChange()
@@ -171,6 +332,10 @@ describeEachDb('reasons from the body of writes that take only a comment', (targ
     const reason = `because of ${write.label}`
     const res = await server.api(write.method, write.path(ids), { comment: reason })
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)
-    expect(await lastChange()).toMatchObject({ action: write.action, actor: 'bootstrap-admin', comment: reason })
+    expect(await lastChange()).toMatchObject({
+      action: write.action,
+      actor: 'bootstrap-admin',
+      comment: reason,
+    })
   })
 })

@@ -21,7 +21,9 @@ describe.runIf(inject('postgres'))('two replicas on one Postgres', () => {
     b = await startTestServer(databases[1]!)
     key = (await a.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
     await a.api('POST', '/api/v1/flags', { key: 'checkout' })
-    ws = new WebSocket(`${b.url.replace('http', 'ws')}/sdk/v1/stream`, { headers: { authorization: `Bearer ${key}` } })
+    ws = new WebSocket(`${b.url.replace('http', 'ws')}/sdk/v1/stream`, {
+      headers: { authorization: `Bearer ${key}` },
+    })
     ws.on('message', (data) => messages.push(JSON.parse(data.toString())))
     await waitFor(() => messages.length >= 1)
   })
@@ -46,7 +48,9 @@ describe.runIf(inject('postgres'))('two replicas on one Postgres', () => {
 
   it('closes a key revoked through A on B', async () => {
     const other = await a.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
-    const socket = new WebSocket(`${b.url.replace('http', 'ws')}/sdk/v1/stream`, { headers: { authorization: `Bearer ${other.body.key}` } })
+    const socket = new WebSocket(`${b.url.replace('http', 'ws')}/sdk/v1/stream`, {
+      headers: { authorization: `Bearer ${other.body.key}` },
+    })
     let closed: number | null = null
     socket.on('close', (code) => (closed = code))
     await new Promise((r) => socket.once('message', r))
@@ -62,11 +66,21 @@ describe.runIf(inject('postgres'))('two replicas on one Postgres', () => {
       await admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'switchyard-bus' and datname = current_database()`
       await a.api('POST', '/api/v1/flags/checkout/envs/production/kill', { comment: 'while deaf' })
       const current = (await a.api('GET', '/api/v1/environments/production')).body.version
-      await waitFor(() => messages.some((m) => (m.type === 'put' || m.type === 'patch') && m.version === current), 10_000)
+      await waitFor(
+        () =>
+          messages.some((m) => (m.type === 'put' || m.type === 'patch') && m.version === current),
+        10_000,
+      )
       const last = messages.at(-1)
-      const flag = last.type === 'put' ? last.flags.find((f: { key: string }) => f.key === 'checkout') : last.flag
+      const flag =
+        last.type === 'put'
+          ? last.flags.find((f: { key: string }) => f.key === 'checkout')
+          : last.flag
       expect(flag.on).toBe(false)
-      await waitFor(async () => (await b.api('GET', '/readyz', undefined, { token: null })).status === 200, 10_000)
+      await waitFor(
+        async () => (await b.api('GET', '/readyz', undefined, { token: null })).status === 200,
+        10_000,
+      )
     } finally {
       await admin.end()
     }

@@ -13,7 +13,9 @@ interface Socket {
 }
 
 function connect(server: TestServer, key: string): Promise<Socket> {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sdk/v1/stream`, { headers: { authorization: `Bearer ${key}` } })
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sdk/v1/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+  })
   const socket: Socket = { ws, messages: [] }
   ws.on('message', (data) => socket.messages.push(JSON.parse(data.toString())))
   return new Promise((resolve, reject) => {
@@ -36,8 +38,13 @@ describeEachDb('stream versions and the data they carry', (target) => {
   beforeAll(async () => {
     database = await target.open()
     server = await startTestServer(database)
-    key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
-    await server.api('POST', '/api/v1/flags', { key: 'banner', kind: 'string', variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+    key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' }))
+      .body.key
+    await server.api('POST', '/api/v1/flags', {
+      key: 'banner',
+      kind: 'string',
+      variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
+    })
   })
 
   afterAll(async () => {
@@ -57,19 +64,25 @@ describeEachDb('stream versions and the data they carry', (target) => {
     const writes = 12
     const results = await Promise.all(
       Array.from({ length: writes }, (_, i) =>
-        server.api('PATCH', '/api/v1/flags/banner/envs/production', { on: i % 2 === 0, fallthrough: { variation: i % 3 } }),
+        server.api('PATCH', '/api/v1/flags/banner/envs/production', {
+          on: i % 2 === 0,
+          fallthrough: { variation: i % 3 },
+        }),
       ),
     )
     expect(results.map((r) => r.status)).toEqual(Array(writes).fill(200))
     await waitFor(() => socket.messages.at(-1)?.version === start + writes)
     // Strictly increasing versions (a gap would have come as a put), the last one the last write's.
     const sent = socket.messages.filter((m) => m.type === 'patch' || m.type === 'put').slice(1)
-    for (let i = 1; i < sent.length; i++) expect(sent[i].version).toBeGreaterThan(sent[i - 1].version)
+    for (let i = 1; i < sent.length; i++)
+      expect(sent[i].version).toBeGreaterThan(sent[i - 1].version)
     expect(sent.at(-1).version).toBe(start + writes)
     const patches = sent.filter((m) => m.type === 'patch')
     expect(patches.length).toBeGreaterThan(0)
     // The change log holds each write's after-state and the version it was made at.
-    const changes = (await server.api('GET', '/api/v1/changes?flag=banner&env=production&limit=100')).body.items
+    const changes = (
+      await server.api('GET', '/api/v1/changes?flag=banner&env=production&limit=100')
+    ).body.items
     const afterAt = new Map(changes.map((c: any) => [c.version, c.after]))
     for (const patch of patches) {
       const after = afterAt.get(patch.version) as any
@@ -105,8 +118,13 @@ describeEachDb('stream versions and the data they carry', (target) => {
     })
     const marker = await server.api('POST', '/api/v1/flags', { key: `marker-${put.version}` })
     expect(marker.status).toBe(201)
-    await waitFor(() => socket.messages.some((m) => m.type === 'patch' && m.flag.key === `marker-${put.version}`))
-    expect(socket.messages.filter((m) => m.type !== 'ping').map((m) => m.type)).toEqual(['put', 'patch'])
+    await waitFor(() =>
+      socket.messages.some((m) => m.type === 'patch' && m.flag.key === `marker-${put.version}`),
+    )
+    expect(socket.messages.filter((m) => m.type !== 'ping').map((m) => m.type)).toEqual([
+      'put',
+      'patch',
+    ])
     const polled = (await server.api('GET', '/sdk/v1/flags', undefined, { token: key })).body
     expect(polled.flags.find((f: WireFlag) => f.key === 'banner').on).toBe(banner.on)
     socket.ws.close()
@@ -117,7 +135,9 @@ describeEachDb('stream versions and the data they carry', (target) => {
     await waitFor(() => socket.messages.length >= 1)
     const before = socket.messages[0].version
     // Two versions committed, only the second announced (the first event was lost).
-    await database.db.execute(sql`update environments set version = version + 2 where key = 'production'`)
+    await database.db.execute(
+      sql`update environments set version = version + 2 where key = 'production'`,
+    )
     await database.db.execute(
       sql`update flag_configs set config = jsonb_set(config, '{on}', 'true'), version = version + 1 where flag_key = 'banner' and env_key = 'production'`,
     )
@@ -132,7 +152,10 @@ describeEachDb('stream versions and the data they carry', (target) => {
     })
     const put = await waitFor(() => socket.messages.find((m, i) => i > 0 && m.type === 'put'))
     expect(put.version).toBe(before + 2)
-    expect(put.flags.find((f: WireFlag) => f.key === 'banner')).toMatchObject({ on: true, version: banner.version })
+    expect(put.flags.find((f: WireFlag) => f.key === 'banner')).toMatchObject({
+      on: true,
+      version: banner.version,
+    })
     expect(socket.messages.some((m) => m.type === 'patch')).toBe(false)
     expect(await envVersion()).toBe(before + 2)
     socket.ws.close()
@@ -141,7 +164,11 @@ describeEachDb('stream versions and the data they carry', (target) => {
   it.runIf(target.name === 'postgres')(
     'checks a config against the variations as committed, not as they were before the write waited',
     async () => {
-      await server.api('POST', '/api/v1/flags', { key: 'shrinking', kind: 'string', variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+      await server.api('POST', '/api/v1/flags', {
+        key: 'shrinking',
+        kind: 'string',
+        variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
+      })
       const url = (database as Database & { url: string }).url
       const other = postgres(url, { max: 1, onnotice: () => {} })
       try {
@@ -150,16 +177,21 @@ describeEachDb('stream versions and the data they carry', (target) => {
           await tx`select 1 from flags where key = 'shrinking' for update`
           await tx`select 1 from flag_configs where flag_key = 'shrinking' for update`
           await tx`update flags set variations = ${tx.json([{ value: 'a' }, { value: 'b' }])} where key = 'shrinking'`
-          const write = server.api('PATCH', '/api/v1/flags/shrinking/envs/production', { fallthrough: { variation: 2 } })
+          const write = server.api('PATCH', '/api/v1/flags/shrinking/envs/production', {
+            fallthrough: { variation: 2 },
+          })
           await waitFor(async () => {
-            const [row] = await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+            const [row] =
+              await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
             return row!.n > 0
           })
           return { write }
         })
         const res = await write
         expect(res.status, JSON.stringify(res.body)).toBe(400)
-        expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('fallthrough.variation')
+        expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(
+          'fallthrough.variation',
+        )
         const config = (await server.api('GET', '/api/v1/flags/shrinking/envs/production')).body
         expect(config.fallthrough).toEqual({ variation: 0 })
       } finally {
@@ -180,16 +212,21 @@ describeEachDb('stream versions and the data they carry', (target) => {
           // Hold the config row as a metadata change does, and change the variations meanwhile.
           await tx`select 1 from flag_configs where flag_key = 'banner' for update`
           await tx`update flags set variations = ${tx.json([{ value: 'x' }, { value: 'y' }, { value: 'z' }])} where key = 'banner'`
-          const write = server.api('PATCH', '/api/v1/flags/banner/envs/production', { fallthrough: { variation: 2 } })
+          const write = server.api('PATCH', '/api/v1/flags/banner/envs/production', {
+            fallthrough: { variation: 2 },
+          })
           await waitFor(async () => {
-            const [row] = await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+            const [row] =
+              await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
             return row!.n > 0
           })
           // not awaited here: the write waits for this transaction to commit
           return { write }
         })
         expect((await write).status).toBe(200)
-        const patch = await waitFor(() => socket.messages.find((m) => m.type === 'patch' && m.flag.fallthrough?.variation === 2))
+        const patch = await waitFor(() =>
+          socket.messages.find((m) => m.type === 'patch' && m.flag.fallthrough?.variation === 2),
+        )
         expect(patch.flag.variations).toEqual(['x', 'y', 'z'])
       } finally {
         await other.end()

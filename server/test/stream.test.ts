@@ -12,7 +12,9 @@ interface Socket {
 }
 
 function connect(server: TestServer, key: string, query = ''): Promise<Socket> {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sdk/v1/stream${query}`, { headers: { authorization: `Bearer ${key}` } })
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/sdk/v1/stream${query}`, {
+    headers: { authorization: `Bearer ${key}` },
+  })
   const socket: Socket = { ws, messages: [], closed: null }
   ws.on('message', (data) => socket.messages.push(JSON.parse(data.toString())))
   ws.on('close', (code, reason) => {
@@ -20,7 +22,9 @@ function connect(server: TestServer, key: string, query = ''): Promise<Socket> {
   })
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(socket))
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })))
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
+    )
     ws.once('error', reject)
   })
 }
@@ -34,7 +38,9 @@ describeEachDb('SDK stream', (target) => {
   beforeAll(async () => {
     database = await target.open()
     server = await startTestServer(database, { SWITCHYARD_PING_INTERVAL_MS: '200' })
-    const created = await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+    const created = await server.api('POST', '/api/v1/environments/production/keys', {
+      type: 'server',
+    })
     key = created.body.key
     keyId = created.body.id
     await server.api('POST', '/api/v1/flags', { key: 'checkout' })
@@ -50,34 +56,51 @@ describeEachDb('SDK stream', (target) => {
   })
 
   it('refuses a client key on the server stream', async () => {
-    const client = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key
+    const client = (
+      await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })
+    ).body.key
     await expect(connect(server, client)).rejects.toMatchObject({ status: 403 })
   })
 
   it.each([
-    { label: 'a bad key', key: 'sy_srv_not-a-real-key', status: 401, slug: 'unauthorized', header: ['www-authenticate', 'Bearer'] },
+    {
+      label: 'a bad key',
+      key: 'sy_srv_not-a-real-key',
+      status: 401,
+      slug: 'unauthorized',
+      header: ['www-authenticate', 'Bearer'],
+    },
     { label: 'a client key', key: 'client', status: 403, slug: 'forbidden', header: null },
-  ])('answers $label with a documented problem type before the upgrade', async ({ key, status, slug, header }) => {
-    const sdkKey = key === 'client' ? (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })).body.key : key
-    // fetch cannot send an upgrade request: speak HTTP/1.1 on a plain socket
-    const url = new URL(server.url)
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = createConnection({ host: url.hostname, port: Number(url.port) }, () => {
-        socket.write(
-          `GET /sdk/v1/stream HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${sdkKey}\r\nConnection: Upgrade\r\n` +
-            'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-        )
+  ])(
+    'answers $label with a documented problem type before the upgrade',
+    async ({ key, status, slug, header }) => {
+      const sdkKey =
+        key === 'client'
+          ? (await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' }))
+              .body.key
+          : key
+      // fetch cannot send an upgrade request: speak HTTP/1.1 on a plain socket
+      const url = new URL(server.url)
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = createConnection({ host: url.hostname, port: Number(url.port) }, () => {
+          socket.write(
+            `GET /sdk/v1/stream HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${sdkKey}\r\nConnection: Upgrade\r\n` +
+              'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          )
+        })
+        let text = ''
+        socket.on('data', (d) => (text += d.toString()))
+        socket.on('end', () => resolve(text))
+        socket.on('error', reject)
       })
-      let text = ''
-      socket.on('data', (d) => (text += d.toString()))
-      socket.on('end', () => resolve(text))
-      socket.on('error', reject)
-    })
-    const [head = '', body = ''] = raw.split('\r\n\r\n')
-    expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}`)
-    expect(JSON.parse(body)).toMatchObject({ type: `urn:switchyard:problem:${slug}`, status })
-    if (header) expect(head.toLowerCase()).toContain(`${header[0]}: ${header[1]!.toLowerCase()}`)
-  })
+      const [head = '', body = ''] = raw.split('\r\n\r\n')
+      expect(head.split('\r\n')[0]).toBe(
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}`,
+      )
+      expect(JSON.parse(body)).toMatchObject({ type: `urn:switchyard:problem:${slug}`, status })
+      if (header) expect(head.toLowerCase()).toContain(`${header[0]}: ${header[1]!.toLowerCase()}`)
+    },
+  )
 
   it('sends a put on connect, then a patch per change with strictly increasing versions', async () => {
     const socket = await connect(server, key)
@@ -91,8 +114,14 @@ describeEachDb('SDK stream', (target) => {
     await server.api('POST', '/api/v1/flags/checkout/envs/production/kill')
     await waitFor(() => socket.messages.filter((m) => m.type === 'patch').length >= 2)
     const patches = socket.messages.filter((m) => m.type === 'patch')
-    expect(patches[0]).toMatchObject({ version: put.version + 1, flag: { key: 'checkout', on: true } })
-    expect(patches[1]).toMatchObject({ version: put.version + 2, flag: { key: 'checkout', on: false } })
+    expect(patches[0]).toMatchObject({
+      version: put.version + 1,
+      flag: { key: 'checkout', on: true },
+    })
+    expect(patches[1]).toMatchObject({
+      version: put.version + 2,
+      flag: { key: 'checkout', on: false },
+    })
     socket.ws.close()
   })
 
@@ -161,7 +190,9 @@ describe('SDK stream shutdown', () => {
     const { pgliteTarget } = await import('./db.suite.js')
     const database = await pgliteTarget.open()
     const server = await startTestServer(database)
-    const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+    const key = (
+      await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+    ).body.key
     const socket = await connect(server, key)
     await waitFor(() => socket.messages.length >= 1)
     await server.close()
@@ -177,16 +208,25 @@ describe('metrics', () => {
     const database = await pgliteTarget.open()
     const server = await startTestServer(database)
     try {
-      const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+      const key = (
+        await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+      ).body.key
       const socket = await connect(server, key)
       await waitFor(() => socket.messages.length >= 1)
       await server.api('POST', '/api/v1/flags', { key: 'metered' })
       await waitFor(() => socket.messages.some((m) => m.type === 'patch'))
       const text = await (await fetch(`${server.url}/metrics`)).text()
       expect(text).toMatch(/^switchyard_stream_connections 1$/m)
-      expect(text).toMatch(new RegExp(`^switchyard_environment_version\\{env="production"\\} ${socket.messages.at(-1).version}$`, 'm'))
+      expect(text).toMatch(
+        new RegExp(
+          `^switchyard_environment_version\\{env="production"\\} ${socket.messages.at(-1).version}$`,
+          'm',
+        ),
+      )
       expect(text).toMatch(/^switchyard_stream_messages_total\{type="patch"\} 1$/m)
-      expect(text).toMatch(/switchyard_http_requests_total\{method="POST",route="\/api\/v1\/flags",status="201"\} 1/)
+      expect(text).toMatch(
+        /switchyard_http_requests_total\{method="POST",route="\/api\/v1\/flags",status="201"\} 1/,
+      )
       socket.ws.close()
     } finally {
       await server.close()
@@ -208,9 +248,14 @@ describe('SDK stream heartbeat', () => {
     })
     const sockets: Array<Socket & { pings: number; reads: number[] }> = []
     try {
-      const key = (await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })).body.key
+      const key = (
+        await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+      ).body.key
       for (let i = 0; i < 20; i++) {
-        const socket = Object.assign(await connect(server, key), { pings: 0, reads: [] as number[] })
+        const socket = Object.assign(await connect(server, key), {
+          pings: 0,
+          reads: [] as number[],
+        })
         socket.ws.on('ping', () => socket.pings++)
         sockets.push(socket)
       }
@@ -219,7 +264,9 @@ describe('SDK stream heartbeat', () => {
       // 1000 ms in ticks of 100 ms: ten slices of two sockets.
       for (let tick = 1; tick <= 10; tick++) {
         vi.advanceTimersByTime(100)
-        await waitFor(() => sockets.filter((s) => s.pings === 1 && jsonPings(s) === 1).length === 2 * tick)
+        await waitFor(
+          () => sockets.filter((s) => s.pings === 1 && jsonPings(s) === 1).length === 2 * tick,
+        )
       }
       expect(sockets.map((s) => [s.pings, jsonPings(s)])).toEqual(sockets.map(() => [1, 1]))
       // The server has read each socket's pong once it answers a resync sent after it.

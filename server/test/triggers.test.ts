@@ -23,18 +23,36 @@ describeEachDb('triggers', (target) => {
   })
 
   const create = async (body: Record<string, unknown>) => {
-    const res = await server.api('POST', '/api/v1/triggers', { name: 'errors', flag: 'checkout', env: 'production', action: 'kill', ...body })
+    const res = await server.api('POST', '/api/v1/triggers', {
+      name: 'errors',
+      flag: 'checkout',
+      env: 'production',
+      action: 'kill',
+      ...body,
+    })
     expect(res.status).toBe(201)
     return res.body as { id: string; url: string; token: string }
   }
   const hook = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
-  const isOn = async (flag: string) => (await server.api('GET', `/api/v1/flags/${flag}/envs/production`)).body.on as boolean
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+  const isOn = async (flag: string) =>
+    (await server.api('GET', `/api/v1/flags/${flag}/envs/production`)).body.on as boolean
   const alertmanager = (status: 'firing' | 'resolved', fingerprint = 'fp1') => ({
     version: '4',
     status,
     receiver: 'switchyard',
-    alerts: [{ status, labels: { alertname: 'CheckoutErrors' }, annotations: { summary: 'checkout 5xx' }, fingerprint }],
+    alerts: [
+      {
+        status,
+        labels: { alertname: 'CheckoutErrors' },
+        annotations: { summary: 'checkout 5xx' },
+        fingerprint,
+      },
+    ],
   })
 
   it('returns a secret URL once and never lists it', async () => {
@@ -59,27 +77,48 @@ describeEachDb('triggers', (target) => {
     const again = await hook(trigger.url, alertmanager('firing'))
     expect(await again.json()).toMatchObject({ acted: null, changed: false })
     // Resolved without onResolved: the flag stays off (the operator's explicit choice).
-    expect(await (await hook(trigger.url, alertmanager('resolved'))).json()).toMatchObject({ acted: null })
+    expect(await (await hook(trigger.url, alertmanager('resolved'))).json()).toMatchObject({
+      acted: null,
+    })
     expect(await isOn('checkout')).toBe(false)
     await server.api('POST', '/api/v1/flags/checkout/envs/production/restore')
   })
 
   it('restores on resolved when asked, only once every alert has resolved', async () => {
-    const trigger = await create({ format: 'alertmanager', onResolved: 'restore', name: 'am-restore' })
+    const trigger = await create({
+      format: 'alertmanager',
+      onResolved: 'restore',
+      name: 'am-restore',
+    })
     await hook(trigger.url, alertmanager('firing', 'a'))
     await hook(trigger.url, alertmanager('firing', 'b'))
     expect(await isOn('checkout')).toBe(false)
-    expect(await (await hook(trigger.url, alertmanager('resolved', 'a'))).json()).toMatchObject({ acted: null })
+    expect(await (await hook(trigger.url, alertmanager('resolved', 'a'))).json()).toMatchObject({
+      acted: null,
+    })
     expect(await isOn('checkout')).toBe(false)
-    expect(await (await hook(trigger.url, alertmanager('resolved', 'b'))).json()).toMatchObject({ acted: 'undo', changed: true })
+    expect(await (await hook(trigger.url, alertmanager('resolved', 'b'))).json()).toMatchObject({
+      acted: 'undo',
+      changed: true,
+    })
     expect(await isOn('checkout')).toBe(true)
     const change = (await server.api('GET', '/api/v1/changes?flag=checkout&limit=1')).body.items[0]
     expect(change).toMatchObject({ actor: 'trigger:am-restore', action: 'trigger.resolve' })
   })
 
   it('throttles a safety valve', async () => {
-    const trigger = await create({ flag: 'search', action: 'throttle', percent: 10, format: 'datadog', name: 'dd-search' })
-    const res = await hook(trigger.url, { transition: 'Triggered', alert_id: '42', title: 'search p99' })
+    const trigger = await create({
+      flag: 'search',
+      action: 'throttle',
+      percent: 10,
+      format: 'datadog',
+      name: 'dd-search',
+    })
+    const res = await hook(trigger.url, {
+      transition: 'Triggered',
+      alert_id: '42',
+      title: 'search p99',
+    })
     expect(res.status).toBe(200)
     const valves = await server.api('GET', '/api/v1/envs/production/valves')
     expect(valves.body.items[0]).toMatchObject({ flag: 'search', open: 10 })
@@ -87,7 +126,9 @@ describeEachDb('triggers', (target) => {
 
   it('answers unknown and disabled tokens with the same 404', async () => {
     const trigger = await create({ format: 'generic', flag: 'payments', name: 'to-disable' })
-    expect((await server.api('POST', `/api/v1/triggers/${trigger.id}/disable`)).body.enabled).toBe(false)
+    expect((await server.api('POST', `/api/v1/triggers/${trigger.id}/disable`)).body.enabled).toBe(
+      false,
+    )
     const disabled = await hook(trigger.url, {})
     const unknown = await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(43)}`, {})
     expect(disabled.status).toBe(404)
@@ -105,14 +146,23 @@ describeEachDb('triggers', (target) => {
       const { instance: _instance, ...rest } = (await r.json()) as Record<string, unknown>
       return { status: r.status, ...rest }
     }
-    const unknown = await strip(await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(43)}`, {}))
+    const unknown = await strip(
+      await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(43)}`, {}),
+    )
     expect(unknown.status).toBe(404)
-    expect(await strip(await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(300)}`, {}))).toEqual(unknown)
+    expect(
+      await strip(await hook(`${server.url}/hooks/triggers/sy_trg_${'x'.repeat(300)}`, {})),
+    ).toEqual(unknown)
     expect(await strip(await hook(`${server.url}/hooks/triggers/sy_trg_%00`, {}))).toEqual(unknown)
   })
 
   it('rotates the URL: the old one stops working at once', async () => {
-    const trigger = await create({ format: 'generic', flag: 'payments', name: 'to-rotate', action: 'restore' })
+    const trigger = await create({
+      format: 'generic',
+      flag: 'payments',
+      name: 'to-rotate',
+      action: 'restore',
+    })
     const rotated = await server.api('POST', `/api/v1/triggers/${trigger.id}/rotate`)
     expect(rotated.body.url).not.toBe(trigger.url)
     expect((await hook(trigger.url, {})).status).toBe(404)
@@ -122,12 +172,18 @@ describeEachDb('triggers', (target) => {
   it('verifies the HMAC signature when a secret is set', async () => {
     const secret = 'grafana-signing-secret-123'
     const trigger = await create({ format: 'grafana', flag: 'payments', secret, name: 'signed' })
-    const body = JSON.stringify({ alerts: [{ status: 'firing', labels: { alertname: 'X' }, fingerprint: 'g' }] })
+    const body = JSON.stringify({
+      alerts: [{ status: 'firing', labels: { alertname: 'X' }, fingerprint: 'g' }],
+    })
     expect((await hook(trigger.url, body)).status).toBe(401)
-    expect((await hook(trigger.url, body, { 'x-grafana-alerting-signature': 'f'.repeat(64) })).status).toBe(401)
+    expect(
+      (await hook(trigger.url, body, { 'x-grafana-alerting-signature': 'f'.repeat(64) })).status,
+    ).toBe(401)
     expect(await isOn('payments')).toBe(true)
     const signature = createHmac('sha256', secret).update(body).digest('hex')
-    expect((await hook(trigger.url, body, { 'x-grafana-alerting-signature': signature })).status).toBe(200)
+    expect(
+      (await hook(trigger.url, body, { 'x-grafana-alerting-signature': signature })).status,
+    ).toBe(200)
     expect(await isOn('payments')).toBe(false)
     await server.api('POST', '/api/v1/flags/payments/envs/production/restore')
   })
@@ -144,12 +200,19 @@ describeEachDb('triggers', (target) => {
     const res = await hook(trigger.url, '{"status": ')
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toContain('application/problem+json')
-    expect(((await res.json()) as { type: string }).type).toBe('urn:switchyard:problem:invalid-json')
+    expect(((await res.json()) as { type: string }).type).toBe(
+      'urn:switchyard:problem:invalid-json',
+    )
     expect(await isOn('payments')).toBe(true)
   })
 
   it('rate-limits a trigger that is called too often, with a status tools retry', async () => {
-    const trigger = await create({ format: 'generic', flag: 'payments', action: 'restore', name: 'noisy' })
+    const trigger = await create({
+      format: 'generic',
+      flag: 'payments',
+      action: 'restore',
+      name: 'noisy',
+    })
     const statuses: number[] = []
     for (let i = 0; i < 40; i++) statuses.push((await hook(trigger.url, {})).status)
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true)
@@ -163,7 +226,13 @@ describeEachDb('triggers', (target) => {
     { label: 'an unknown environment', body: { env: 'mars' }, field: 'env' },
     { label: 'a short secret', body: { secret: 'short' }, field: 'secret' },
   ])('refuses $label', async ({ body, field }) => {
-    const res = await server.api('POST', '/api/v1/triggers', { name: 'bad', flag: 'checkout', env: 'production', action: 'kill', ...body })
+    const res = await server.api('POST', '/api/v1/triggers', {
+      name: 'bad',
+      flag: 'checkout',
+      env: 'production',
+      action: 'kill',
+      ...body,
+    })
     expect(res.status).toBe(400)
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field)
   })

@@ -7,7 +7,9 @@ import { FLAG_KEY } from './common.mjs'
 export const name = 'flagd'
 export const packageName = '@openfeature/flagd-core'
 
-const inClause = (c) => ({ in: [{ var: c.attribute === 'key' ? 'targetingKey' : c.attribute }, c.values] })
+const inClause = (c) => ({
+  in: [{ var: c.attribute === 'key' ? 'targetingKey' : c.attribute }, c.values],
+})
 
 function definition(flag) {
   const base = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' }
@@ -28,7 +30,12 @@ function definition(flag) {
       // fractional buckets on $flagd.flagKey + targetingKey by default.
       return {
         ...base,
-        targeting: { fractional: [['on', flag.percent], ['off', 100 - flag.percent]] },
+        targeting: {
+          fractional: [
+            ['on', flag.percent],
+            ['off', 100 - flag.percent],
+          ],
+        },
       }
     case 'targets':
       return {

@@ -25,7 +25,15 @@ function feature(flag) {
       // A percentage-rollout force rule: coverage 0.25, hashed on `id` with the flag's seed.
       return {
         defaultValue: false,
-        rules: [{ id: 'rollout', force: true, coverage: flag.percent / 100, hashAttribute: 'id', seed: SALT }],
+        rules: [
+          {
+            id: 'rollout',
+            force: true,
+            coverage: flag.percent / 100,
+            hashAttribute: 'id',
+            seed: SALT,
+          },
+        ],
       }
     case 'targets':
       return {

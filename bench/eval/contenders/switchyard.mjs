@@ -56,7 +56,9 @@ export async function setup(scenario, logical) {
   // SWITCHYARD_CORE=/abs/path/to/index.js measures another build of core (e.g. a patched copy
   // of core/dist) through the same harness; the default is the workspace's @switchyard/core.
   const override = process.env.SWITCHYARD_CORE
-  const create = override ? (await import(pathToFileURL(override).href)).createFlagStore : createFlagStore
+  const create = override
+    ? (await import(pathToFileURL(override).href)).createFlagStore
+    : createFlagStore
   return setupWith(create, scenario, logical)
 }
 

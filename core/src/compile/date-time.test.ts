@@ -22,8 +22,9 @@ describe('parseTimestamp', () => {
 
   it('agrees with Date.parse on every day of a leap-year cycle', () => {
     for (let day = 0; day < 4 * 366; day += 1) {
-      const iso = new Date(Date.UTC(1999, 0, 1 + day, day % 24, day % 60, day % 60, day % 1000))
-        .toISOString()
+      const iso = new Date(
+        Date.UTC(1999, 0, 1 + day, day % 24, day % 60, day % 60, day % 1000),
+      ).toISOString()
       expect(parseTimestamp(iso), iso).toBe(Date.parse(iso))
     }
   })

@@ -37,13 +37,7 @@ export const IN_SET_CUTOFF = 8
  * finite number (epoch ms); `semver`: a version string; `segmentKey`: a non-empty string.
  */
 export type OperandKind =
-  | 'primitive'
-  | 'string'
-  | 'number'
-  | 'pattern'
-  | 'timestamp'
-  | 'semver'
-  | 'segmentKey'
+  'primitive' | 'string' | 'number' | 'pattern' | 'timestamp' | 'semver' | 'segmentKey'
 
 export interface OperatorSpec {
   readonly opcode: number

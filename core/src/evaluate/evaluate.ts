@@ -372,7 +372,9 @@ function matchesClause(
   }
   const slot = clause.slot
   const value =
-    slot < 0 ? readAttributeWith(context, clause.path, clause.reader) : readSlot(cache, slot, context)
+    slot < 0
+      ? readAttributeWith(context, clause.path, clause.reader)
+      : readSlot(cache, slot, context)
   if (value === undefined || value === null) return false
   let matched = false
   if (Array.isArray(value)) {

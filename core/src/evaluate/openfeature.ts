@@ -41,12 +41,21 @@ export function toOpenFeature(detail: EvaluationDetail): OpenFeatureResolution {
     case 'TARGET_MATCH':
       return { value: detail.value, variant, reason: 'TARGETING_MATCH' }
     case 'RULE_MATCH':
-      return { value: detail.value, variant, reason: reason.inRollout ? 'SPLIT' : 'TARGETING_MATCH' }
+      return {
+        value: detail.value,
+        variant,
+        reason: reason.inRollout ? 'SPLIT' : 'TARGETING_MATCH',
+      }
     case 'FALLTHROUGH':
       return { value: detail.value, variant, reason: reason.inRollout ? 'SPLIT' : 'DEFAULT' }
     case 'PREREQUISITE_FAILED':
       return { value: detail.value, variant, reason: 'PREREQUISITE_FAILED' }
     case 'ERROR':
-      return { value: detail.value, reason: 'ERROR', errorCode: ERROR_CODES[reason.errorKind] ?? 'GENERAL', errorMessage: reason.errorKind }
+      return {
+        value: detail.value,
+        reason: 'ERROR',
+        errorCode: ERROR_CODES[reason.errorKind] ?? 'GENERAL',
+        errorMessage: reason.errorKind,
+      }
   }
 }

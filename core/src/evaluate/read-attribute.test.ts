@@ -25,21 +25,91 @@ User.prototype.plan = 'inherited'
 
 describe('readAttributeWith', () => {
   it.each([
-    { label: 'an own property', context: { key: 'u', country: 'NL' }, attribute: 'country', want: 'NL' },
+    {
+      label: 'an own property',
+      context: { key: 'u', country: 'NL' },
+      attribute: 'country',
+      want: 'NL',
+    },
     { label: 'a missing property', context: { key: 'u' }, attribute: 'country', want: undefined },
-    { label: 'an own undefined', context: { key: 'u', country: undefined }, attribute: 'country', want: undefined },
-    { label: 'an own null', context: { key: 'u', country: null }, attribute: 'country', want: null },
-    { label: 'a nested path', context: { key: 'u', device: { os: 'ios' } }, attribute: 'device.os', want: 'ios' },
-    { label: 'a path through an array', context: { key: 'u', device: [{ os: 'ios' }] }, attribute: 'device.0.os', want: undefined },
-    { label: 'an Object.prototype method', context: { key: 'u' }, attribute: 'toString', want: undefined },
-    { label: 'an own property shadowing one', context: { key: 'u', toString: 'own' }, attribute: 'toString', want: 'own' },
-    { label: 'the __proto__ accessor', context: { key: 'u' }, attribute: '__proto__', want: undefined },
-    { label: 'an own __proto__ (from JSON)', context: JSON.parse('{"key":"u","__proto__":"x"}') as object, attribute: '__proto__', want: 'x' },
-    { label: 'a null-prototype object', context: Object.assign(Object.create(null) as object, { key: 'u', country: 'NL' }), attribute: 'country', want: 'NL' },
-    { label: "a class instance's own field", context: new User('u', 'DE'), attribute: 'country', want: 'DE' },
-    { label: "a class instance's prototype value", context: new User('u', 'DE'), attribute: 'plan', want: undefined },
-    { label: "a class instance's prototype getter", context: new User('u', 'DE'), attribute: 'tier', want: undefined },
-    { label: 'an array context', context: Object.assign(['x'], { key: 'u', country: 'NL' }), attribute: 'country', want: undefined },
+    {
+      label: 'an own undefined',
+      context: { key: 'u', country: undefined },
+      attribute: 'country',
+      want: undefined,
+    },
+    {
+      label: 'an own null',
+      context: { key: 'u', country: null },
+      attribute: 'country',
+      want: null,
+    },
+    {
+      label: 'a nested path',
+      context: { key: 'u', device: { os: 'ios' } },
+      attribute: 'device.os',
+      want: 'ios',
+    },
+    {
+      label: 'a path through an array',
+      context: { key: 'u', device: [{ os: 'ios' }] },
+      attribute: 'device.0.os',
+      want: undefined,
+    },
+    {
+      label: 'an Object.prototype method',
+      context: { key: 'u' },
+      attribute: 'toString',
+      want: undefined,
+    },
+    {
+      label: 'an own property shadowing one',
+      context: { key: 'u', toString: 'own' },
+      attribute: 'toString',
+      want: 'own',
+    },
+    {
+      label: 'the __proto__ accessor',
+      context: { key: 'u' },
+      attribute: '__proto__',
+      want: undefined,
+    },
+    {
+      label: 'an own __proto__ (from JSON)',
+      context: JSON.parse('{"key":"u","__proto__":"x"}') as object,
+      attribute: '__proto__',
+      want: 'x',
+    },
+    {
+      label: 'a null-prototype object',
+      context: Object.assign(Object.create(null) as object, { key: 'u', country: 'NL' }),
+      attribute: 'country',
+      want: 'NL',
+    },
+    {
+      label: "a class instance's own field",
+      context: new User('u', 'DE'),
+      attribute: 'country',
+      want: 'DE',
+    },
+    {
+      label: "a class instance's prototype value",
+      context: new User('u', 'DE'),
+      attribute: 'plan',
+      want: undefined,
+    },
+    {
+      label: "a class instance's prototype getter",
+      context: new User('u', 'DE'),
+      attribute: 'tier',
+      want: undefined,
+    },
+    {
+      label: 'an array context',
+      context: Object.assign(['x'], { key: 'u', country: 'NL' }),
+      attribute: 'country',
+      want: undefined,
+    },
   ])('reads $label as the generic read does', ({ context, attribute, want }) => {
     const { named, generic } = readBoth(context, attribute)
     expect(named).toBe(want)
@@ -53,7 +123,10 @@ describe('readAttributeWith', () => {
     proto.pollutedCountry = 'NL'
     try {
       expect({ key: 'u', pollutedCountry: 'own' }.pollutedCountry).toBe('own')
-      expect(readBoth(context, 'pollutedCountry')).toStrictEqual({ named: undefined, generic: undefined })
+      expect(readBoth(context, 'pollutedCountry')).toStrictEqual({
+        named: undefined,
+        generic: undefined,
+      })
       expect(readBoth({ key: 'u', pollutedCountry: 'own' }, 'pollutedCountry').named).toBe('own')
     } finally {
       delete proto.pollutedCountry

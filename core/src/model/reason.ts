@@ -1,23 +1,19 @@
 /** Why an evaluation returned its value. */
 export type ReasonKind =
-  | 'OFF'
-  | 'TARGET_MATCH'
-  | 'RULE_MATCH'
-  | 'FALLTHROUGH'
-  | 'PREREQUISITE_FAILED'
-  | 'ERROR'
+  'OFF' | 'TARGET_MATCH' | 'RULE_MATCH' | 'FALLTHROUGH' | 'PREREQUISITE_FAILED' | 'ERROR'
 
 export type ErrorKind =
-  | 'FLAG_NOT_FOUND'
-  | 'MALFORMED_FLAG'
-  | 'WRONG_TYPE'
-  | 'CLIENT_NOT_READY'
-  | 'USER_NOT_SPECIFIED'
+  'FLAG_NOT_FOUND' | 'MALFORMED_FLAG' | 'WRONG_TYPE' | 'CLIENT_NOT_READY' | 'USER_NOT_SPECIFIED'
 
 export type Reason =
   | { readonly kind: 'OFF' }
   | { readonly kind: 'TARGET_MATCH' }
-  | { readonly kind: 'RULE_MATCH'; readonly ruleIndex: number; readonly ruleId: string; readonly inRollout?: boolean }
+  | {
+      readonly kind: 'RULE_MATCH'
+      readonly ruleIndex: number
+      readonly ruleId: string
+      readonly inRollout?: boolean
+    }
   | { readonly kind: 'FALLTHROUGH'; readonly inRollout?: boolean }
   | { readonly kind: 'PREREQUISITE_FAILED'; readonly prerequisiteKey: string }
   | { readonly kind: 'ERROR'; readonly errorKind: ErrorKind }
@@ -30,4 +26,10 @@ export interface EvaluationDetail<T = unknown> {
 }
 
 /** The type a fallback stands for: `false` stands for boolean, `'x'` for string, `1` for number. */
-export type Widen<T> = T extends boolean ? boolean : T extends string ? string : T extends number ? number : T
+export type Widen<T> = T extends boolean
+  ? boolean
+  : T extends string
+    ? string
+    : T extends number
+      ? number
+      : T

@@ -29,7 +29,10 @@ export interface MigrationResult {
  * Applies pending drizzle-kit migrations in one transaction under an advisory lock, so replicas
  * starting together do not race. Applying twice is a no-op.
  */
-export async function migrate(db: Db, migrationsFolder = findMigrationsDir()): Promise<MigrationResult> {
+export async function migrate(
+  db: Db,
+  migrationsFolder = findMigrationsDir(),
+): Promise<MigrationResult> {
   const migrations = readMigrationFiles({ migrationsFolder })
   const applied: string[] = []
   await db.transaction(async (tx) => {
@@ -56,7 +59,10 @@ export async function migrate(db: Db, migrationsFolder = findMigrationsDir()): P
 }
 
 /** Number of migrations in the folder that are not applied yet (for /readyz). */
-export async function pendingMigrations(db: Db, migrationsFolder = findMigrationsDir()): Promise<number> {
+export async function pendingMigrations(
+  db: Db,
+  migrationsFolder = findMigrationsDir(),
+): Promise<number> {
   const migrations = readMigrationFiles({ migrationsFolder })
   try {
     const rows = await db.execute<{ hash: string }>(sql`select hash from switchyard_migrations`)

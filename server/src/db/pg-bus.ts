@@ -13,9 +13,18 @@ const MAX_PAYLOAD = 7500
  * writer's in-process `written` state never goes out: other replicas read from the database.
  */
 export function encodeEvent(event: BusEvent): string {
-  const json = JSON.stringify(event.type === 'env-changed' && event.written ? { ...event, written: undefined } : event)
+  const json = JSON.stringify(
+    event.type === 'env-changed' && event.written ? { ...event, written: undefined } : event,
+  )
   if (json.length <= MAX_PAYLOAD || event.type !== 'env-changed') return json
-  return JSON.stringify({ type: 'env-changed', env: event.env, version: event.version, upserted: [], deleted: [], reload: true })
+  return JSON.stringify({
+    type: 'env-changed',
+    env: event.env,
+    version: event.version,
+    upserted: [],
+    deleted: [],
+    reload: true,
+  })
 }
 
 /**
@@ -25,7 +34,9 @@ export function encodeEvent(event: BusEvent): string {
  * a `resync` event so nothing missed meanwhile stays missed.
  */
 export async function createPostgresBus(url: string, logger: Logger): Promise<ChangeBus> {
-  const listeners = createListeners((error) => logger.error({ err: error }, 'change bus listener failed'))
+  const listeners = createListeners((error) =>
+    logger.error({ err: error }, 'change bus listener failed'),
+  )
   const deliver = listeners.deliver
   let connected = false
   let listenedOnce = false
@@ -67,7 +78,8 @@ export async function createPostgresBus(url: string, logger: Logger): Promise<Ch
       )
     },
     async publishInTransaction(tx: Tx, events: BusEvent[]) {
-      for (const event of events) await tx.execute(sql`select pg_notify(${CHANNEL}, ${encodeEvent(event)})`)
+      for (const event of events)
+        await tx.execute(sql`select pg_notify(${CHANNEL}, ${encodeEvent(event)})`)
       return true
     },
     deliverLocally: deliver,

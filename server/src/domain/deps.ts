@@ -48,7 +48,10 @@ interface EnvChanges {
  * Runs `fn` in one transaction and publishes what it changed once the transaction has
  * committed (never before, never on rollback).
  */
-export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: WriteContext) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(
+  deps: DomainDeps,
+  fn: (tx: Tx, w: WriteContext) => Promise<T>,
+): Promise<T> {
   const events: BusEvent[] = []
   const envs = new Map<string, EnvChanges>()
   let sentInTransaction = false
@@ -62,9 +65,17 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
           envs.set(env, entry)
         }
         // A later touch of the same key replaces what an earlier one said: the last write wins.
-        for (const flag of changes.flags ?? []) entry.flags.set(typeof flag === 'string' ? flag : flag.key, typeof flag === 'string' ? true : flag)
+        for (const flag of changes.flags ?? [])
+          entry.flags.set(
+            typeof flag === 'string' ? flag : flag.key,
+            typeof flag === 'string' ? true : flag,
+          )
         for (const key of changes.deletedFlags ?? []) entry.flags.set(key, false)
-        for (const segment of changes.segments ?? []) entry.segments.set(typeof segment === 'string' ? segment : segment.key, typeof segment === 'string' ? true : segment)
+        for (const segment of changes.segments ?? [])
+          entry.segments.set(
+            typeof segment === 'string' ? segment : segment.key,
+            typeof segment === 'string' ? true : segment,
+          )
         for (const key of changes.deletedSegments ?? []) entry.segments.set(key, false)
         return entry.version
       },
@@ -72,7 +83,8 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
     const value = await fn(tx, w)
     const all = [...envEvents(envs), ...events]
     // Postgres: NOTIFY inside the transaction, so events leave at commit, in commit order.
-    if (all.length > 0 && deps.bus.publishInTransaction) sentInTransaction = await deps.bus.publishInTransaction(tx, all)
+    if (all.length > 0 && deps.bus.publishInTransaction)
+      sentInTransaction = await deps.bus.publishInTransaction(tx, all)
     return value
   })
   // This process's own listeners also get what was written, so its hub need not read it back.
@@ -84,7 +96,8 @@ export async function writeTransaction<T>(deps: DomainDeps, fn: (tx: Tx, w: Writ
 }
 
 function envEvents(envs: Map<string, EnvChanges>, withWritten = false): BusEvent[] {
-  const upserted = (map: Touched<unknown>) => [...map].filter(([, v]) => v !== false).map(([k]) => k)
+  const upserted = (map: Touched<unknown>) =>
+    [...map].filter(([, v]) => v !== false).map(([k]) => k)
   const deleted = (map: Touched<unknown>) => [...map].filter(([, v]) => v === false).map(([k]) => k)
   return [...envs].map(([env, c]) => {
     const event: Extract<BusEvent, { type: 'env-changed' }> = {

@@ -21,7 +21,12 @@ export interface SdkPrincipal {
 }
 
 function describeEnvironment(row: typeof tables.environments.$inferSelect) {
-  return { key: row.key, name: row.name, version: row.version, createdAt: row.createdAt.toISOString() }
+  return {
+    key: row.key,
+    name: row.name,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+  }
 }
 
 function describeKey(row: typeof tables.sdkKeys.$inferSelect) {
@@ -42,15 +47,28 @@ export async function ensureDefaultEnvironments(deps: DomainDeps): Promise<void>
   if (existing.length > 0) return
   for (const env of DEFAULT_ENVIRONMENTS) {
     await writeTransaction(deps, async (tx) => {
-      const inserted = await tx.insert(tables.environments).values(env).onConflictDoNothing().returning()
+      const inserted = await tx
+        .insert(tables.environments)
+        .values(env)
+        .onConflictDoNothing()
+        .returning()
       if (inserted.length === 0) return
-      await recordChange(tx, { actor: 'system', action: 'environment.create', env: env.key, after: describeEnvironment(inserted[0]!), comment: 'first start' })
+      await recordChange(tx, {
+        actor: 'system',
+        action: 'environment.create',
+        env: env.key,
+        after: describeEnvironment(inserted[0]!),
+        comment: 'first start',
+      })
     })
   }
 }
 
 export async function listEnvironments(db: Db) {
-  const rows = await db.select().from(tables.environments).orderBy(asc(tables.environments.createdAt), asc(tables.environments.key))
+  const rows = await db
+    .select()
+    .from(tables.environments)
+    .orderBy(asc(tables.environments.createdAt), asc(tables.environments.key))
   return rows.map(describeEnvironment)
 }
 
@@ -77,7 +95,11 @@ async function insertKey(tx: Tx, env: string, type: SdkKeyType) {
 }
 
 /** Creates an environment with a server and a client SDK key; every existing flag starts off in it. */
-export async function createEnvironment(deps: DomainDeps, who: ChangeActor, input: { key: string; name?: string | undefined }) {
+export async function createEnvironment(
+  deps: DomainDeps,
+  who: ChangeActor,
+  input: { key: string; name?: string | undefined },
+) {
   return writeTransaction(deps, async (tx, w) => {
     await lockFlagsAndEnvironments(tx)
     const inserted = await tx
@@ -89,7 +111,11 @@ export async function createEnvironment(deps: DomainDeps, who: ChangeActor, inpu
     const flagRows = await tx.select().from(tables.flags)
     if (flagRows.length > 0) {
       await tx.insert(tables.flagConfigs).values(
-        flagRows.map((f) => ({ flagKey: f.key, envKey: input.key, config: defaultEnvConfig(f.kind, f.variations) })),
+        flagRows.map((f) => ({
+          flagKey: f.key,
+          envKey: input.key,
+          config: defaultEnvConfig(f.kind, f.variations),
+        })),
       )
     }
     const server = await insertKey(tx, input.key, 'server')
@@ -107,7 +133,12 @@ export async function createEnvironment(deps: DomainDeps, who: ChangeActor, inpu
   })
 }
 
-export async function createSdkKey(deps: DomainDeps, who: ChangeActor, env: string, type: SdkKeyType) {
+export async function createSdkKey(
+  deps: DomainDeps,
+  who: ChangeActor,
+  env: string,
+  type: SdkKeyType,
+) {
   return writeTransaction(deps, async (tx) => {
     await getEnvironment(tx, env)
     const { row, secret } = await insertKey(tx, env, type)
@@ -119,7 +150,11 @@ export async function createSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
 
 export async function listSdkKeys(db: Db, env: string) {
   await getEnvironment(db, env)
-  const rows = await db.select().from(tables.sdkKeys).where(eq(tables.sdkKeys.envKey, env)).orderBy(asc(tables.sdkKeys.createdAt))
+  const rows = await db
+    .select()
+    .from(tables.sdkKeys)
+    .where(eq(tables.sdkKeys.envKey, env))
+    .orderBy(asc(tables.sdkKeys.createdAt))
   return rows.map(describeKey)
 }
 
@@ -132,8 +167,18 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
       .for('update')
     if (!before) throw notFound('sdk key', id)
     if (before.revokedAt) return describeKey(before)
-    const [after] = await tx.update(tables.sdkKeys).set({ revokedAt: new Date() }).where(eq(tables.sdkKeys.id, id)).returning()
-    await recordChange(tx, { ...who, action: 'sdk-key.revoke', env, before: describeKey(before), after: describeKey(after!) })
+    const [after] = await tx
+      .update(tables.sdkKeys)
+      .set({ revokedAt: new Date() })
+      .where(eq(tables.sdkKeys.id, id))
+      .returning()
+    await recordChange(tx, {
+      ...who,
+      action: 'sdk-key.revoke',
+      env,
+      before: describeKey(before),
+      after: describeKey(after!),
+    })
     w.events.push({ type: 'sdk-key-revoked', keyId: id })
     return describeKey(after!)
   })
@@ -143,7 +188,12 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
 export async function authenticateSdkKey(db: Db, key: string): Promise<SdkPrincipal | null> {
   const hash = hashSecret(key)
   const [row] = await db
-    .select({ id: tables.sdkKeys.id, envKey: tables.sdkKeys.envKey, type: tables.sdkKeys.type, keyHash: tables.sdkKeys.keyHash })
+    .select({
+      id: tables.sdkKeys.id,
+      envKey: tables.sdkKeys.envKey,
+      type: tables.sdkKeys.type,
+      keyHash: tables.sdkKeys.keyHash,
+    })
     .from(tables.sdkKeys)
     .where(and(eq(tables.sdkKeys.keyHash, hash), isNull(tables.sdkKeys.revokedAt)))
     .limit(1)

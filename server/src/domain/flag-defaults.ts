@@ -10,7 +10,11 @@ export function newSalt(): string {
  * The config a flag starts with in every environment: off, serving the `false` variation
  * (for non-boolean flags, the last variation), with fallthrough to variation 0.
  */
-export function defaultEnvConfig(kind: FlagKind, variations: StoredVariation[], salt = newSalt()): FlagEnvConfig {
+export function defaultEnvConfig(
+  kind: FlagKind,
+  variations: StoredVariation[],
+  salt = newSalt(),
+): FlagEnvConfig {
   let offVariation = variations.length - 1
   if (kind === 'boolean') {
     const index = variations.findIndex((v) => v.value === false)

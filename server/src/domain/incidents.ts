@@ -7,7 +7,14 @@ import * as tables from '../db/schema/index.js'
 import { notFound, validationFailed } from '../http/problem.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
-import { describeConfig, updateFlagConfigInTx, writeFlagConfig, type ConfigInput, type ConfigUpdate, type FlagRow } from './flags.js'
+import {
+  describeConfig,
+  updateFlagConfigInTx,
+  writeFlagConfig,
+  type ConfigInput,
+  type ConfigUpdate,
+  type FlagRow,
+} from './flags.js'
 
 /** Index of the variation a kill serves: the config's offVariation. */
 function killRule(config: FlagEnvConfig, clauses: Clause[]) {
@@ -33,7 +40,13 @@ export function killUpdate(clauses?: Clause[]): ConfigUpdate {
   }
 }
 
-export async function killFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, clauses?: Clause[]) {
+export async function killFlag(
+  deps: DomainDeps,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  clauses?: Clause[],
+) {
   return writeFlagConfig(deps, who, key, env, killUpdate(clauses), {
     action: clauses ? 'flag.kill.targeted' : 'flag.kill',
     skipIfUnchanged: true,
@@ -62,8 +75,18 @@ export function restoreUpdate(ruleId?: string): ConfigUpdate {
   }
 }
 
-export async function restoreFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, ruleId?: string) {
-  if (ruleId === undefined) return writeFlagConfig(deps, who, key, env, restoreUpdate(), { action: 'flag.restore', skipIfUnchanged: true })
+export async function restoreFlag(
+  deps: DomainDeps,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  ruleId?: string,
+) {
+  if (ruleId === undefined)
+    return writeFlagConfig(deps, who, key, env, restoreUpdate(), {
+      action: 'flag.restore',
+      skipIfUnchanged: true,
+    })
   return writeTransaction(deps, async (tx, w) => {
     const [row] = await tx
       .select()
@@ -71,10 +94,17 @@ export async function restoreFlag(deps: DomainDeps, who: ChangeActor, key: strin
       .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
       .for('update')
     // Restoring a kill rule that is already gone is a repeat (idempotent like kill), not a typo.
-    if (row && !row.config.rules.some((r) => r.kill && r.id === ruleId) && (await hadKillRule(tx, key, env, ruleId))) {
+    if (
+      row &&
+      !row.config.rules.some((r) => r.kill && r.id === ruleId) &&
+      (await hadKillRule(tx, key, env, ruleId))
+    ) {
       return { changed: false, config: describeConfig(row) }
     }
-    return updateFlagConfigInTx(tx, w, who, key, env, restoreUpdate(ruleId), { action: 'flag.restore.targeted', skipIfUnchanged: true })
+    return updateFlagConfigInTx(tx, w, who, key, env, restoreUpdate(ruleId), {
+      action: 'flag.restore.targeted',
+      skipIfUnchanged: true,
+    })
   })
 }
 
@@ -106,7 +136,13 @@ export function percentToWeight(percent: number): number {
 export function throttleUpdate(percent: number): ConfigUpdate {
   return (current, flag) => {
     if (flag.kind !== 'boolean') {
-      throw validationFailed([{ path: 'percent', code: 'invalid_kind', message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag` }])
+      throw validationFailed([
+        {
+          path: 'percent',
+          code: 'invalid_kind',
+          message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag`,
+        },
+      ])
     }
     const pass = passVariation(flag)
     const weights = flag.variations.map(() => 0)
@@ -117,8 +153,17 @@ export function throttleUpdate(percent: number): ConfigUpdate {
   }
 }
 
-export async function throttleFlag(deps: DomainDeps, who: ChangeActor, key: string, env: string, percent: number) {
-  return writeFlagConfig(deps, who, key, env, throttleUpdate(percent), { action: 'flag.throttle', skipIfUnchanged: true })
+export async function throttleFlag(
+  deps: DomainDeps,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  percent: number,
+) {
+  return writeFlagConfig(deps, who, key, env, throttleUpdate(percent), {
+    action: 'flag.throttle',
+    skipIfUnchanged: true,
+  })
 }
 
 /** How far a valve is open in one environment, in percent (100 when not throttled). */
@@ -154,7 +199,13 @@ export async function listValves(db: Db, env: string) {
  * Kills (or restores) every flag with `tag` in one environment, in one transaction: SDKs get
  * the whole set at one version, never a half-killed state.
  */
-export async function setTagOn(deps: DomainDeps, who: ChangeActor, env: string, tag: string, on: boolean) {
+export async function setTagOn(
+  deps: DomainDeps,
+  who: ChangeActor,
+  env: string,
+  tag: string,
+  on: boolean,
+) {
   return writeTransaction(deps, async (tx, w) => {
     await getEnvironment(tx, env)
     const flags = await tx
@@ -165,10 +216,18 @@ export async function setTagOn(deps: DomainDeps, who: ChangeActor, env: string, 
     const changed: string[] = []
     const unchanged: string[] = []
     for (const { key } of flags) {
-      const result = await updateFlagConfigInTx(tx, w, who, key, env, (current) => ({ ...current, on }), {
-        action: on ? 'flag.restore.tag' : 'flag.kill.tag',
-        skipIfUnchanged: true,
-      })
+      const result = await updateFlagConfigInTx(
+        tx,
+        w,
+        who,
+        key,
+        env,
+        (current) => ({ ...current, on }),
+        {
+          action: on ? 'flag.restore.tag' : 'flag.kill.tag',
+          skipIfUnchanged: true,
+        },
+      )
       ;(result.changed ? changed : unchanged).push(key)
     }
     return { tag, env, changed, unchanged }

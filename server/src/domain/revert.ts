@@ -9,10 +9,18 @@ import { deleteSegmentInTx, loadSegment, putSegmentInTx } from './segments.js'
 
 type ChangeRow = typeof tables.changes.$inferSelect
 
-const CONFIG_FIELDS = ['on', 'offVariation', 'targets', 'rules', 'fallthrough', 'prerequisites'] as const
+const CONFIG_FIELDS = [
+  'on',
+  'offVariation',
+  'targets',
+  'rules',
+  'fallthrough',
+  'prerequisites',
+] as const
 const SEGMENT_FIELDS = ['name', 'description', 'included', 'excluded', 'rules'] as const
 
-type Target = { kind: 'flag-config'; env: string; key: string } | { kind: 'segment'; env: string; key: string }
+type Target =
+  { kind: 'flag-config'; env: string; key: string } | { kind: 'segment'; env: string; key: string }
 
 function pick<K extends string>(value: unknown, fields: readonly K[]): Record<K, unknown> | null {
   if (!value || typeof value !== 'object') return null
@@ -25,28 +33,48 @@ function targetOf(change: ChangeRow): Target | null {
   if (!change.envKey) return null
   const isSegment = (v: unknown) => Array.isArray((v as { included?: unknown } | null)?.included)
   if (isSegment(change.before) || isSegment(change.after)) {
-    const key = (change.after as { key?: string } | null)?.key ?? (change.before as { key?: string } | null)?.key
+    const key =
+      (change.after as { key?: string } | null)?.key ??
+      (change.before as { key?: string } | null)?.key
     return key ? { kind: 'segment', env: change.envKey, key } : null
   }
-  if (change.flagKey && pick(change.before, CONFIG_FIELDS)?.offVariation !== undefined && pick(change.after, CONFIG_FIELDS)?.offVariation !== undefined) {
+  if (
+    change.flagKey &&
+    pick(change.before, CONFIG_FIELDS)?.offVariation !== undefined &&
+    pick(change.after, CONFIG_FIELDS)?.offVariation !== undefined
+  ) {
     return { kind: 'flag-config', env: change.envKey, key: change.flagKey }
   }
   return null
 }
 
 const notRevertible = (change: ChangeRow) =>
-  new HttpProblem(422, 'not-revertible', 'Change cannot be reverted', `change #${change.id} (${change.action}) cannot be reverted`, { changeId: change.id, action: change.action })
+  new HttpProblem(
+    422,
+    'not-revertible',
+    'Change cannot be reverted',
+    `change #${change.id} (${change.action}) cannot be reverted`,
+    { changeId: change.id, action: change.action },
+  )
 
 /** The current state of what a change touched; with `lock`, the row stays locked until commit. */
-async function currentState(tx: Tx | Db, target: Target, lock = false): Promise<Record<string, unknown> | null> {
+async function currentState(
+  tx: Tx | Db,
+  target: Target,
+  lock = false,
+): Promise<Record<string, unknown> | null> {
   if (target.kind === 'segment') {
     const row = await loadSegment(tx, target.env, target.key, lock)
-    return row ? pick({ name: row.name, description: row.description, ...row.definition }, SEGMENT_FIELDS) : null
+    return row
+      ? pick({ name: row.name, description: row.description, ...row.definition }, SEGMENT_FIELDS)
+      : null
   }
   const query = tx
     .select()
     .from(tables.flagConfigs)
-    .where(and(eq(tables.flagConfigs.flagKey, target.key), eq(tables.flagConfigs.envKey, target.env)))
+    .where(
+      and(eq(tables.flagConfigs.flagKey, target.key), eq(tables.flagConfigs.envKey, target.env)),
+    )
   const [row] = lock ? await query.for('update') : await query
   return row ? pick(row.config, CONFIG_FIELDS) : null
 }
@@ -56,16 +84,36 @@ function stateOf(target: Target, snapshot: unknown): Record<string, unknown> | n
 }
 
 /** Puts a flag config or segment back to `state` (null: the segment did not exist). */
-async function applyState(tx: Tx, w: WriteContext, who: ChangeActor, target: Target, state: Record<string, unknown> | null) {
+async function applyState(
+  tx: Tx,
+  w: WriteContext,
+  who: ChangeActor,
+  target: Target,
+  state: Record<string, unknown> | null,
+) {
   if (target.kind === 'flag-config') {
-    await updateFlagConfigInTx(tx, w, who, target.key, target.env, () => state as unknown as ConfigInput, { action: 'change.revert' })
+    await updateFlagConfigInTx(
+      tx,
+      w,
+      who,
+      target.key,
+      target.env,
+      () => state as unknown as ConfigInput,
+      { action: 'change.revert' },
+    )
     return
   }
   if (state === null) {
     await deleteSegmentInTx(tx, w, who, target.env, target.key, 'change.revert')
     return
   }
-  const segment = state as { name: string; description: string; included: string[]; excluded: string[]; rules: never[] }
+  const segment = state as {
+    name: string
+    description: string
+    included: string[]
+    excluded: string[]
+    rules: never[]
+  }
   await putSegmentInTx(tx, w, who, target.env, target.key, segment, undefined, 'change.revert')
 }
 
@@ -89,14 +137,29 @@ export async function revertChange(deps: DomainDeps, who: ChangeActor, id: numbe
     const expected = stateOf(target, change.after)
     if (!isDeepStrictEqual(current, expected)) {
       const later = await laterChanges(tx, change, target)
-      throw conflict(`${target.kind === 'segment' ? 'segment' : 'flag'} '${target.key}' in '${target.env}' has changed since change #${id}`, {
-        code: 'changed-since',
-        laterChanges: later.map((c) => ({ id: c.id, time: c.createdAt.toISOString(), actor: c.actor, action: c.action, comment: c.comment })),
-        current,
-        expected,
-      })
+      throw conflict(
+        `${target.kind === 'segment' ? 'segment' : 'flag'} '${target.key}' in '${target.env}' has changed since change #${id}`,
+        {
+          code: 'changed-since',
+          laterChanges: later.map((c) => ({
+            id: c.id,
+            time: c.createdAt.toISOString(),
+            actor: c.actor,
+            action: c.action,
+            comment: c.comment,
+          })),
+          current,
+          expected,
+        },
+      )
     }
-    await applyState(tx, w, { actor: who.actor, comment: revertComment([id], who.comment) }, target, stateOf(target, change.before))
+    await applyState(
+      tx,
+      w,
+      { actor: who.actor, comment: revertComment([id], who.comment) },
+      target,
+      stateOf(target, change.before),
+    )
     return { reverted: { id, ...target }, state: stateOf(target, change.before) }
   })
 }
@@ -151,7 +214,11 @@ export async function revertWindow(deps: DomainDeps, who: ChangeActor, input: Wi
       const current = await currentState(tx, target, !input.dryRun)
       if (isDeepStrictEqual(current, state)) continue
       if (target.kind === 'flag-config' && current === null) {
-        skipped.push({ id: changes[0]!.id, action: changes[0]!.action, reason: `flag '${target.key}' no longer exists` })
+        skipped.push({
+          id: changes[0]!.id,
+          action: changes[0]!.action,
+          reason: `flag '${target.key}' no longer exists`,
+        })
         continue
       }
       steps.push({ ...target, changes: changes.map((c) => c.id), from: current, to: state })
@@ -160,14 +227,32 @@ export async function revertWindow(deps: DomainDeps, who: ChangeActor, input: Wi
   }
   if (input.dryRun) {
     const { steps, skipped } = await plan(deps.db)
-    return { dryRun: true, env: input.env, since: input.since.toISOString(), reverted: steps, skipped }
+    return {
+      dryRun: true,
+      env: input.env,
+      since: input.since.toISOString(),
+      reverted: steps,
+      skipped,
+    }
   }
   return writeTransaction(deps, async (tx, w) => {
     const { steps, skipped } = await plan(tx)
     for (const step of steps) {
       const target: Target = { kind: step.kind, env: step.env, key: step.key }
-      await applyState(tx, w, { actor: who.actor, comment: revertComment(step.changes, who.comment) }, target, step.to)
+      await applyState(
+        tx,
+        w,
+        { actor: who.actor, comment: revertComment(step.changes, who.comment) },
+        target,
+        step.to,
+      )
     }
-    return { dryRun: false, env: input.env, since: input.since.toISOString(), reverted: steps, skipped }
+    return {
+      dryRun: false,
+      env: input.env,
+      since: input.since.toISOString(),
+      reverted: steps,
+      skipped,
+    }
   })
 }

@@ -3,7 +3,13 @@ import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
-import { conflict, isHttpProblem, notFound, validationFailed, type ProblemFieldError } from '../http/problem.js'
+import {
+  conflict,
+  isHttpProblem,
+  notFound,
+  validationFailed,
+  type ProblemFieldError,
+} from '../http/problem.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
@@ -44,7 +50,11 @@ export function describeRollout(row: RolloutRow) {
 }
 
 /** The fallthrough that serves `variation` to `percent` of contexts and `baseline` to the rest. */
-export function serveAtPercent(row: Pick<RolloutRow, 'variation' | 'baseline'>, variations: number, percent: number): Serve {
+export function serveAtPercent(
+  row: Pick<RolloutRow, 'variation' | 'baseline'>,
+  variations: number,
+  percent: number,
+): Serve {
   if (percent >= 100) return { variation: row.variation }
   if (percent <= 0) return { variation: row.baseline }
   const weights: number[] = Array.from({ length: variations }, () => 0)
@@ -56,7 +66,15 @@ export function serveAtPercent(row: Pick<RolloutRow, 'variation' | 'baseline'>, 
 
 const actorOf = (row: Pick<RolloutRow, 'id'>) => `schedule:${row.id}`
 
-async function setPercent(tx: Tx, w: WriteContext, row: RolloutRow, percent: number, who: ChangeActor, action: string, turnOn: boolean) {
+async function setPercent(
+  tx: Tx,
+  w: WriteContext,
+  row: RolloutRow,
+  percent: number,
+  who: ChangeActor,
+  action: string,
+  turnOn: boolean,
+) {
   await updateFlagConfigInTx(
     tx,
     w,
@@ -72,32 +90,63 @@ async function setPercent(tx: Tx, w: WriteContext, row: RolloutRow, percent: num
   )
 }
 
-export async function createRollout(deps: DomainDeps, who: ChangeActor, input: CreateRolloutInput, now: Date) {
+export async function createRollout(
+  deps: DomainDeps,
+  who: ChangeActor,
+  input: CreateRolloutInput,
+  now: Date,
+) {
   const errors: ProblemFieldError[] = []
   for (let i = 1; i < input.stages.length; i++) {
     if (input.stages[i]!.percent < input.stages[i - 1]!.percent) {
-      errors.push({ path: `stages.${i}.percent`, code: 'not_increasing', message: 'stage percentages must not go down' })
+      errors.push({
+        path: `stages.${i}.percent`,
+        code: 'not_increasing',
+        message: 'stage percentages must not go down',
+      })
     }
   }
   if (errors.length) throw validationFailed(errors)
   return writeTransaction(deps, async (tx, w) => {
     await getEnvironment(tx, input.env)
     const [flag] = await tx.select().from(tables.flags).where(eq(tables.flags.key, input.flag))
-    if (!flag) throw validationFailed([{ path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` }])
+    if (!flag)
+      throw validationFailed([
+        { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
+      ])
     if (input.variation >= flag.variations.length) {
-      throw validationFailed([{ path: 'variation', code: 'out_of_range', message: `flag '${flag.key}' has no variation ${input.variation}` }])
+      throw validationFailed([
+        {
+          path: 'variation',
+          code: 'out_of_range',
+          message: `flag '${flag.key}' has no variation ${input.variation}`,
+        },
+      ])
     }
     if (input.guard && 'triggers' in input.guard && input.guard.triggers.length > 0) {
       const found = await tx
-        .select({ id: tables.triggers.id, flagKey: tables.triggers.flagKey, envKey: tables.triggers.envKey })
+        .select({
+          id: tables.triggers.id,
+          flagKey: tables.triggers.flagKey,
+          envKey: tables.triggers.envKey,
+        })
         .from(tables.triggers)
         .where(inArray(tables.triggers.id, input.guard.triggers))
       const known = new Map(found.map((t) => [t.id, t]))
       input.guard.triggers.forEach((id, i) => {
         const trigger = known.get(id)
-        if (!trigger) errors.push({ path: `guard.triggers.${i}`, code: 'not_found', message: `trigger '${id}' does not exist` })
+        if (!trigger)
+          errors.push({
+            path: `guard.triggers.${i}`,
+            code: 'not_found',
+            message: `trigger '${id}' does not exist`,
+          })
         else if (trigger.flagKey !== input.flag || trigger.envKey !== input.env) {
-          errors.push({ path: `guard.triggers.${i}`, code: 'other_flag', message: `trigger '${id}' acts on ${trigger.flagKey} in ${trigger.envKey}, not on this rollout's flag` })
+          errors.push({
+            path: `guard.triggers.${i}`,
+            code: 'other_flag',
+            message: `trigger '${id}' acts on ${trigger.flagKey} in ${trigger.envKey}, not on this rollout's flag`,
+          })
         }
       })
       if (errors.length) throw validationFailed(errors)
@@ -105,18 +154,35 @@ export async function createRollout(deps: DomainDeps, who: ChangeActor, input: C
     const [config] = await tx
       .select()
       .from(tables.flagConfigs)
-      .where(and(eq(tables.flagConfigs.flagKey, input.flag), eq(tables.flagConfigs.envKey, input.env)))
+      .where(
+        and(eq(tables.flagConfigs.flagKey, input.flag), eq(tables.flagConfigs.envKey, input.env)),
+      )
       .for('update')
     // Checked under the config row's lock, so two concurrent creations cannot both pass.
     const running = await tx
       .select({ id: tables.rollouts.id })
       .from(tables.rollouts)
-      .where(and(eq(tables.rollouts.flagKey, input.flag), eq(tables.rollouts.envKey, input.env), inArray(tables.rollouts.state, ['active', 'paused'])))
-    if (running.length > 0) throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, { rollout: running[0]!.id })
+      .where(
+        and(
+          eq(tables.rollouts.flagKey, input.flag),
+          eq(tables.rollouts.envKey, input.env),
+          inArray(tables.rollouts.state, ['active', 'paused']),
+        ),
+      )
+    if (running.length > 0)
+      throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, {
+        rollout: running[0]!.id,
+      })
     const before = config!.config
     const baseline = baselineOf(before, input.variation)
     if (baseline === null) {
-      throw validationFailed([{ path: 'variation', code: 'no_baseline', message: 'the flag already serves this variation to everyone; nothing to roll out' }])
+      throw validationFailed([
+        {
+          path: 'variation',
+          code: 'no_baseline',
+          message: 'the flag already serves this variation to everyone; nothing to roll out',
+        },
+      ])
     }
     const [row] = await tx
       .insert(tables.rollouts)
@@ -135,7 +201,13 @@ export async function createRollout(deps: DomainDeps, who: ChangeActor, input: C
         createdBy: who.actor,
       })
       .returning()
-    await recordChange(tx, { ...who, action: 'rollout.create', env: input.env, flag: input.flag, after: describeRollout(row!) })
+    await recordChange(tx, {
+      ...who,
+      action: 'rollout.create',
+      env: input.env,
+      flag: input.flag,
+      after: describeRollout(row!),
+    })
     // A first stage due now is applied at once, in this transaction.
     const current = input.stages[0]!.afterMs === 0 ? await advance(tx, w, row!, now) : row!
     return describeRollout(current)
@@ -145,7 +217,8 @@ export async function createRollout(deps: DomainDeps, who: ChangeActor, input: C
 /** Who everyone else keeps getting: the fixed fallthrough if it is another variation, else the off variation. */
 function baselineOf(config: FlagEnvConfig, variation: number): number | null {
   const fallthrough = config.fallthrough
-  if ('variation' in fallthrough && fallthrough.variation !== variation) return fallthrough.variation
+  if ('variation' in fallthrough && fallthrough.variation !== variation)
+    return fallthrough.variation
   if (config.offVariation !== variation) return config.offVariation
   return null
 }
@@ -155,10 +228,18 @@ async function advance(tx: Tx, w: WriteContext, row: RolloutRow, now: Date): Pro
   const index = row.currentStage + 1
   const stage = row.stages[index]!
   const last = index === row.stages.length - 1
-  await setPercent(tx, w, row, stage.percent, {
-    actor: actorOf(row),
-    comment: `rollout ${row.id}: stage ${index + 1} of ${row.stages.length}, ${stage.percent}%`,
-  }, last ? 'rollout.complete' : 'rollout.step', index === 0)
+  await setPercent(
+    tx,
+    w,
+    row,
+    stage.percent,
+    {
+      actor: actorOf(row),
+      comment: `rollout ${row.id}: stage ${index + 1} of ${row.stages.length}, ${stage.percent}%`,
+    },
+    last ? 'rollout.complete' : 'rollout.step',
+    index === 0,
+  )
   const [next] = await tx
     .update(tables.rollouts)
     .set({
@@ -211,17 +292,35 @@ async function pauseForError(deps: DomainDeps, row: RolloutRow, reason: string, 
   await writeTransaction(deps, async (tx) => {
     const [after] = await tx
       .update(tables.rollouts)
-      .set({ state: 'paused', nextAt: null, pausedRemainingMs: 0, pauseReason: reason.slice(0, 2000), updatedAt: now })
+      .set({
+        state: 'paused',
+        nextAt: null,
+        pausedRemainingMs: 0,
+        pauseReason: reason.slice(0, 2000),
+        updatedAt: now,
+      })
       .where(and(eq(tables.rollouts.id, row.id), eq(tables.rollouts.state, 'active')))
       .returning()
     if (after) {
-      await recordChange(tx, { actor: actorOf(row), comment: reason, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after) })
+      await recordChange(tx, {
+        actor: actorOf(row),
+        comment: reason,
+        action: 'rollout.pause',
+        env: row.envKey,
+        flag: row.flagKey,
+        before: describeRollout(row),
+        after: describeRollout(after),
+      })
     }
   })
 }
 
 async function lockRollout(tx: Tx, id: string) {
-  const [row] = await tx.select().from(tables.rollouts).where(eq(tables.rollouts.id, id)).for('update')
+  const [row] = await tx
+    .select()
+    .from(tables.rollouts)
+    .where(eq(tables.rollouts.id, id))
+    .for('update')
   if (!row) throw notFound('rollout', id)
   return row
 }
@@ -235,10 +334,23 @@ export async function pauseRollout(deps: DomainDeps, who: ChangeActor, id: strin
     if (row.state !== 'active') throw wrongState(row, 'paused')
     const [after] = await tx
       .update(tables.rollouts)
-      .set({ state: 'paused', nextAt: null, pausedRemainingMs: Math.max(0, (row.nextAt?.getTime() ?? now.getTime()) - now.getTime()), pauseReason: who.comment ?? 'paused', updatedAt: now })
+      .set({
+        state: 'paused',
+        nextAt: null,
+        pausedRemainingMs: Math.max(0, (row.nextAt?.getTime() ?? now.getTime()) - now.getTime()),
+        pauseReason: who.comment ?? 'paused',
+        updatedAt: now,
+      })
       .where(eq(tables.rollouts.id, id))
       .returning()
-    await recordChange(tx, { ...who, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    await recordChange(tx, {
+      ...who,
+      action: 'rollout.pause',
+      env: row.envKey,
+      flag: row.flagKey,
+      before: describeRollout(row),
+      after: describeRollout(after!),
+    })
     return describeRollout(after!)
   })
 }
@@ -249,10 +361,23 @@ export async function resumeRollout(deps: DomainDeps, who: ChangeActor, id: stri
     if (row.state !== 'paused') throw wrongState(row, 'resumed')
     const [after] = await tx
       .update(tables.rollouts)
-      .set({ state: 'active', nextAt: new Date(now.getTime() + (row.pausedRemainingMs ?? 0)), pausedRemainingMs: null, pauseReason: null, updatedAt: now })
+      .set({
+        state: 'active',
+        nextAt: new Date(now.getTime() + (row.pausedRemainingMs ?? 0)),
+        pausedRemainingMs: null,
+        pauseReason: null,
+        updatedAt: now,
+      })
       .where(eq(tables.rollouts.id, id))
       .returning()
-    await recordChange(tx, { ...who, action: 'rollout.resume', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    await recordChange(tx, {
+      ...who,
+      action: 'rollout.resume',
+      env: row.envKey,
+      flag: row.flagKey,
+      before: describeRollout(row),
+      after: describeRollout(after!),
+    })
     return describeRollout(after!)
   })
 }
@@ -262,13 +387,35 @@ export async function abortRollout(deps: DomainDeps, who: ChangeActor, id: strin
   return writeTransaction(deps, async (tx, w) => {
     const row = await lockRollout(tx, id)
     if (row.state !== 'active' && row.state !== 'paused') throw wrongState(row, 'aborted')
-    await updateFlagConfigInTx(tx, w, { actor: who.actor, comment: `abort rollout ${row.id}${who.comment ? `: ${who.comment}` : ''}` }, row.flagKey, row.envKey, (current) => ({
-      ...current,
-      on: row.before.on,
-      fallthrough: row.before.fallthrough,
-    }), { action: 'rollout.abort' })
-    const [after] = await tx.update(tables.rollouts).set({ state: 'aborted', nextAt: null, updatedAt: now }).where(eq(tables.rollouts.id, id)).returning()
-    await recordChange(tx, { ...who, action: 'rollout.abort', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    await updateFlagConfigInTx(
+      tx,
+      w,
+      {
+        actor: who.actor,
+        comment: `abort rollout ${row.id}${who.comment ? `: ${who.comment}` : ''}`,
+      },
+      row.flagKey,
+      row.envKey,
+      (current) => ({
+        ...current,
+        on: row.before.on,
+        fallthrough: row.before.fallthrough,
+      }),
+      { action: 'rollout.abort' },
+    )
+    const [after] = await tx
+      .update(tables.rollouts)
+      .set({ state: 'aborted', nextAt: null, updatedAt: now })
+      .where(eq(tables.rollouts.id, id))
+      .returning()
+    await recordChange(tx, {
+      ...who,
+      action: 'rollout.abort',
+      env: row.envKey,
+      flag: row.flagKey,
+      before: describeRollout(row),
+      after: describeRollout(after!),
+    })
     return describeRollout(after!)
   })
 }
@@ -277,18 +424,40 @@ export async function abortRollout(deps: DomainDeps, who: ChangeActor, id: strin
  * Guarded rollouts: called inside a trigger's transaction. Every active rollout of the flag that
  * this trigger guards goes back to its last safe stage (or 0%) and pauses, saying why.
  */
-export async function rollBackGuardedRollouts(tx: Tx, w: WriteContext, trigger: { id: string; name: string; flagKey: string; envKey: string }, why: string, now: Date) {
+export async function rollBackGuardedRollouts(
+  tx: Tx,
+  w: WriteContext,
+  trigger: { id: string; name: string; flagKey: string; envKey: string },
+  why: string,
+  now: Date,
+) {
   const rows = await tx
     .select()
     .from(tables.rollouts)
-    .where(and(eq(tables.rollouts.flagKey, trigger.flagKey), eq(tables.rollouts.envKey, trigger.envKey), eq(tables.rollouts.state, 'active')))
+    .where(
+      and(
+        eq(tables.rollouts.flagKey, trigger.flagKey),
+        eq(tables.rollouts.envKey, trigger.envKey),
+        eq(tables.rollouts.state, 'active'),
+      ),
+    )
     .for('update')
-  const guarded = rows.filter((r) => r.guard && ('anyTrigger' in r.guard || r.guard.triggers.includes(trigger.id)))
+  const guarded = rows.filter(
+    (r) => r.guard && ('anyTrigger' in r.guard || r.guard.triggers.includes(trigger.id)),
+  )
   for (const row of guarded) {
     const safe = Math.max(-1, row.currentStage - 1)
     const percent = safe >= 0 ? row.stages[safe]!.percent : 0
     const reason = `trigger ${trigger.name} fired (${why}); rolled back to ${percent}%`
-    await setPercent(tx, w, row, percent, { actor: actorOf(row), comment: reason }, 'rollout.rollback', false)
+    await setPercent(
+      tx,
+      w,
+      row,
+      percent,
+      { actor: actorOf(row), comment: reason },
+      'rollout.rollback',
+      false,
+    )
     const [after] = await tx
       .update(tables.rollouts)
       .set({
@@ -302,7 +471,15 @@ export async function rollBackGuardedRollouts(tx: Tx, w: WriteContext, trigger: 
       })
       .where(eq(tables.rollouts.id, row.id))
       .returning()
-    await recordChange(tx, { actor: `trigger:${trigger.name}`, comment: reason, action: 'rollout.pause', env: row.envKey, flag: row.flagKey, before: describeRollout(row), after: describeRollout(after!) })
+    await recordChange(tx, {
+      actor: `trigger:${trigger.name}`,
+      comment: reason,
+      action: 'rollout.pause',
+      env: row.envKey,
+      flag: row.flagKey,
+      before: describeRollout(row),
+      after: describeRollout(after!),
+    })
   }
   return guarded.length
 }
@@ -313,11 +490,22 @@ export async function getRollout(db: Db, id: string) {
   return describeRollout(row)
 }
 
-export async function listRollouts(db: Db, filter: { env?: string | undefined; state?: RolloutRow['state'] | undefined; flag?: string | undefined }) {
+export async function listRollouts(
+  db: Db,
+  filter: {
+    env?: string | undefined
+    state?: RolloutRow['state'] | undefined
+    flag?: string | undefined
+  },
+) {
   const conditions = []
   if (filter.env) conditions.push(eq(tables.rollouts.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.rollouts.state, filter.state))
   if (filter.flag) conditions.push(eq(tables.rollouts.flagKey, filter.flag))
-  const rows = await db.select().from(tables.rollouts).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(tables.rollouts.createdAt))
+  const rows = await db
+    .select()
+    .from(tables.rollouts)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(tables.rollouts.createdAt))
   return rows.map(describeRollout)
 }

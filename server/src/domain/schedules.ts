@@ -27,39 +27,89 @@ export function describeSchedule(row: ScheduleRow) {
   }
 }
 
-export async function createSchedule(deps: DomainDeps, who: ChangeActor, input: { flag: string; env: string; at: Date; patch: SchedulePatch }) {
+export async function createSchedule(
+  deps: DomainDeps,
+  who: ChangeActor,
+  input: { flag: string; env: string; at: Date; patch: SchedulePatch },
+) {
   return writeTransaction(deps, async (tx) => {
     await getEnvironment(tx, input.env)
-    const [flag] = await tx.select({ key: tables.flags.key }).from(tables.flags).where(eq(tables.flags.key, input.flag))
-    if (!flag) throw validationFailed([{ path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` }])
+    const [flag] = await tx
+      .select({ key: tables.flags.key })
+      .from(tables.flags)
+      .where(eq(tables.flags.key, input.flag))
+    if (!flag)
+      throw validationFailed([
+        { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
+      ])
     // A change the flag refuses today is refused now, not discovered failed at its time.
     const errors = await configPatchErrors(tx, input.flag, input.env, input.patch)
-    if (errors.length) throw validationFailed(errors.map((e) => ({ ...e, path: e.path ? `patch.${e.path}` : 'patch' })))
+    if (errors.length)
+      throw validationFailed(
+        errors.map((e) => ({ ...e, path: e.path ? `patch.${e.path}` : 'patch' })),
+      )
     const [row] = await tx
       .insert(tables.schedules)
-      .values({ id: newId('sch'), flagKey: input.flag, envKey: input.env, at: input.at, patch: input.patch, comment: who.comment ?? null, createdBy: who.actor })
+      .values({
+        id: newId('sch'),
+        flagKey: input.flag,
+        envKey: input.env,
+        at: input.at,
+        patch: input.patch,
+        comment: who.comment ?? null,
+        createdBy: who.actor,
+      })
       .returning()
-    await recordChange(tx, { ...who, action: 'schedule.create', env: input.env, flag: input.flag, after: describeSchedule(row!) })
+    await recordChange(tx, {
+      ...who,
+      action: 'schedule.create',
+      env: input.env,
+      flag: input.flag,
+      after: describeSchedule(row!),
+    })
     return describeSchedule(row!)
   })
 }
 
 export async function cancelSchedule(deps: DomainDeps, who: ChangeActor, id: string) {
   return writeTransaction(deps, async (tx) => {
-    const [row] = await tx.select().from(tables.schedules).where(eq(tables.schedules.id, id)).for('update')
+    const [row] = await tx
+      .select()
+      .from(tables.schedules)
+      .where(eq(tables.schedules.id, id))
+      .for('update')
     if (!row) throw notFound('schedule', id)
-    if (row.state !== 'pending') throw conflict(`schedule ${id} is ${row.state}`, { state: row.state })
-    const [after] = await tx.update(tables.schedules).set({ state: 'cancelled' }).where(eq(tables.schedules.id, id)).returning()
-    await recordChange(tx, { ...who, action: 'schedule.cancel', env: row.envKey, flag: row.flagKey, before: describeSchedule(row), after: describeSchedule(after!) })
+    if (row.state !== 'pending')
+      throw conflict(`schedule ${id} is ${row.state}`, { state: row.state })
+    const [after] = await tx
+      .update(tables.schedules)
+      .set({ state: 'cancelled' })
+      .where(eq(tables.schedules.id, id))
+      .returning()
+    await recordChange(tx, {
+      ...who,
+      action: 'schedule.cancel',
+      env: row.envKey,
+      flag: row.flagKey,
+      before: describeSchedule(row),
+      after: describeSchedule(after!),
+    })
     return describeSchedule(after!)
   })
 }
 
-export async function listSchedules(db: Db, filter: { env?: string | undefined; state?: ScheduleRow['state'] | undefined }) {
+export async function listSchedules(
+  db: Db,
+  filter: { env?: string | undefined; state?: ScheduleRow['state'] | undefined },
+) {
   const conditions = []
   if (filter.env) conditions.push(eq(tables.schedules.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.schedules.state, filter.state))
-  const rows = await db.select().from(tables.schedules).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(tables.schedules.at))
+  const rows = await db
+    .select()
+    .from(tables.schedules)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(tables.schedules.at))
   return rows.map(describeSchedule)
 }
 
@@ -82,10 +132,24 @@ export async function runDueSchedules(deps: DomainDeps, now: Date, limit = 100):
           .for('update', { skipLocked: true })
         if (!row) return undefined
         claimed = row
-        await updateFlagConfigInTx(tx, w, { actor: `schedule:${row.id}`, comment: row.comment ?? `scheduled for ${row.at.toISOString()}` }, row.flagKey, row.envKey, (current) => mergeConfig(current, row.patch), {
-          action: 'schedule.apply',
-        })
-        await tx.update(tables.schedules).set({ state: 'done', executedAt: now }).where(eq(tables.schedules.id, row.id))
+        await updateFlagConfigInTx(
+          tx,
+          w,
+          {
+            actor: `schedule:${row.id}`,
+            comment: row.comment ?? `scheduled for ${row.at.toISOString()}`,
+          },
+          row.flagKey,
+          row.envKey,
+          (current) => mergeConfig(current, row.patch),
+          {
+            action: 'schedule.apply',
+          },
+        )
+        await tx
+          .update(tables.schedules)
+          .set({ state: 'done', executedAt: now })
+          .where(eq(tables.schedules.id, row.id))
         return row
       })
     } catch (error) {

@@ -19,7 +19,11 @@ function controlledLookup() {
 describe('createSdkAuthenticator', () => {
   it('answers concurrent lookups of one key with one query, then from the cache', async () => {
     const lookup = controlledLookup()
-    const authenticate = createSdkAuthenticator({} as Db, createLocalBus(() => {}), lookup.findKey)
+    const authenticate = createSdkAuthenticator(
+      {} as Db,
+      createLocalBus(() => {}),
+      lookup.findKey,
+    )
     const answers = Array.from({ length: 100 }, () => authenticate('sy_srv_a'))
     expect(lookup.calls()).toBe(1)
     lookup.answer(0, principal)

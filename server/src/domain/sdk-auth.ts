@@ -31,7 +31,8 @@ export function createSdkAuthenticator(
     const started = generation
     try {
       const principal = await findKey(db, key)
-      if (started === generation) cache.set(key, principal ?? 'none', principal ? {} : { ttl: 1000 })
+      if (started === generation)
+        cache.set(key, principal ?? 'none', principal ? {} : { ttl: 1000 })
       return principal
     } finally {
       if (started === generation) inflight.delete(key)

@@ -37,7 +37,10 @@ function summarizeSegment(row: SegmentRow) {
 }
 
 export async function loadSegment(db: Db | Tx, env: string, key: string, lock = false) {
-  const query = db.select().from(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+  const query = db
+    .select()
+    .from(tables.segments)
+    .where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
   const [row] = lock ? await query.for('update') : await query
   return row
 }
@@ -51,15 +54,30 @@ export async function getSegment(db: Db, env: string, key: string) {
 
 export async function listSegments(db: Db, env: string) {
   await getEnvironment(db, env)
-  const rows = await db.select().from(tables.segments).where(eq(tables.segments.envKey, env)).orderBy(asc(tables.segments.key))
+  const rows = await db
+    .select()
+    .from(tables.segments)
+    .where(eq(tables.segments.envKey, env))
+    .orderBy(asc(tables.segments.key))
   return rows.map(summarizeSegment)
 }
 
 /** Flags of an environment whose rules refer to `segment` through segmentMatch. */
-export async function flagsUsingSegment(tx: Db | Tx, env: string, segment: string): Promise<string[]> {
-  const rows = await tx.select({ flagKey: tables.flagConfigs.flagKey, config: tables.flagConfigs.config }).from(tables.flagConfigs).where(eq(tables.flagConfigs.envKey, env))
+export async function flagsUsingSegment(
+  tx: Db | Tx,
+  env: string,
+  segment: string,
+): Promise<string[]> {
+  const rows = await tx
+    .select({ flagKey: tables.flagConfigs.flagKey, config: tables.flagConfigs.config })
+    .from(tables.flagConfigs)
+    .where(eq(tables.flagConfigs.envKey, env))
   return rows
-    .filter((r) => r.config.rules.some((rule) => rule.clauses.some((c) => c.op === 'segmentMatch' && c.values.includes(segment))))
+    .filter((r) =>
+      r.config.rules.some((rule) =>
+        rule.clauses.some((c) => c.op === 'segmentMatch' && c.values.includes(segment)),
+      ),
+    )
     .map((r) => r.flagKey)
     .sort()
 }
@@ -92,7 +110,8 @@ export async function putSegmentInTx(
 ) {
   await getEnvironment(tx, env)
   const current = await loadSegment(tx, env, key, true)
-  if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0)) throw versionConflict(ifMatch, current?.version ?? 0)
+  if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0))
+    throw versionConflict(ifMatch, current?.version ?? 0)
   const definition: Segment = {
     key,
     included: dedupe(input.included),
@@ -102,7 +121,8 @@ export async function putSegmentInTx(
   }
   // The evaluator is the last judge: regexes, dates and versions in rules must compile.
   const compiled = compileSegment({ ...definition, version: 0 })
-  if (compiled.problem) throw validationFailed([problemToError(compiled.problem, 'invalid_segment')])
+  if (compiled.problem)
+    throw validationFailed([problemToError(compiled.problem, 'invalid_segment')])
   const values = {
     name: input.name ?? current?.name ?? '',
     description: input.description ?? current?.description ?? '',
@@ -111,8 +131,15 @@ export async function putSegmentInTx(
     updatedAt: new Date(),
   }
   const [row] = current
-    ? await tx.update(tables.segments).set(values).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key))).returning()
-    : await tx.insert(tables.segments).values({ envKey: env, key, ...values }).returning()
+    ? await tx
+        .update(tables.segments)
+        .set(values)
+        .where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+        .returning()
+    : await tx
+        .insert(tables.segments)
+        .values({ envKey: env, key, ...values })
+        .returning()
   const version = await w.touch(env, { segments: [toWireSegment(row!)] })
   const after = describeSegment(row!)
   await recordChange(tx, {
@@ -131,15 +158,26 @@ export async function deleteSegment(deps: DomainDeps, who: ChangeActor, env: str
   return writeTransaction(deps, (tx, w) => deleteSegmentInTx(tx, w, who, env, key))
 }
 
-export async function deleteSegmentInTx(tx: Tx, w: WriteContext, who: ChangeActor, env: string, key: string, action = 'segment.delete') {
+export async function deleteSegmentInTx(
+  tx: Tx,
+  w: WriteContext,
+  who: ChangeActor,
+  env: string,
+  key: string,
+  action = 'segment.delete',
+) {
   await getEnvironment(tx, env)
   const current = await loadSegment(tx, env, key, true)
   if (!current) throw notFound('segment', key)
   const users = await flagsUsingSegment(tx, env, key)
   if (users.length > 0) {
-    throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, { usedBy: users.map((flag) => ({ flag, env })) })
+    throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, {
+      usedBy: users.map((flag) => ({ flag, env })),
+    })
   }
-  await tx.delete(tables.segments).where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
+  await tx
+    .delete(tables.segments)
+    .where(and(eq(tables.segments.envKey, env), eq(tables.segments.key, key)))
   const version = await w.touch(env, { deletedSegments: [key] })
   await recordChange(tx, { ...who, action, env, before: describeSegment(current), version })
 }

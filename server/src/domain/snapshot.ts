@@ -29,14 +29,20 @@ const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 
 export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | null> {
   return db.transaction(
     async (tx) => {
-      const [environment] = await tx.select().from(tables.environments).where(eq(tables.environments.key, env))
+      const [environment] = await tx
+        .select()
+        .from(tables.environments)
+        .where(eq(tables.environments.key, env))
       if (!environment) return null
       const rows = await tx
         .select()
         .from(tables.flagConfigs)
         .innerJoin(tables.flags, eq(tables.flags.key, tables.flagConfigs.flagKey))
         .where(eq(tables.flagConfigs.envKey, env))
-      const segmentRows = await tx.select().from(tables.segments).where(eq(tables.segments.envKey, env))
+      const segmentRows = await tx
+        .select()
+        .from(tables.segments)
+        .where(eq(tables.segments.envKey, env))
       return {
         version: environment.version,
         flags: rows.map((r) => toWireFlag(r.flags, r.flag_configs)).sort(byKey),
@@ -48,7 +54,11 @@ export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | n
 }
 
 /** Reads the current wire form of some flags in one environment (missing keys were deleted). */
-export async function readWireFlags(db: Db | Tx, env: string, keys: string[]): Promise<Map<string, WireFlag>> {
+export async function readWireFlags(
+  db: Db | Tx,
+  env: string,
+  keys: string[],
+): Promise<Map<string, WireFlag>> {
   const result = new Map<string, WireFlag>()
   if (keys.length === 0) return result
   const rows = await db
@@ -61,7 +71,11 @@ export async function readWireFlags(db: Db | Tx, env: string, keys: string[]): P
 }
 
 /** Reads the current wire form of some segments in one environment (missing keys were deleted). */
-export async function readWireSegments(db: Db | Tx, env: string, keys: string[]): Promise<Map<string, WireSegment>> {
+export async function readWireSegments(
+  db: Db | Tx,
+  env: string,
+  keys: string[],
+): Promise<Map<string, WireSegment>> {
   const result = new Map<string, WireSegment>()
   if (keys.length === 0) return result
   const rows = await db

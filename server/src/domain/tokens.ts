@@ -37,7 +37,10 @@ export function describeToken(row: typeof tables.tokens.$inferSelect) {
  * Token lookups, cached briefly (every API call needs one); a revocation on any replica clears
  * the cache at once through the change bus.
  */
-export function createTokenAuthenticator(db: Db, bus: ChangeBus): (token: string) => Promise<Principal | null> {
+export function createTokenAuthenticator(
+  db: Db,
+  bus: ChangeBus,
+): (token: string) => Promise<Principal | null> {
   const cache = new LRUCache<string, Principal | 'none'>({ max: 10_000, ttl: 30_000 })
   // A lookup that started before a revocation must not write its old answer back.
   let generation = 0
@@ -101,7 +104,11 @@ export async function listTokens(db: Db) {
 
 export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string) {
   return writeTransaction(deps, async (tx, w) => {
-    const [before] = await tx.select().from(tables.tokens).where(eq(tables.tokens.id, id)).for('update')
+    const [before] = await tx
+      .select()
+      .from(tables.tokens)
+      .where(eq(tables.tokens.id, id))
+      .for('update')
     if (!before) throw notFound('token', id)
     if (before.revokedAt) return describeToken(before)
     const [after] = await tx
@@ -121,15 +128,16 @@ export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string
 }
 
 export type BootstrapResult =
-  | { kind: 'configured' }
-  | { kind: 'generated'; token: string }
-  | { kind: 'existing' }
+  { kind: 'configured' } | { kind: 'generated'; token: string } | { kind: 'existing' }
 
 /**
  * Ensures an admin token exists: SWITCHYARD_ADMIN_TOKEN is registered (idempotently); without it
  * and without any token, one is generated and returned to be printed once.
  */
-export async function bootstrapAdminToken(deps: DomainDeps, configured?: string): Promise<BootstrapResult> {
+export async function bootstrapAdminToken(
+  deps: DomainDeps,
+  configured?: string,
+): Promise<BootstrapResult> {
   if (configured) {
     const hash = hashSecret(configured)
     const [existing] = await deps.db
@@ -138,7 +146,12 @@ export async function bootstrapAdminToken(deps: DomainDeps, configured?: string)
       .where(eq(tables.tokens.tokenHash, hash))
     if (!existing) {
       try {
-        await createToken(deps, { actor: 'system', comment: 'SWITCHYARD_ADMIN_TOKEN' }, { name: 'bootstrap-admin', role: 'admin' }, configured)
+        await createToken(
+          deps,
+          { actor: 'system', comment: 'SWITCHYARD_ADMIN_TOKEN' },
+          { name: 'bootstrap-admin', role: 'admin' },
+          configured,
+        )
       } catch (error) {
         // Another replica starting at the same moment registered it first.
         if ((error as { cause?: { code?: string } }).cause?.code !== '23505') throw error
@@ -148,6 +161,10 @@ export async function bootstrapAdminToken(deps: DomainDeps, configured?: string)
   }
   const [any] = await deps.db.select({ id: tables.tokens.id }).from(tables.tokens).limit(1)
   if (any) return { kind: 'existing' }
-  const created = await createToken(deps, { actor: 'system', comment: 'first start' }, { name: 'bootstrap-admin', role: 'admin' })
+  const created = await createToken(
+    deps,
+    { actor: 'system', comment: 'first start' },
+    { name: 'bootstrap-admin', role: 'admin' },
+  )
   return { kind: 'generated', token: created.token }
 }

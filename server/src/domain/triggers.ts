@@ -47,22 +47,41 @@ export function describeTrigger(row: TriggerRow) {
 
 const hookPath = (token: string) => `/hooks/triggers/${token}`
 
-export async function createTrigger(deps: DomainDeps, who: ChangeActor, input: CreateTriggerInput, baseUrl: string) {
+export async function createTrigger(
+  deps: DomainDeps,
+  who: ChangeActor,
+  input: CreateTriggerInput,
+  baseUrl: string,
+) {
   if (input.action === 'throttle' && input.percent === undefined) {
-    throw validationFailed([{ path: 'percent', code: 'required', message: 'a throttle trigger needs percent' }])
+    throw validationFailed([
+      { path: 'percent', code: 'required', message: 'a throttle trigger needs percent' },
+    ])
   }
   if (input.action !== 'throttle' && input.percent !== undefined) {
-    throw validationFailed([{ path: 'percent', code: 'unexpected', message: 'percent is only for throttle triggers' }])
+    throw validationFailed([
+      { path: 'percent', code: 'unexpected', message: 'percent is only for throttle triggers' },
+    ])
   }
   const token = generateSecret('trigger')
   return writeTransaction(deps, async (tx) => {
-    const [flag] = await tx.select({ key: tables.flags.key, kind: tables.flags.kind }).from(tables.flags).where(eq(tables.flags.key, input.flag))
-    if (!flag) throw validationFailed([{ path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` }])
+    const [flag] = await tx
+      .select({ key: tables.flags.key, kind: tables.flags.kind })
+      .from(tables.flags)
+      .where(eq(tables.flags.key, input.flag))
+    if (!flag)
+      throw validationFailed([
+        { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
+      ])
     if (input.action === 'throttle' && flag.kind !== 'boolean') {
-      throw validationFailed([{ path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' }])
+      throw validationFailed([
+        { path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' },
+      ])
     }
     await getEnvironment(tx, input.env).catch(() => {
-      throw validationFailed([{ path: 'env', code: 'not_found', message: `environment '${input.env}' does not exist` }])
+      throw validationFailed([
+        { path: 'env', code: 'not_found', message: `environment '${input.env}' does not exist` },
+      ])
     })
     const [row] = await tx
       .insert(tables.triggers)
@@ -81,12 +100,21 @@ export async function createTrigger(deps: DomainDeps, who: ChangeActor, input: C
       })
       .returning()
     const described = describeTrigger(row!)
-    await recordChange(tx, { ...who, action: 'trigger.create', env: input.env, flag: input.flag, after: described })
+    await recordChange(tx, {
+      ...who,
+      action: 'trigger.create',
+      env: input.env,
+      flag: input.flag,
+      after: described,
+    })
     return { ...described, url: baseUrl + hookPath(token), token }
   })
 }
 
-export async function listTriggers(db: Db, filter: { flag?: string | undefined; env?: string | undefined }) {
+export async function listTriggers(
+  db: Db,
+  filter: { flag?: string | undefined; env?: string | undefined },
+) {
   const conditions = []
   if (filter.flag) conditions.push(eq(tables.triggers.flagKey, filter.flag))
   if (filter.env) conditions.push(eq(tables.triggers.envKey, filter.env))
@@ -98,24 +126,62 @@ export async function listTriggers(db: Db, filter: { flag?: string | undefined; 
   return rows.map(describeTrigger)
 }
 
-async function updateTrigger(deps: DomainDeps, who: ChangeActor, id: string, action: string, change: (row: TriggerRow) => Partial<TriggerRow>) {
+async function updateTrigger(
+  deps: DomainDeps,
+  who: ChangeActor,
+  id: string,
+  action: string,
+  change: (row: TriggerRow) => Partial<TriggerRow>,
+) {
   return writeTransaction(deps, async (tx) => {
-    const [before] = await tx.select().from(tables.triggers).where(eq(tables.triggers.id, id)).for('update')
+    const [before] = await tx
+      .select()
+      .from(tables.triggers)
+      .where(eq(tables.triggers.id, id))
+      .for('update')
     if (!before) throw notFound('trigger', id)
-    const [after] = await tx.update(tables.triggers).set({ ...change(before), updatedAt: new Date() }).where(eq(tables.triggers.id, id)).returning()
-    await recordChange(tx, { ...who, action, env: before.envKey, flag: before.flagKey, before: describeTrigger(before), after: describeTrigger(after!) })
+    const [after] = await tx
+      .update(tables.triggers)
+      .set({ ...change(before), updatedAt: new Date() })
+      .where(eq(tables.triggers.id, id))
+      .returning()
+    await recordChange(tx, {
+      ...who,
+      action,
+      env: before.envKey,
+      flag: before.flagKey,
+      before: describeTrigger(before),
+      after: describeTrigger(after!),
+    })
     return after!
   })
 }
 
-export async function setTriggerEnabled(deps: DomainDeps, who: ChangeActor, id: string, enabled: boolean) {
-  return describeTrigger(await updateTrigger(deps, who, id, enabled ? 'trigger.enable' : 'trigger.disable', () => ({ enabled })))
+export async function setTriggerEnabled(
+  deps: DomainDeps,
+  who: ChangeActor,
+  id: string,
+  enabled: boolean,
+) {
+  return describeTrigger(
+    await updateTrigger(deps, who, id, enabled ? 'trigger.enable' : 'trigger.disable', () => ({
+      enabled,
+    })),
+  )
 }
 
 /** A new secret URL; the old one stops working at once. */
-export async function rotateTrigger(deps: DomainDeps, who: ChangeActor, id: string, baseUrl: string) {
+export async function rotateTrigger(
+  deps: DomainDeps,
+  who: ChangeActor,
+  id: string,
+  baseUrl: string,
+) {
   const token = generateSecret('trigger')
-  const row = await updateTrigger(deps, who, id, 'trigger.rotate', () => ({ tokenHash: hashSecret(token), prefix: secretPrefix(token) }))
+  const row = await updateTrigger(deps, who, id, 'trigger.rotate', () => ({
+    tokenHash: hashSecret(token),
+    prefix: secretPrefix(token),
+  }))
   return { ...describeTrigger(row), url: baseUrl + hookPath(token), token }
 }
 
@@ -123,7 +189,13 @@ export async function deleteTrigger(deps: DomainDeps, who: ChangeActor, id: stri
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.triggers).where(eq(tables.triggers.id, id)).returning()
     if (!before) throw notFound('trigger', id)
-    await recordChange(tx, { ...who, action: 'trigger.delete', env: before.envKey, flag: before.flagKey, before: describeTrigger(before) })
+    await recordChange(tx, {
+      ...who,
+      action: 'trigger.delete',
+      env: before.envKey,
+      flag: before.flagKey,
+      before: describeTrigger(before),
+    })
   })
 }
 
@@ -155,15 +227,33 @@ export async function fireTrigger(
 ): Promise<FireResult> {
   if (token.length > MAX_TOKEN_LENGTH) throw unknownTrigger()
   const hash = hashSecret(token)
-  const [trigger] = await deps.db.select().from(tables.triggers).where(eq(tables.triggers.tokenHash, hash))
+  const [trigger] = await deps.db
+    .select()
+    .from(tables.triggers)
+    .where(eq(tables.triggers.tokenHash, hash))
   if (!trigger || !trigger.enabled || !isSameHash(trigger.tokenHash, hash)) throw unknownTrigger()
   if (!allow(trigger.id)) {
     // 503, not 429: Alertmanager and most alerting tools retry 5xx but drop 4xx, and an alert
     // that was rate-limited must still arrive once the bucket refills.
-    throw new HttpProblem(503, 'rate-limited', 'Too many requests', `trigger '${trigger.name}' is rate-limited; retry shortly`, {}, { 'Retry-After': '2' })
+    throw new HttpProblem(
+      503,
+      'rate-limited',
+      'Too many requests',
+      `trigger '${trigger.name}' is rate-limited; retry shortly`,
+      {},
+      { 'Retry-After': '2' },
+    )
   }
-  if (trigger.signingSecret && !verifySignature(trigger.format, trigger.signingSecret, rawBody, header)) {
-    throw new HttpProblem(401, 'invalid-signature', 'Invalid signature', `the ${trigger.format} signature is missing or wrong`)
+  if (
+    trigger.signingSecret &&
+    !verifySignature(trigger.format, trigger.signingSecret, rawBody, header)
+  ) {
+    throw new HttpProblem(
+      401,
+      'invalid-signature',
+      'Invalid signature',
+      `the ${trigger.format} signature is missing or wrong`,
+    )
   }
   let body: unknown = {}
   if (rawBody.trim() !== '') {
@@ -174,11 +264,16 @@ export async function fireTrigger(
     }
   }
   const parsed = parseAlerts(trigger.format, body)
-  if (!parsed.ok) throw validationFailed([{ path: '', code: 'invalid_payload', message: parsed.message }])
+  if (!parsed.ok)
+    throw validationFailed([{ path: '', code: 'invalid_payload', message: parsed.message }])
 
   return writeTransaction(deps, async (tx, w) => {
     // Serialise deliveries for one trigger so repeated notifications act exactly once.
-    const [locked] = await tx.select().from(tables.triggers).where(eq(tables.triggers.id, trigger.id)).for('update')
+    const [locked] = await tx
+      .select()
+      .from(tables.triggers)
+      .where(eq(tables.triggers.id, trigger.id))
+      .for('update')
     if (!locked || !locked.enabled) throw unknownTrigger()
     const started: AlertEvent[] = []
     const resolved: AlertEvent[] = []
@@ -186,7 +281,12 @@ export async function fireTrigger(
       const [previous] = await tx
         .select({ status: tables.triggerAlerts.status })
         .from(tables.triggerAlerts)
-        .where(and(eq(tables.triggerAlerts.triggerId, trigger.id), eq(tables.triggerAlerts.alertKey, alert.key)))
+        .where(
+          and(
+            eq(tables.triggerAlerts.triggerId, trigger.id),
+            eq(tables.triggerAlerts.alertKey, alert.key),
+          ),
+        )
       if (previous?.status === alert.status) continue
       if (alert.status === 'firing') started.push(alert)
       else if (previous?.status === 'firing') resolved.push(alert)
@@ -198,33 +298,73 @@ export async function fireTrigger(
           set: { status: alert.status, updatedAt: new Date() },
         })
     }
-    const result: FireResult = { trigger: trigger.id, alerts: parsed.alerts.length, acted: null, changed: false, rolledBack: 0 }
+    const result: FireResult = {
+      trigger: trigger.id,
+      alerts: parsed.alerts.length,
+      acted: null,
+      changed: false,
+      rolledBack: 0,
+    }
     const who = (alerts: AlertEvent[], verb: string) => ({
       actor: `trigger:${trigger.name}`,
-      comment: `${verb} by ${trigger.format} alert ${alerts.map((a) => `${a.summary} [${a.key}]`).join('; ')}`.slice(0, 2000),
+      comment:
+        `${verb} by ${trigger.format} alert ${alerts.map((a) => `${a.summary} [${a.key}]`).join('; ')}`.slice(
+          0,
+          2000,
+        ),
     })
     if (started.length > 0) {
-      const update = trigger.action === 'kill' ? killUpdate() : trigger.action === 'restore' ? restoreUpdate() : throttleUpdate(trigger.percent ?? 0)
-      const outcome = await updateFlagConfigInTx(tx, w, who(started, 'fired'), trigger.flagKey, trigger.envKey, update, {
-        action: `trigger.${trigger.action}`,
-        skipIfUnchanged: true,
-      })
+      const update =
+        trigger.action === 'kill'
+          ? killUpdate()
+          : trigger.action === 'restore'
+            ? restoreUpdate()
+            : throttleUpdate(trigger.percent ?? 0)
+      const outcome = await updateFlagConfigInTx(
+        tx,
+        w,
+        who(started, 'fired'),
+        trigger.flagKey,
+        trigger.envKey,
+        update,
+        {
+          action: `trigger.${trigger.action}`,
+          skipIfUnchanged: true,
+        },
+      )
       result.acted = trigger.action
       result.changed = outcome.changed
       // Guarded rollouts of this flag go back to their last safe stage and pause.
       const why = started.map((a) => a.summary).join('; ')
       result.rolledBack = await rollBackGuardedRollouts(tx, w, trigger, why, new Date())
-    } else if (resolved.length > 0 && trigger.onResolved === 'restore' && trigger.action !== 'restore') {
+    } else if (
+      resolved.length > 0 &&
+      trigger.onResolved === 'restore' &&
+      trigger.action !== 'restore'
+    ) {
       const [stillFiring] = await tx
         .select({ key: tables.triggerAlerts.alertKey })
         .from(tables.triggerAlerts)
-        .where(and(eq(tables.triggerAlerts.triggerId, trigger.id), eq(tables.triggerAlerts.status, 'firing')))
+        .where(
+          and(
+            eq(tables.triggerAlerts.triggerId, trigger.id),
+            eq(tables.triggerAlerts.status, 'firing'),
+          ),
+        )
         .limit(1)
       if (!stillFiring) {
-        const outcome = await updateFlagConfigInTx(tx, w, who(resolved, 'resolved'), trigger.flagKey, trigger.envKey, restoreUpdate(), {
-          action: 'trigger.resolve',
-          skipIfUnchanged: true,
-        })
+        const outcome = await updateFlagConfigInTx(
+          tx,
+          w,
+          who(resolved, 'resolved'),
+          trigger.flagKey,
+          trigger.envKey,
+          restoreUpdate(),
+          {
+            action: 'trigger.resolve',
+            skipIfUnchanged: true,
+          },
+        )
         result.acted = 'undo'
         result.changed = outcome.changed
       }

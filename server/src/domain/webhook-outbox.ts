@@ -7,12 +7,16 @@ type WebhookFormat = (typeof tables.webhooks.$inferSelect)['format']
 
 /** `*` matches everything, `flag.*` every action under `flag.`, anything else exactly. */
 export function matchesEvent(patterns: string[], action: string): boolean {
-  return patterns.some((p) => p === '*' || p === action || (p.endsWith('.*') && action.startsWith(p.slice(0, -1))))
+  return patterns.some(
+    (p) => p === '*' || p === action || (p.endsWith('.*') && action.startsWith(p.slice(0, -1))),
+  )
 }
 
 /** A line a person reads in Slack (or any Slack-compatible incoming webhook). */
 export function slackText(change: ChangeRecord): string {
-  const where = [change.flag && `\`${change.flag}\``, change.env && `in *${change.env}*`].filter(Boolean).join(' ')
+  const where = [change.flag && `\`${change.flag}\``, change.env && `in *${change.env}*`]
+    .filter(Boolean)
+    .join(' ')
   const reason = change.comment ? ` — “${change.comment}”` : ''
   return `:triangular_flag_on_post: *${change.action}* ${where} by ${change.actor}${reason} (change #${change.id})`
 }
@@ -27,6 +31,10 @@ export async function queueWebhookDeliveries(tx: Tx, change: ChangeRecord): Prom
   const matching = hooks.filter((h) => matchesEvent(h.events, change.action))
   if (matching.length === 0) return
   await tx.insert(tables.webhookDeliveries).values(
-    matching.map((h) => ({ webhookId: h.id, changeId: change.id, payload: webhookPayload(h.format, change) })),
+    matching.map((h) => ({
+      webhookId: h.id,
+      changeId: change.id,
+      payload: webhookPayload(h.format, change),
+    })),
   )
 }

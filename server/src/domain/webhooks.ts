@@ -9,7 +9,14 @@ import { generateSecret, newId } from './secrets.js'
 type WebhookRow = typeof tables.webhooks.$inferSelect
 
 export function describeWebhook(row: WebhookRow) {
-  return { id: row.id, url: row.url, events: row.events, format: row.format, enabled: row.enabled, createdAt: row.createdAt.toISOString() }
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events,
+    format: row.format,
+    enabled: row.enabled,
+    createdAt: row.createdAt.toISOString(),
+  }
 }
 
 export function redactUrl(url: string): string {
@@ -28,29 +35,48 @@ export async function createWebhook(deps: DomainDeps, who: ChangeActor, input: C
   return writeTransaction(deps, async (tx) => {
     const [row] = await tx
       .insert(tables.webhooks)
-      .values({ id: newId('whk'), url: input.url, events: input.events, secret, format: input.format })
+      .values({
+        id: newId('whk'),
+        url: input.url,
+        events: input.events,
+        secret,
+        format: input.format,
+      })
       .returning()
     const described = describeWebhook(row!)
     // A webhook URL can be a credential (Slack's are): the change log keeps only its origin.
-    await recordChange(tx, { ...who, action: 'webhook.create', after: { ...described, url: redactUrl(described.url) } })
+    await recordChange(tx, {
+      ...who,
+      action: 'webhook.create',
+      after: { ...described, url: redactUrl(described.url) },
+    })
     return { ...described, secret }
   })
 }
 
 export async function listWebhooks(db: Db) {
-  return (await db.select().from(tables.webhooks).orderBy(asc(tables.webhooks.createdAt))).map(describeWebhook)
+  return (await db.select().from(tables.webhooks).orderBy(asc(tables.webhooks.createdAt))).map(
+    describeWebhook,
+  )
 }
 
 export async function deleteWebhook(deps: DomainDeps, who: ChangeActor, id: string) {
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.webhooks).where(eq(tables.webhooks.id, id)).returning()
     if (!before) throw notFound('webhook', id)
-    await recordChange(tx, { ...who, action: 'webhook.delete', before: { ...describeWebhook(before), url: redactUrl(before.url) } })
+    await recordChange(tx, {
+      ...who,
+      action: 'webhook.delete',
+      before: { ...describeWebhook(before), url: redactUrl(before.url) },
+    })
   })
 }
 
 export async function listDeliveries(db: Db, id: string, limit: number) {
-  const [hook] = await db.select({ id: tables.webhooks.id }).from(tables.webhooks).where(eq(tables.webhooks.id, id))
+  const [hook] = await db
+    .select({ id: tables.webhooks.id })
+    .from(tables.webhooks)
+    .where(eq(tables.webhooks.id, id))
   if (!hook) throw notFound('webhook', id)
   const rows = await db
     .select()

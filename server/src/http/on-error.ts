@@ -15,7 +15,9 @@ export function renderProblem(c: Context<AppEnv>, problem: HttpProblem): Respons
     ...problem.extensions,
   }
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
-  return c.body(JSON.stringify(body), problem.status, { 'Content-Type': 'application/problem+json' })
+  return c.body(JSON.stringify(body), problem.status, {
+    'Content-Type': 'application/problem+json',
+  })
 }
 
 /** The single error renderer: problems as RFC 9457, unknown errors logged and answered 500. */
@@ -24,14 +26,26 @@ export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
     if (isHttpProblem(error)) return renderProblem(c, error)
     const mapped = mapDatabaseError(error)
     if (mapped) {
-      if (mapped.status >= 500) logger.warn({ err: error, requestId: c.get('requestId') }, 'database unavailable')
+      if (mapped.status >= 500)
+        logger.warn({ err: error, requestId: c.get('requestId') }, 'database unavailable')
       return renderProblem(c, mapped)
     }
     if (error instanceof HTTPException) {
       if (error.status === 413) return renderProblem(c, payloadTooLarge(maxBodyBytes))
-      return renderProblem(c, new HttpProblem(error.status as 400, 'http-error', error.message || 'HTTP error'))
+      return renderProblem(
+        c,
+        new HttpProblem(error.status as 400, 'http-error', error.message || 'HTTP error'),
+      )
     }
     logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error')
-    return renderProblem(c, new HttpProblem(500, 'internal', 'Internal server error', 'An unexpected error occurred; see the server log for this request id'))
+    return renderProblem(
+      c,
+      new HttpProblem(
+        500,
+        'internal',
+        'Internal server error',
+        'An unexpected error occurred; see the server log for this request id',
+      ),
+    )
   }
 }

@@ -89,7 +89,14 @@ export const versionConflict = (expected: number, current: number) =>
 
 export const payloadTooLarge = (limit: number) =>
   // The unread rest of the body makes the connection unusable: tell the client to drop it.
-  new HttpProblem(413, 'payload-too-large', 'Payload too large', `Request bodies are limited to ${limit} bytes`, {}, { Connection: 'close' })
+  new HttpProblem(
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `Request bodies are limited to ${limit} bytes`,
+    {},
+    { Connection: 'close' },
+  )
 
 export const unsupportedMediaType = () =>
   new HttpProblem(

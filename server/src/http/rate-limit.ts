@@ -6,7 +6,11 @@ export interface RateLimiter {
 }
 
 /** A token bucket per key: `burst` requests at once, refilled at `perMinute`. In memory, per replica. */
-export function createRateLimiter(burst: number, perMinute: number, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(
+  burst: number,
+  perMinute: number,
+  now: () => number = Date.now,
+): RateLimiter {
   const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: 10_000 })
   return {
     take(key) {

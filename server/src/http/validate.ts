@@ -1,6 +1,11 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { invalidJson, unsupportedMediaType, validationFailed, type ProblemFieldError } from './problem.js'
+import {
+  invalidJson,
+  unsupportedMediaType,
+  validationFailed,
+  type ProblemFieldError,
+} from './problem.js'
 
 export function toFieldErrors(error: z.ZodError): ProblemFieldError[] {
   return error.issues.map((issue) => {
@@ -8,7 +13,11 @@ export function toFieldErrors(error: z.ZodError): ProblemFieldError[] {
     // Unknown keys are reported on the object; name the offending field itself.
     if (issue.code === 'unrecognized_keys') {
       const keys = (issue as { keys?: string[] }).keys ?? []
-      return { path: [path, keys[0]].filter(Boolean).join('.'), code: issue.code, message: `unknown field(s): ${keys.join(', ')}` }
+      return {
+        path: [path, keys[0]].filter(Boolean).join('.'),
+        code: issue.code,
+        message: `unknown field(s): ${keys.join(', ')}`,
+      }
     }
     if (path === '' && issue.code === 'invalid_type') path = ''
     return { path, code: issue.code, message: issue.message }
@@ -16,11 +25,16 @@ export function toFieldErrors(error: z.ZodError): ProblemFieldError[] {
 }
 
 /** Parses and validates a JSON body; an empty body counts as `{}` when `allowEmpty`. */
-export async function parseBody<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.infer<S>> {
+export async function parseBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  allowEmpty = false,
+): Promise<z.infer<S>> {
   const text = await c.req.text()
   let value: unknown = {}
   if (text.trim() === '') {
-    if (!allowEmpty) throw validationFailed([{ path: '', code: 'required', message: 'a JSON body is required' }])
+    if (!allowEmpty)
+      throw validationFailed([{ path: '', code: 'required', message: 'a JSON body is required' }])
   } else {
     const type = c.req.header('content-type') ?? ''
     // curl -d sends form-urlencoded by default; a JSON body is accepted under it too.
@@ -35,7 +49,9 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S, allo
     // Postgres text cannot hold NUL: refuse it up front, naming where it is.
     const nul = text.includes('\\u0000') ? findNul(value) : null
     if (nul !== null) {
-      throw validationFailed([{ path: nul, code: 'invalid_characters', message: 'text must not contain NUL characters' }])
+      throw validationFailed([
+        { path: nul, code: 'invalid_characters', message: 'text must not contain NUL characters' },
+      ])
     }
   }
   const result = schema.safeParse(value)
@@ -63,7 +79,11 @@ export function parseParams<S extends z.ZodType>(c: Context, schema: S): z.infer
 function refuseNul(values: Record<string, string>) {
   const errors = Object.entries(values)
     .filter(([name, value]) => value.includes('\u0000') || name.includes('\u0000'))
-    .map(([name]) => ({ path: name.replaceAll('\u0000', ''), code: 'invalid_characters', message: 'text must not contain NUL characters' }))
+    .map(([name]) => ({
+      path: name.replaceAll('\u0000', ''),
+      code: 'invalid_characters',
+      message: 'text must not contain NUL characters',
+    }))
   if (errors.length > 0) throw validationFailed(errors)
 }
 
@@ -72,7 +92,10 @@ export function readIfMatch(c: Context): number | undefined {
   const header = c.req.header('if-match')
   if (header === undefined || header.trim() === '*') return undefined
   const match = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim())
-  if (!match) throw validationFailed([{ path: 'If-Match', code: 'invalid_format', message: 'must be a config version such as "3"' }])
+  if (!match)
+    throw validationFailed([
+      { path: 'If-Match', code: 'invalid_format', message: 'must be a config version such as "3"' },
+    ])
   return Number(match[1])
 }
 

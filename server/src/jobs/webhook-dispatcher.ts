@@ -56,7 +56,9 @@ export class WebhookDispatcher {
       return
     }
     this.running = this.pass()
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'webhook dispatch pass failed'))
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error }, 'webhook dispatch pass failed'),
+      )
       .finally(() => {
         this.running = null
         if (this.again) {
@@ -100,15 +102,28 @@ export class WebhookDispatcher {
       const due = await tx
         .select({ id: tables.webhookDeliveries.id })
         .from(tables.webhookDeliveries)
-        .where(and(eq(tables.webhookDeliveries.status, 'pending'), lte(tables.webhookDeliveries.nextAttemptAt, new Date())))
+        .where(
+          and(
+            eq(tables.webhookDeliveries.status, 'pending'),
+            lte(tables.webhookDeliveries.nextAttemptAt, new Date()),
+          ),
+        )
         .orderBy(asc(tables.webhookDeliveries.id))
         .limit(20)
         .for('update', { skipLocked: true })
       if (due.length === 0) return []
       return tx
         .update(tables.webhookDeliveries)
-        .set({ attempts: sql`${tables.webhookDeliveries.attempts} + 1`, nextAttemptAt: new Date(Date.now() + leaseMs) })
-        .where(inArray(tables.webhookDeliveries.id, due.map((d) => d.id)))
+        .set({
+          attempts: sql`${tables.webhookDeliveries.attempts} + 1`,
+          nextAttemptAt: new Date(Date.now() + leaseMs),
+        })
+        .where(
+          inArray(
+            tables.webhookDeliveries.id,
+            due.map((d) => d.id),
+          ),
+        )
         .returning()
     })
   }
@@ -122,11 +137,16 @@ export class WebhookDispatcher {
         .from(tables.webhooks)
         .where(inArray(tables.webhooks.id, [...new Set(batch.map((d) => d.webhookId))]))
       const byId = new Map(hooks.map((h) => [h.id, h]))
-      await Promise.all(batch.map((delivery) => this.deliver(delivery, byId.get(delivery.webhookId))))
+      await Promise.all(
+        batch.map((delivery) => this.deliver(delivery, byId.get(delivery.webhookId))),
+      )
     }
   }
 
-  private async deliver(delivery: typeof tables.webhookDeliveries.$inferSelect, hook: typeof tables.webhooks.$inferSelect | undefined) {
+  private async deliver(
+    delivery: typeof tables.webhookDeliveries.$inferSelect,
+    hook: typeof tables.webhooks.$inferSelect | undefined,
+  ) {
     if (!hook) return
     const body = JSON.stringify(delivery.payload)
     let status: number | null = null
@@ -159,9 +179,14 @@ export class WebhookDispatcher {
         lastStatusCode: status,
         lastError: error,
         deliveredAt: delivered ? new Date() : null,
-        nextAttemptAt: delivered || exhausted ? new Date() : new Date(Date.now() + backoff(delivery.attempts)),
+        nextAttemptAt:
+          delivered || exhausted ? new Date() : new Date(Date.now() + backoff(delivery.attempts)),
       })
       .where(eq(tables.webhookDeliveries.id, delivery.id))
-    if (!delivered) this.options.logger.warn({ webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error }, 'webhook delivery failed')
+    if (!delivered)
+      this.options.logger.warn(
+        { webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error },
+        'webhook delivery failed',
+      )
   }
 }

@@ -4,7 +4,8 @@ import { PING_FRAME, textFrame } from './frames.js'
 
 // ws's own framing, to compare with (exported at runtime, not in @types/ws).
 const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }
-const wsFrame = (data: Buffer, opcode: number) => Buffer.concat(Sender.frame(data, { fin: true, rsv1: false, opcode, mask: false, readOnly: true }))
+const wsFrame = (data: Buffer, opcode: number) =>
+  Buffer.concat(Sender.frame(data, { fin: true, rsv1: false, opcode, mask: false, readOnly: true }))
 
 describe('frames', () => {
   it.each([0, 1, 125, 126, 127, 65_535, 65_536, 200_000].map((length) => ({ length })))(

@@ -19,7 +19,12 @@ import { eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { SdkPrincipal } from '../domain/environments.js'
-import { readSnapshot, readWireFlags, readWireSegments, type EnvSnapshot } from '../domain/snapshot.js'
+import {
+  readSnapshot,
+  readWireFlags,
+  readWireSegments,
+  type EnvSnapshot,
+} from '../domain/snapshot.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import { PING_FRAME, textFrame, writeFrame } from './frames.js'
@@ -68,7 +73,11 @@ const MAX_HEARTBEAT_SLICES = 100
  * polling requests from the same snapshot. Changes arrive through the bus after commit.
  */
 export class StreamHub {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 })
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024,
+  })
   private readonly states = new Map<string, Promise<EnvState | null>>()
   private readonly connections = new Set<Connection>()
   /** Per-environment queue so changes apply in order. */
@@ -86,7 +95,10 @@ export class StreamHub {
     this.unsubscribe = options.bus.subscribe((event) => this.onBusEvent(event))
     // Spread over the interval so that no tick writes to every socket at once (a flip landing on
     // such a tick waited ~20-50 ms behind 1,000 pings).
-    const count = Math.max(1, Math.min(MAX_HEARTBEAT_SLICES, Math.floor(options.pingIntervalMs / HEARTBEAT_TICK_MS)))
+    const count = Math.max(
+      1,
+      Math.min(MAX_HEARTBEAT_SLICES, Math.floor(options.pingIntervalMs / HEARTBEAT_TICK_MS)),
+    )
     this.slices = Array.from({ length: count }, () => new Set<Connection>())
     this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs / count)
     this.pingTimer.unref()
@@ -107,11 +119,22 @@ export class StreamHub {
    * Evaluates flags of an environment on the server (OFREP), with the same compiled data the
    * stream sends; all flags when `key` is undefined. No fallback type check: the caller has none.
    */
-  async evaluate(env: string, context: Context, key?: string): Promise<{ version: number; etag: string; results: Array<{ key: string; detail: EvaluationDetail }> } | null> {
+  async evaluate(
+    env: string,
+    context: Context,
+    key?: string,
+  ): Promise<{
+    version: number
+    etag: string
+    results: Array<{ key: string; detail: EvaluationDetail }>
+  } | null> {
     const state = await this.state(env)
     if (!state) return null
     const keys = key === undefined ? [...state.flags.keys()].sort() : [key]
-    const results = keys.map((k) => ({ key: k, detail: state.store.variationDetail(k, context, undefined) as EvaluationDetail }))
+    const results = keys.map((k) => ({
+      key: k,
+      detail: state.store.variationDetail(k, context, undefined) as EvaluationDetail,
+    }))
     return { version: state.version, etag: this.etag(state), results }
   }
 
@@ -129,12 +152,16 @@ export class StreamHub {
       return rejectUpgrade(socket, 503, 'database unavailable')
     }
     if (!principal) return rejectUpgrade(socket, 401, 'invalid SDK key')
-    if (principal.type !== 'server') return rejectUpgrade(socket, 403, 'client keys are not accepted on this endpoint yet')
+    if (principal.type !== 'server')
+      return rejectUpgrade(socket, 403, 'client keys are not accepted on this endpoint yet')
     let state: EnvState | null
     try {
       state = await this.state(principal.env)
     } catch (error) {
-      this.options.logger.error({ err: error, env: principal.env }, 'loading environment snapshot failed')
+      this.options.logger.error(
+        { err: error, env: principal.env },
+        'loading environment snapshot failed',
+      )
       return rejectUpgrade(socket, 503, 'database unavailable')
     }
     if (!state || socket.destroyed) return rejectUpgrade(socket, 404, 'environment not found')
@@ -188,7 +215,16 @@ export class StreamHub {
       state = readSnapshot(this.options.db, env).then((snapshot) => {
         if (!snapshot) return null
         this.markUpdated(env, snapshot.version)
-        const state: EnvState = { env, version: 0, flags: new Map(), segments: new Map(), store: createFlagStore(), putJson: null, putFrame: null, etag: null }
+        const state: EnvState = {
+          env,
+          version: 0,
+          flags: new Map(),
+          segments: new Map(),
+          store: createFlagStore(),
+          putJson: null,
+          putFrame: null,
+          etag: null,
+        }
         replaceState(state, snapshot)
         return state
       })
@@ -271,7 +307,10 @@ export class StreamHub {
       .then(task)
       .catch((error: unknown) => {
         // Keep the state (and its sockets' pings); catch up with a full reload, retried.
-        this.options.logger.error({ err: error, env }, 'applying a change to the stream failed; reloading')
+        this.options.logger.error(
+          { err: error, env },
+          'applying a change to the stream failed; reloading',
+        )
         this.scheduleReload(env, 1)
       })
       .finally(() => {
@@ -321,7 +360,11 @@ export class StreamHub {
     if (!state || event.version <= state.version) return
     const segmentsUpserted = event.segmentsUpserted ?? []
     const segmentsDeleted = event.segmentsDeleted ?? []
-    const count = event.upserted.length + event.deleted.length + segmentsUpserted.length + segmentsDeleted.length
+    const count =
+      event.upserted.length +
+      event.deleted.length +
+      segmentsUpserted.length +
+      segmentsDeleted.length
     if (event.version > state.version + 1 || count > 1 || event.reload) {
       // A gap (or a batch that must apply atomically): reload and send everyone a fresh put.
       await this.reload(event.env)
@@ -331,7 +374,11 @@ export class StreamHub {
     // The writer handed over exactly what it committed at this version; from another replica
     // (over NOTIFY) only keys arrive, and the rows are read back.
     const { flags, segments, envVersion } = event.written
-      ? { flags: byKey(event.written.flags), segments: byKey(event.written.segments), envVersion: event.version }
+      ? {
+          flags: byKey(event.written.flags),
+          segments: byKey(event.written.segments),
+          envVersion: event.version,
+        }
       : await this.readChanged(event.env, event.upserted, segmentsUpserted)
     if (event.version <= state.version) return
     if (envVersion !== event.version) {
@@ -369,7 +416,9 @@ export class StreamHub {
         state.segments.delete(key)
         state.store.removeSegment(version, key)
       }
-      message = segment ? { type: 'patch', version, segment } : { type: 'delete', version, key, kind: 'segment' }
+      message = segment
+        ? { type: 'patch', version, segment }
+        : { type: 'delete', version, key, kind: 'segment' }
     }
     for (const key of segmentsDeleted) {
       state.segments.delete(key)
@@ -386,7 +435,10 @@ export class StreamHub {
   private readChanged(env: string, flagKeys: string[], segmentKeys: string[]) {
     return this.options.db.transaction(
       async (tx) => {
-        const [row] = await tx.select({ version: tables.environments.version }).from(tables.environments).where(eq(tables.environments.key, env))
+        const [row] = await tx
+          .select({ version: tables.environments.version })
+          .from(tables.environments)
+          .where(eq(tables.environments.key, env))
         const flags = await readWireFlags(tx, env, flagKeys)
         const segments = await readWireSegments(tx, env, segmentKeys)
         return { flags, segments, envVersion: row?.version ?? -1 }
@@ -421,7 +473,9 @@ export class StreamHub {
     const slice = this.slices[this.tick]!
     this.tick = (this.tick + 1) % this.slices.length
     if (slice.size === 0) return
-    void this.sendHeartbeats(slice).catch((error: unknown) => this.options.logger.warn({ err: error }, 'heartbeat failed'))
+    void this.sendHeartbeats(slice).catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'heartbeat failed'),
+    )
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-export type TriggerFormat = 'generic' | 'alertmanager' | 'grafana' | 'datadog' | 'honeycomb' | 'pagerduty'
+export type TriggerFormat =
+  'generic' | 'alertmanager' | 'grafana' | 'datadog' | 'honeycomb' | 'pagerduty'
 
 export interface AlertEvent {
   /** Identity of the alert, for idempotency (a fingerprint, an incident id, …). */
@@ -17,11 +18,16 @@ type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 // NUL cannot be stored in Postgres text: strip it, so an odd alert still acts.
 const str = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.length > 0 ? v.replaceAll('\u0000', '') : typeof v === 'number' ? String(v) : undefined
+  typeof v === 'string' && v.length > 0
+    ? v.replaceAll('\u0000', '')
+    : typeof v === 'number'
+      ? String(v)
+      : undefined
 
 /** Alertmanager v4 (and Grafana unified alerting, which sends the same shape). */
 function parseAlertmanagerShape(body: Json): ParseResult {
-  if (!Array.isArray(body.alerts)) return { ok: false, message: 'expected an Alertmanager payload with an "alerts" array' }
+  if (!Array.isArray(body.alerts))
+    return { ok: false, message: 'expected an Alertmanager payload with an "alerts" array' }
   const alerts: AlertEvent[] = []
   for (const raw of body.alerts) {
     if (!isObject(raw)) continue
@@ -48,7 +54,16 @@ function parseGrafana(body: Json): ParseResult {
   if (!state) return { ok: false, message: 'expected a Grafana payload with "alerts" or "state"' }
   if (state !== 'alerting' && state !== 'ok') return { ok: true, alerts: [] }
   const key = str(body.ruleId) ?? str(body.ruleName) ?? 'grafana'
-  return { ok: true, alerts: [{ key, status: state === 'ok' ? 'resolved' : 'firing', summary: str(body.ruleName) ?? str(body.title) ?? 'grafana alert' }] }
+  return {
+    ok: true,
+    alerts: [
+      {
+        key,
+        status: state === 'ok' ? 'resolved' : 'firing',
+        summary: str(body.ruleName) ?? str(body.title) ?? 'grafana alert',
+      },
+    ],
+  }
 }
 
 /**
@@ -57,10 +72,23 @@ function parseGrafana(body: Json): ParseResult {
  */
 function parseDatadog(body: Json): ParseResult {
   const transition = str(body.transition) ?? str(body.alert_transition) ?? str(body.alert_type)
-  if (!transition) return { ok: false, message: 'expected a Datadog payload with "transition" ($ALERT_TRANSITION)' }
+  if (!transition)
+    return {
+      ok: false,
+      message: 'expected a Datadog payload with "transition" ($ALERT_TRANSITION)',
+    }
   const resolved = /^(recovered|ok|success)$/i.test(transition)
   const key = str(body.alert_id) ?? str(body.aggreg_key) ?? str(body.id) ?? 'datadog'
-  return { ok: true, alerts: [{ key, status: resolved ? 'resolved' : 'firing', summary: str(body.title) ?? `datadog ${transition}` }] }
+  return {
+    ok: true,
+    alerts: [
+      {
+        key,
+        status: resolved ? 'resolved' : 'firing',
+        summary: str(body.title) ?? `datadog ${transition}`,
+      },
+    ],
+  }
 }
 
 /** Honeycomb trigger webhooks: {id, name, status: "TRIGGERED" | "OK", summary}. */
@@ -69,19 +97,31 @@ function parseHoneycomb(body: Json): ParseResult {
   if (!status) return { ok: false, message: 'expected a Honeycomb payload with "status"' }
   const key = str(body.id) ?? str(body.name) ?? 'honeycomb'
   const resolved = /^(ok|resolved)$/i.test(status)
-  return { ok: true, alerts: [{ key, status: resolved ? 'resolved' : 'firing', summary: str(body.name) ?? str(body.summary) ?? 'honeycomb trigger' }] }
+  return {
+    ok: true,
+    alerts: [
+      {
+        key,
+        status: resolved ? 'resolved' : 'firing',
+        summary: str(body.name) ?? str(body.summary) ?? 'honeycomb trigger',
+      },
+    ],
+  }
 }
 
 /** PagerDuty v3 webhooks: {event: {event_type: "incident.triggered" | "incident.resolved", data: {id, title}}}. */
 function parsePagerDuty(body: Json): ParseResult {
   const event = isObject(body.event) ? body.event : undefined
   const type = str(event?.event_type)
-  if (!event || !type) return { ok: false, message: 'expected a PagerDuty v3 payload with "event.event_type"' }
+  if (!event || !type)
+    return { ok: false, message: 'expected a PagerDuty v3 payload with "event.event_type"' }
   const data = isObject(event.data) ? event.data : {}
   const key = str(data.id) ?? str(event.id) ?? 'pagerduty'
   const summary = str(data.title) ?? type
-  if (type === 'incident.resolved') return { ok: true, alerts: [{ key, status: 'resolved', summary }] }
-  if (type === 'incident.triggered' || type === 'incident.reopened') return { ok: true, alerts: [{ key, status: 'firing', summary }] }
+  if (type === 'incident.resolved')
+    return { ok: true, alerts: [{ key, status: 'resolved', summary }] }
+  if (type === 'incident.triggered' || type === 'incident.reopened')
+    return { ok: true, alerts: [{ key, status: 'firing', summary }] }
   // Acknowledgements, notes and the like change nothing.
   return { ok: true, alerts: [] }
 }
@@ -89,8 +129,18 @@ function parsePagerDuty(body: Json): ParseResult {
 /** Any JSON: {status?: "firing" | "resolved", alertKey?, summary?}; an empty body fires. */
 function parseGeneric(body: Json): ParseResult {
   const status = str(body.status) ?? 'firing'
-  if (status !== 'firing' && status !== 'resolved') return { ok: false, message: 'status must be "firing" or "resolved"' }
-  return { ok: true, alerts: [{ key: str(body.alertKey) ?? str(body.id) ?? 'generic', status, summary: str(body.summary) ?? 'generic trigger' }] }
+  if (status !== 'firing' && status !== 'resolved')
+    return { ok: false, message: 'status must be "firing" or "resolved"' }
+  return {
+    ok: true,
+    alerts: [
+      {
+        key: str(body.alertKey) ?? str(body.id) ?? 'generic',
+        status,
+        summary: str(body.summary) ?? 'generic trigger',
+      },
+    ],
+  }
 }
 
 export function parseAlerts(format: TriggerFormat, body: unknown): ParseResult {
@@ -132,7 +182,12 @@ export const SIGNATURE_HEADERS: Record<TriggerFormat, string> = {
 }
 
 /** Verifies a signed delivery: HMAC-SHA256 of the raw body (Honeycomb sends the shared secret). */
-export function verifySignature(format: TriggerFormat, secret: string, rawBody: string, header: (name: string) => string | undefined): boolean {
+export function verifySignature(
+  format: TriggerFormat,
+  secret: string,
+  rawBody: string,
+  header: (name: string) => string | undefined,
+): boolean {
   const value = header(SIGNATURE_HEADERS[format])?.trim()
   if (!value) return false
   switch (format) {
@@ -143,7 +198,9 @@ export function verifySignature(format: TriggerFormat, secret: string, rawBody: 
     }
     case 'pagerduty':
       // "v1=<hex>[,v1=<hex>]": any one valid signature (PagerDuty rotates secrets that way).
-      return value.split(',').some((part) => sameHex(hmacHex(secret, rawBody), part.trim().replace(/^v1=/, '')))
+      return value
+        .split(',')
+        .some((part) => sameHex(hmacHex(secret, rawBody), part.trim().replace(/^v1=/, '')))
     case 'grafana': {
       const timestamp = header('x-grafana-alerting-signature-timestamp')
       const signed = timestamp ? `${timestamp}:${rawBody}` : rawBody

@@ -17,7 +17,10 @@ export const flags = pgTable(
       .$type<FlagKind>()
       .notNull(),
     variations: jsonb().$type<StoredVariation[]>().notNull(),
-    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    tags: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     clientSide: boolean().notNull().default(false),
     temporary: boolean().notNull().default(true),
     /** A long-lived flag that throttles traffic to a dependency (see the throttle endpoint). */

@@ -43,7 +43,10 @@ export const rollouts = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('rollouts_state_next_at_idx').on(t.state, t.nextAt), index('rollouts_flag_key_env_key_idx').on(t.flagKey, t.envKey)],
+  (t) => [
+    index('rollouts_state_next_at_idx').on(t.state, t.nextAt),
+    index('rollouts_flag_key_env_key_idx').on(t.flagKey, t.envKey),
+  ],
 )
 
 /** One change to apply to a flag's config at a given time. */
@@ -59,8 +62,18 @@ export const schedules = pgTable(
       .references(() => environments.key, { onDelete: 'cascade' }),
     at: timestamp({ withTimezone: true }).notNull(),
     /** The fields to change, as in PATCH …/envs/:env (rule ids may be absent). */
-    patch: jsonb().$type<Partial<Omit<FlagEnvConfig, 'salt' | 'rules'> & { rules: Array<Omit<FlagEnvConfig['rules'][number], 'id'> & { id?: string }> }>>().notNull(),
-    state: text({ enum: ['pending', 'done', 'cancelled', 'failed'] }).notNull().default('pending'),
+    patch: jsonb()
+      .$type<
+        Partial<
+          Omit<FlagEnvConfig, 'salt' | 'rules'> & {
+            rules: Array<Omit<FlagEnvConfig['rules'][number], 'id'> & { id?: string }>
+          }
+        >
+      >()
+      .notNull(),
+    state: text({ enum: ['pending', 'done', 'cancelled', 'failed'] })
+      .notNull()
+      .default('pending'),
     error: text(),
     comment: text(),
     createdBy: text().notNull(),

@@ -1,10 +1,28 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { environments } from './environments.js'
 import { flags } from './flags.js'
 
 export const TRIGGER_ACTIONS = ['kill', 'restore', 'throttle'] as const
-export const TRIGGER_FORMATS = ['generic', 'alertmanager', 'grafana', 'datadog', 'honeycomb', 'pagerduty'] as const
+export const TRIGGER_FORMATS = [
+  'generic',
+  'alertmanager',
+  'grafana',
+  'datadog',
+  'honeycomb',
+  'pagerduty',
+] as const
 
 /** Secret URLs that monitoring tools call to kill, restore or throttle a flag. */
 export const triggers = pgTable(
@@ -21,7 +39,9 @@ export const triggers = pgTable(
     action: text({ enum: TRIGGER_ACTIONS }).notNull(),
     percent: doublePrecision(),
     format: text({ enum: TRIGGER_FORMATS }).notNull(),
-    onResolved: text({ enum: ['restore', 'none'] }).notNull().default('none'),
+    onResolved: text({ enum: ['restore', 'none'] })
+      .notNull()
+      .default('none'),
     tokenHash: text().notNull(),
     prefix: text().notNull(),
     /** Shared secret for signed payloads (HMAC); needed in clear to verify signatures. */

@@ -9,7 +9,9 @@ export const webhooks = pgTable('webhooks', {
   events: text().array().notNull(),
   /** HMAC-SHA256 key for the signature header; needed in clear to sign. */
   secret: text().notNull(),
-  format: text({ enum: ['json', 'slack'] }).notNull().default('json'),
+  format: text({ enum: ['json', 'slack'] })
+    .notNull()
+    .default('json'),
   enabled: boolean().notNull().default(true),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 })
@@ -25,7 +27,9 @@ export const webhookDeliveries = pgTable(
     changeId: integer()
       .notNull()
       .references(() => changes.id),
-    status: text({ enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    status: text({ enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer().notNull().default(0),
     nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastStatusCode: integer(),

@@ -1,7 +1,12 @@
 import type { MiddlewareHandler } from 'hono'
 import type { ChangeBus } from '../../db/bus.js'
 import type { DomainDeps } from '../../domain/deps.js'
-import { createTokenAuthenticator, hasRole, type Principal, type Role } from '../../domain/tokens.js'
+import {
+  createTokenAuthenticator,
+  hasRole,
+  type Principal,
+  type Role,
+} from '../../domain/tokens.js'
 import type { AppEnv } from '../env.js'
 import { forbidden, unauthorized } from '../problem.js'
 
@@ -29,9 +34,16 @@ export function requireRole(deps: DomainDeps, role: Role | 'by-method'): Middlew
     if (!token) throw unauthorized()
     const principal = await lookup(token)
     if (!principal) throw unauthorized('The bearer token is unknown or revoked')
-    const needed: Role = role === 'by-method' ? (c.req.method === 'GET' || c.req.method === 'HEAD' ? 'reader' : 'writer') : role
+    const needed: Role =
+      role === 'by-method'
+        ? c.req.method === 'GET' || c.req.method === 'HEAD'
+          ? 'reader'
+          : 'writer'
+        : role
     if (!hasRole(principal.role, needed)) {
-      throw forbidden(`This needs the ${needed} role; the token '${principal.name}' is a ${principal.role}`)
+      throw forbidden(
+        `This needs the ${needed} role; the token '${principal.name}' is a ${principal.role}`,
+      )
     }
     c.set('principal', principal)
     await next()

@@ -17,12 +17,21 @@ export const Since = z.string().transform((raw, ctx) => {
   // An unencoded `+02:00` in a query string arrives as ` 02:00`; nothing else puts a space there.
   const value = raw.replace(/^(\d{4}-\d{2}-\d{2}T\S+) (\d{2}(?::?\d{2})?)$/, '$1+$2')
   const duration = /^(\d{1,9})([smhd])$/.exec(value)
-  const time = duration ? Date.now() - Number(duration[1]) * UNITS[duration[2] as keyof typeof UNITS] : Date.parse(value)
+  const time = duration
+    ? Date.now() - Number(duration[1]) * UNITS[duration[2] as keyof typeof UNITS]
+    : Date.parse(value)
   // new Date() of a time before -271821 is Invalid Date: refuse it rather than fail later.
-  if ((duration || /^\d{4}-\d{2}-\d{2}/.test(value)) && Number.isFinite(time) && !Number.isNaN(new Date(time).getTime())) {
+  if (
+    (duration || /^\d{4}-\d{2}-\d{2}/.test(value)) &&
+    Number.isFinite(time) &&
+    !Number.isNaN(new Date(time).getTime())
+  ) {
     return new Date(time)
   }
-  ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30m, 1h, 7d or an ISO 8601 time' })
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be a duration such as 30m, 1h, 7d or an ISO 8601 time',
+  })
   return z.NEVER
 })
 

@@ -13,7 +13,12 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
 import { CommentBody } from '../../schemas/common.js'
-import { CreateEnvironmentBody, CreateKeyBody, EnvParams, KeyParams } from './environments.schemas.js'
+import {
+  CreateEnvironmentBody,
+  CreateKeyBody,
+  EnvParams,
+  KeyParams,
+} from './environments.schemas.js'
 
 export function environmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()

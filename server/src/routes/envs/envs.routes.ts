@@ -16,7 +16,10 @@ export function envRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  for (const [path, on] of [['kill', false], ['restore', true]] as const) {
+  for (const [path, on] of [
+    ['kill', false],
+    ['restore', true],
+  ] as const) {
     app.post(`/:env/${path}`, async (c) => {
       const { env } = parseParams(c, EnvParams)
       const { tag, comment } = await parseBody(c, TagBody)

@@ -72,9 +72,13 @@ export function flagRoutes(deps: DomainDeps) {
   app.put('/:key/envs/:env', async (c) => {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
-    const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } = await parseBody(c, ReplaceConfigBody)
+    const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } =
+      await parseBody(c, ReplaceConfigBody)
     const config = { on, offVariation, targets, rules, fallthrough, prerequisites }
-    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, () => config, { ifMatch, action: 'flag.config.replace' })
+    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, () => config, {
+      ifMatch,
+      action: 'flag.config.replace',
+    })
     withEtag(c, result.config.version)
     return c.json(result.config)
   })
@@ -83,10 +87,17 @@ export function flagRoutes(deps: DomainDeps) {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...patch } = await parseBody(c, PatchConfigBody)
-    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, (current) => mergeConfig(current, patch), {
-      ifMatch,
-      action: 'flag.config.patch',
-    })
+    const result = await writeFlagConfig(
+      deps,
+      changeActor(c, comment),
+      key,
+      env,
+      (current) => mergeConfig(current, patch),
+      {
+        ifMatch,
+        action: 'flag.config.patch',
+      },
+    )
     withEtag(c, result.config.version)
     return c.json(result.config)
   })

@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { Clause, Comment, ConfigPatchFields, FlagEnvConfigFields, PageQuery, ResourceKey } from '../../schemas/common.js'
+import {
+  Clause,
+  Comment,
+  ConfigPatchFields,
+  FlagEnvConfigFields,
+  PageQuery,
+  ResourceKey,
+} from '../../schemas/common.js'
 
 export { CreateFlagBody, UpdateFlagBody } from '../../schemas/flag.js'
 

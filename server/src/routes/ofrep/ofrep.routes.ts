@@ -35,7 +35,9 @@ function bulkEtag(dataEtag: string, context: Record<string, unknown>): string {
 /** OpenFeature's `targetingKey` is Switchyard's context `key`. */
 function toContext(context: Record<string, unknown>): EvalContext {
   const { targetingKey, ...attributes } = context
-  return (typeof targetingKey === 'string' ? { ...attributes, key: targetingKey } : attributes) as EvalContext
+  return (
+    typeof targetingKey === 'string' ? { ...attributes, key: targetingKey } : attributes
+  ) as EvalContext
 }
 
 type RequestError = { errorCode: 'PARSE_ERROR' | 'INVALID_CONTEXT'; errorDetails: string }
@@ -46,7 +48,9 @@ type RequestError = { errorCode: 'PARSE_ERROR' | 'INVALID_CONTEXT'; errorDetails
  */
 async function readContext(
   c: Context<AppEnv>,
-): Promise<{ context: Record<string, unknown>; error: null } | { context: null; error: RequestError }> {
+): Promise<
+  { context: Record<string, unknown>; error: null } | { context: null; error: RequestError }
+> {
   try {
     return { context: (await parseBody(c, EvaluateBody, true)).context, error: null }
   } catch (error) {
@@ -58,8 +62,19 @@ async function readContext(
 
 function toResult(key: string, detail: EvaluationDetail) {
   const resolved = toOpenFeature(detail)
-  if (resolved.errorCode) return { key, errorCode: resolved.errorCode, errorDetails: resolved.errorMessage ?? resolved.errorCode }
-  return { key, value: resolved.value, reason: resolved.reason, variant: resolved.variant, metadata: {} }
+  if (resolved.errorCode)
+    return {
+      key,
+      errorCode: resolved.errorCode,
+      errorDetails: resolved.errorMessage ?? resolved.errorCode,
+    }
+  return {
+    key,
+    value: resolved.value,
+    reason: resolved.reason,
+    variant: resolved.variant,
+    metadata: {},
+  }
 }
 
 /**
@@ -70,7 +85,11 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
   const app = new Hono<AppEnv>()
 
   const environment = (c: Context<AppEnv>) =>
-    serverKeyEnvironment(deps.authenticateSdk, c.req.header('authorization') ?? c.req.header('x-api-key'), 'OFREP needs a server SDK key')
+    serverKeyEnvironment(
+      deps.authenticateSdk,
+      c.req.header('authorization') ?? c.req.header('x-api-key'),
+      'OFREP needs a server SDK key',
+    )
 
   app.post('/evaluate/flags/:key', async (c) => {
     const env = await environment(c)
@@ -80,7 +99,8 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     const evaluated = await deps.hub.evaluate(env, toContext(context), key)
     if (!evaluated) throw notFound('environment', env)
     const result = toResult(key, evaluated.results[0]!.detail)
-    if ('errorCode' in result) return c.json(result, result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
+    if ('errorCode' in result)
+      return c.json(result, result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
     return c.json(result)
   })
 

@@ -2,14 +2,27 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
 import { parseDuration } from '../../domain/durations.js'
-import { abortRollout, createRollout, getRollout, listRollouts, pauseRollout, resumeRollout } from '../../domain/rollouts.js'
+import {
+  abortRollout,
+  createRollout,
+  getRollout,
+  listRollouts,
+  pauseRollout,
+  resumeRollout,
+} from '../../domain/rollouts.js'
 import { cancelSchedule, createSchedule, listSchedules } from '../../domain/schedules.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import type { Clock } from '../../jobs/scheduler.js'
-import { Comment, CommentBody, ConfigPatchFields, ResourceKey, VariationIndex } from '../../schemas/common.js'
+import {
+  Comment,
+  CommentBody,
+  ConfigPatchFields,
+  ResourceKey,
+  VariationIndex,
+} from '../../schemas/common.js'
 
 /** The longest wait of one stage; with at most 100 stages, every stage's time stays a valid date. */
 const MAX_STAGE_MS = 365 * 86_400_000
@@ -17,7 +30,10 @@ const MAX_STAGE_MS = 365 * 86_400_000
 const Duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value)
   if (ms === null || ms > MAX_STAGE_MS) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 0, 90s, 30m, 2h or 1d, at most 365d' })
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a duration such as 0, 90s, 30m, 2h or 1d, at most 365d',
+    })
     return z.NEVER
   }
   return ms
@@ -28,12 +44,20 @@ export const CreateRolloutBody = z.strictObject({
   env: ResourceKey,
   variation: VariationIndex,
   stages: z
-    .array(z.strictObject({ percent: z.number().min(0).max(100).multipleOf(0.001), after: Duration.default(0) }))
+    .array(
+      z.strictObject({
+        percent: z.number().min(0).max(100).multipleOf(0.001),
+        after: Duration.default(0),
+      }),
+    )
     .min(1)
     .max(100),
   /** Roll back and pause when one of these triggers fires (or any trigger on the flag). */
   guard: z
-    .union([z.strictObject({ triggers: z.array(z.string().min(1).max(128)).min(1).max(50) }), z.strictObject({ anyTrigger: z.literal(true) })])
+    .union([
+      z.strictObject({ triggers: z.array(z.string().min(1).max(128)).min(1).max(50) }),
+      z.strictObject({ anyTrigger: z.literal(true) }),
+    ])
     .optional(),
   comment: Comment.optional(),
 })
@@ -54,14 +78,18 @@ const RolloutQuery = z.strictObject({
   flag: ResourceKey.optional(),
   state: z.enum(['active', 'paused', 'completed', 'aborted']).optional(),
 })
-const ScheduleQuery = z.strictObject({ env: ResourceKey.optional(), state: z.enum(['pending', 'done', 'cancelled', 'failed']).optional() })
-
+const ScheduleQuery = z.strictObject({
+  env: ResourceKey.optional(),
+  state: z.enum(['pending', 'done', 'cancelled', 'failed']).optional(),
+})
 
 export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) => c.json({ items: await listRollouts(deps.db, parseQuery(c, RolloutQuery)) }))
+  app.get('/', async (c) =>
+    c.json({ items: await listRollouts(deps.db, parseQuery(c, RolloutQuery)) }),
+  )
   app.get('/:id', async (c) => c.json(await getRollout(deps.db, parseParams(c, IdParams).id)))
 
   app.post('/', async (c) => {
@@ -69,7 +97,12 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
     const rollout = await createRollout(
       deps,
       changeActor(c, comment),
-      { ...input, comment, guard: guard ?? null, stages: stages.map((s) => ({ percent: s.percent, afterMs: s.after })) },
+      {
+        ...input,
+        comment,
+        guard: guard ?? null,
+        stages: stages.map((s) => ({ percent: s.percent, afterMs: s.after })),
+      },
       clock(),
     )
     return c.json(rollout, 201)
@@ -90,7 +123,9 @@ export function scheduleRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) => c.json({ items: await listSchedules(deps.db, parseQuery(c, ScheduleQuery)) }))
+  app.get('/', async (c) =>
+    c.json({ items: await listSchedules(deps.db, parseQuery(c, ScheduleQuery)) }),
+  )
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateScheduleBody)

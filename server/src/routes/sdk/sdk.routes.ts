@@ -16,7 +16,11 @@ export function sdkRoutes(deps: SdkRouteDeps) {
   const app = new Hono<AppEnv>()
 
   app.get('/flags', async (c) => {
-    const env = await serverKeyEnvironment(deps.authenticateSdk, c.req.header('authorization'), 'Client keys are not accepted on this endpoint yet')
+    const env = await serverKeyEnvironment(
+      deps.authenticateSdk,
+      c.req.header('authorization'),
+      'Client keys are not accepted on this endpoint yet',
+    )
     const snapshot = await deps.hub.snapshot(env)
     if (!snapshot) throw notFound('environment', env)
     c.header('ETag', snapshot.etag)
@@ -27,7 +31,14 @@ export function sdkRoutes(deps: SdkRouteDeps) {
 
   // A plain GET on the stream path did not ask to upgrade.
   app.get('/stream', () => {
-    throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Connect with a WebSocket client', {}, { Upgrade: 'websocket' })
+    throw new HttpProblem(
+      426,
+      'upgrade-required',
+      'Upgrade required',
+      'Connect with a WebSocket client',
+      {},
+      { Upgrade: 'websocket' },
+    )
   })
 
   return app

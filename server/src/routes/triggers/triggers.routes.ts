@@ -1,7 +1,14 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
-import { createTrigger, deleteTrigger, fireTrigger, listTriggers, rotateTrigger, setTriggerEnabled } from '../../domain/triggers.js'
+import {
+  createTrigger,
+  deleteTrigger,
+  fireTrigger,
+  listTriggers,
+  rotateTrigger,
+  setTriggerEnabled,
+} from '../../domain/triggers.js'
 import { TRIGGER_ACTIONS, TRIGGER_FORMATS } from '../../db/schema/index.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
@@ -40,14 +47,22 @@ export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) => c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }))
+  app.get('/', async (c) =>
+    c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }),
+  )
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateTriggerBody)
-    return c.json(await createTrigger(deps, changeActor(c, comment), input, baseUrl(c, options)), 201)
+    return c.json(
+      await createTrigger(deps, changeActor(c, comment), input, baseUrl(c, options)),
+      201,
+    )
   })
 
-  for (const [path, enabled] of [['disable', false], ['enable', true]] as const) {
+  for (const [path, enabled] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
     app.post(`/:id/${path}`, async (c) => {
       const { id } = parseParams(c, TriggerParams)
       const { comment } = await parseBody(c, CommentBody, true)
@@ -80,7 +95,13 @@ export function hookRoutes(deps: DomainDeps) {
     // Not refused like other parameters: any token no trigger has gets the one same 404.
     const { token } = HookParams.parse(c.req.param())
     const raw = await c.req.text()
-    const result = await fireTrigger(deps, token, raw, (name) => c.req.header(name), (id) => limiter.take(id))
+    const result = await fireTrigger(
+      deps,
+      token,
+      raw,
+      (name) => c.req.header(name),
+      (id) => limiter.take(id),
+    )
     return c.json(result)
   })
   return app

@@ -1,7 +1,12 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks } from '../../domain/webhooks.js'
+import {
+  createWebhook,
+  deleteWebhook,
+  listDeliveries,
+  listWebhooks,
+} from '../../domain/webhooks.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
@@ -11,7 +16,14 @@ import { Comment, CommentBody } from '../../schemas/common.js'
 export const CreateWebhookBody = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   events: z
-    .array(z.string().regex(/^(\*|[a-z-]+(\.[a-z-]+)*(\.\*)?)$/, 'must be an action such as flag.kill, a prefix such as flag.*, or *'))
+    .array(
+      z
+        .string()
+        .regex(
+          /^(\*|[a-z-]+(\.[a-z-]+)*(\.\*)?)$/,
+          'must be an action such as flag.kill, a prefix such as flag.*, or *',
+        ),
+    )
     .min(1)
     .max(50),
   secret: z.string().min(16).max(256).optional(),
@@ -20,7 +32,9 @@ export const CreateWebhookBody = z.strictObject({
 })
 
 const WebhookParams = z.object({ id: z.string().min(1).max(128) })
-const DeliveriesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) })
+const DeliveriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+})
 
 /** Outbound webhooks carry every change off the server: admins only. */
 export function webhookRoutes(deps: DomainDeps) {
