@@ -161,6 +161,34 @@ describeEachDb('stream versions and the data they carry', (target) => {
     socket.ws.close()
   })
 
+  /**
+   * Runs `hold` in a transaction on a connection of its own, starts `write` (a request) and waits
+   * until it blocks on a lock, then commits; answers the write's response.
+   */
+  async function writeWhileHeld(
+    hold: (tx: postgres.TransactionSql) => Promise<void>,
+    write: () => ReturnType<TestServer['api']>,
+  ) {
+    const url = (database as Database & { url: string }).url
+    const other = postgres(url, { max: 1, onnotice: () => {} })
+    try {
+      const { pending } = await other.begin(async (tx) => {
+        await hold(tx)
+        const pending = write()
+        await waitFor(async () => {
+          const [row] =
+            await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
+          return row!.n > 0
+        })
+        // not awaited here: the write waits for this transaction to commit
+        return { pending }
+      })
+      return await pending
+    } finally {
+      await other.end()
+    }
+  }
+
   it.runIf(target.name === 'postgres')(
     'checks a config against the variations as committed, not as they were before the write waited',
     async () => {
@@ -169,34 +197,24 @@ describeEachDb('stream versions and the data they carry', (target) => {
         kind: 'string',
         variations: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
       })
-      const url = (database as Database & { url: string }).url
-      const other = postgres(url, { max: 1, onnotice: () => {} })
-      try {
-        const { write } = await other.begin(async (tx) => {
+      const res = await writeWhileHeld(
+        async (tx) => {
           // As updateFlag does: hold the flag row and its configs, drop the third variation.
           await tx`select 1 from flags where key = 'shrinking' for update`
           await tx`select 1 from flag_configs where flag_key = 'shrinking' for update`
           await tx`update flags set variations = ${tx.json([{ value: 'a' }, { value: 'b' }])} where key = 'shrinking'`
-          const write = server.api('PATCH', '/api/v1/flags/shrinking/envs/production', {
+        },
+        () =>
+          server.api('PATCH', '/api/v1/flags/shrinking/envs/production', {
             fallthrough: { variation: 2 },
-          })
-          await waitFor(async () => {
-            const [row] =
-              await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
-            return row!.n > 0
-          })
-          return { write }
-        })
-        const res = await write
-        expect(res.status, JSON.stringify(res.body)).toBe(400)
-        expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(
-          'fallthrough.variation',
-        )
-        const config = (await server.api('GET', '/api/v1/flags/shrinking/envs/production')).body
-        expect(config.fallthrough).toEqual({ variation: 0 })
-      } finally {
-        await other.end()
-      }
+          }),
+      )
+      expect(res.status, JSON.stringify(res.body)).toBe(400)
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(
+        'fallthrough.variation',
+      )
+      const config = (await server.api('GET', '/api/v1/flags/shrinking/envs/production')).body
+      expect(config.fallthrough).toEqual({ variation: 0 })
     },
   )
 
@@ -205,32 +223,22 @@ describeEachDb('stream versions and the data they carry', (target) => {
     async () => {
       const socket = await connect(server, key)
       await waitFor(() => socket.messages.length >= 1)
-      const url = (database as Database & { url: string }).url
-      const other = postgres(url, { max: 1, onnotice: () => {} })
-      try {
-        const { write } = await other.begin(async (tx) => {
+      const res = await writeWhileHeld(
+        async (tx) => {
           // Hold the config row as a metadata change does, and change the variations meanwhile.
           await tx`select 1 from flag_configs where flag_key = 'banner' for update`
           await tx`update flags set variations = ${tx.json([{ value: 'x' }, { value: 'y' }, { value: 'z' }])} where key = 'banner'`
-          const write = server.api('PATCH', '/api/v1/flags/banner/envs/production', {
+        },
+        () =>
+          server.api('PATCH', '/api/v1/flags/banner/envs/production', {
             fallthrough: { variation: 2 },
-          })
-          await waitFor(async () => {
-            const [row] =
-              await tx`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`
-            return row!.n > 0
-          })
-          // not awaited here: the write waits for this transaction to commit
-          return { write }
-        })
-        expect((await write).status).toBe(200)
-        const patch = await waitFor(() =>
-          socket.messages.find((m) => m.type === 'patch' && m.flag.fallthrough?.variation === 2),
-        )
-        expect(patch.flag.variations).toEqual(['x', 'y', 'z'])
-      } finally {
-        await other.end()
-      }
+          }),
+      )
+      expect(res.status).toBe(200)
+      const patch = await waitFor(() =>
+        socket.messages.find((m) => m.type === 'patch' && m.flag.fallthrough?.variation === 2),
+      )
+      expect(patch.flag.variations).toEqual(['x', 'y', 'z'])
       socket.ws.close()
     },
   )
