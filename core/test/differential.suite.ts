@@ -438,3 +438,64 @@ export function runSingleClauseRules(seed: number): void {
     expect(unmatched, `${op} did not match`).toBeGreaterThan(5)
   }
 }
+
+/** Attributes of the direct-flag rounds: plain top-level names, one clause each per flag. */
+const DIRECT_ATTRIBUTES = ['country', 'plan', 'age', 'beta', 'tags', 'email', 'missing', 'key']
+
+/**
+ * 300 flags made only of non-negated `in` clauses, each attribute read by one clause (the shape
+ * the evaluator's direct loop takes), against the reference. `expectDirect` says whether the
+ * compiled flags must take that loop (false where the named readers are all taken).
+ */
+export function runDirectFlags(seed: number, expectDirect: boolean): void {
+  const r = createRandom(seed)
+  const outcomes = new Set<string>()
+  let direct = 0
+  let withRules = 0
+  for (let round = 0; round < 300; round++) {
+    const attributes = DIRECT_ATTRIBUTES.filter(() => r.chance(0.5))
+    const rules: WireFlag['rules'] = []
+    for (let i = r.int(0, 3); i > 0 && attributes.length > 0; i--) {
+      const clauses: Clause[] = []
+      for (let j = r.int(1, 2); j > 0 && attributes.length > 0; j--) {
+        const values: JsonValue[] = []
+        for (let k = r.int(1, 6); k > 0; k--) values.push(randomValue(r, 'in'))
+        clauses.push({ attribute: attributes.pop()!, op: 'in', values, negate: false })
+      }
+      rules.push({ id: `r${i}`, clauses, serve: { variation: r.int(0, 2) } })
+    }
+    const flag: WireFlag = {
+      key: 'direct',
+      kind: 'string',
+      variations: ['a', 'b', 'c'],
+      clientSide: false,
+      version: 1,
+      on: r.chance(0.9),
+      offVariation: 2,
+      targets: [],
+      rules,
+      fallthrough: { variation: r.int(0, 2) },
+      prerequisites: [],
+      salt: 'direct-salt',
+    }
+    const store = createFlagStore()
+    store.put(round, [flag])
+    if (rules.length > 0) {
+      withRules++
+      if (store.get('direct')!.direct) direct++
+    }
+    for (let c = 0; c < 20; c++) {
+      const context = randomContext(r)
+      const expected = referenceVariationDetail([flag], 'direct', context, null, [])
+      const actual = store.variationDetail('direct', context as Context, null)
+      if (!isDeepStrictEqual(actual, expected)) {
+        expect(actual, JSON.stringify({ seed, round, context, flag })).toStrictEqual(expected)
+      }
+      expect(store.variation('direct', context as Context, null)).toStrictEqual(expected.value)
+      outcomes.add(expected.reason.kind)
+    }
+  }
+  expect(withRules).toBeGreaterThan(200)
+  expect(direct).toBe(expectDirect ? withRules : 0)
+  expect([...outcomes].sort()).toEqual(['ERROR', 'FALLTHROUGH', 'OFF', 'RULE_MATCH'])
+}

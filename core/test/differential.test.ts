@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { murmur3 } from '@switchyard/core'
 import { createRandom } from './random.js'
 import { referenceMurmur3 } from './reference-evaluator.js'
-import { runRandomFlags, runSingleClauseRules } from './differential.suite.js'
+import { runDirectFlags, runRandomFlags, runSingleClauseRules } from './differential.suite.js'
 
 describe('differential: compiled evaluator vs reference evaluator', () => {
   it('agrees with the reference murmur3 on random strings', () => {
@@ -19,6 +19,11 @@ describe('differential: compiled evaluator vs reference evaluator', () => {
   it.each([1, 2, 3, 4, 5])(
     'returns identical details for random flags and contexts (seed %i)',
     (seed) => runRandomFlags(seed),
+  )
+
+  it.each([41, 42, 43])(
+    'returns identical details for flags of plain in rules, through the direct loop (seed %i)',
+    (seed) => runDirectFlags(seed, true),
   )
 
   it.each([11, 12, 13])(

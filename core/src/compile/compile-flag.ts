@@ -11,7 +11,7 @@ import { readerOf } from '../evaluate/read-attribute.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
 import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
 import { compileClause, settleClauseSlots } from './compile-clause.js'
-import { OP_SEGMENT_MATCH } from './operators.js'
+import { OP_IN_LIST, OP_SEGMENT_MATCH } from './operators.js'
 import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
 import { buildRuleIndex, isIndexed } from './rule-index.js'
 import type {
@@ -61,7 +61,7 @@ export function createCompiledPrerequisite(
 }
 
 /** The single factory for CompiledFlag: fixes the field order (one hidden class). */
-export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
+export function createCompiledFlag(init: Omit<CompiledFlag, 'direct'>): CompiledFlag {
   return {
     key: init.key,
     version: init.version,
@@ -80,7 +80,31 @@ export function createCompiledFlag(init: CompiledFlag): CompiledFlag {
     problem: init.problem,
     cache: init.cache,
     index: init.index,
+    direct: isDirect(init),
   }
+}
+
+/**
+ * Whether a flag is evaluated by the evaluator's direct loop (evaluate.ts, evaluateDirect): no
+ * prerequisites, targets or rule index, fixed serves only, and every clause a non-negated short
+ * `in` list on a top-level attribute with a named reader that no other clause reads.
+ */
+function isDirect(flag: Omit<CompiledFlag, 'direct'>): boolean {
+  if (flag.problem !== null || flag.prerequisites.length !== 0 || flag.targets !== null)
+    return false
+  if (flag.index !== null || flag.fallthrough.thresholds !== null) return false
+  const rules = flag.rules
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!
+    if (rule.serve.thresholds !== null) return false
+    const clauses = rule.clauses
+    for (let i = 0; i < clauses.length; i++) {
+      const clause = clauses[i]!
+      if (clause.opcode !== OP_IN_LIST || clause.negate || clause.slot >= 0) return false
+      if (clause.reader < 0 || clause.path.length !== 1) return false
+    }
+  }
+  return true
 }
 
 // why: not frozen, so it shares the hidden class of every other CompiledServe

