@@ -54,11 +54,11 @@ export interface SwitchyardClient {
   variation<T>(key: string, context: Context, fallback: T): Widen<T>
   /** Like `variation`, plus the variation index and the reason for the result. Never throws. */
   variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>>
-  /** `variation` for a boolean flag; never throws. */
+  /** `variation` for a boolean flag: serves only a boolean (else `fallback`); never throws. */
   boolVariation(key: string, context: Context, fallback: boolean): boolean
-  /** `variation` for a string flag; never throws. */
+  /** `variation` for a string flag: serves only a string (else `fallback`); never throws. */
   stringVariation(key: string, context: Context, fallback: string): string
-  /** `variation` for a number flag; never throws. */
+  /** `variation` for a number flag: serves only a number (else `fallback`); never throws. */
   numberVariation(key: string, context: Context, fallback: number): number
   /** `variation` for a JSON flag; never throws. */
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
@@ -349,16 +349,21 @@ class Client implements SwitchyardClient {
     }
   }
 
+  // why: the store checks against the fallback's type, which a JavaScript caller may get wrong
+  // (undefined, a string for a number); the typed calls promise their named type regardless
   boolVariation(key: string, context: Context, fallback: boolean): boolean {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'boolean' ? value : fallback
   }
 
   stringVariation(key: string, context: Context, fallback: string): string {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'string' ? value : fallback
   }
 
   numberVariation(key: string, context: Context, fallback: number): number {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'number' ? value : fallback
   }
 
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T {
