@@ -39,7 +39,8 @@ export type Listener<E extends ClientEventName> = (payload: ClientEvents[E]) => 
 
 /**
  * A small typed emitter. Unlike `node:events`, emitting `'error'` with no listener is fine, and a
- * listener that throws is logged and skipped instead of breaking the client.
+ * listener that throws, or returns a promise that rejects, is logged and skipped instead of
+ * breaking the client or the process.
  */
 export class Emitter {
   readonly #listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
@@ -77,14 +78,29 @@ export class Emitter {
     // why: copy, so listeners may add or remove listeners while we iterate
     for (const listener of [...set] as Listener<E>[]) {
       try {
-        listener(payload)
+        const result: unknown = listener(payload)
+        // why: an async listener's rejection would be unhandled, which crashes Node by default
+        if (isThenable(result))
+          result.then(undefined, (err: unknown) => this.#logListener(event, err))
       } catch (err) {
-        this.#logger.error(`A '${event}' listener threw; the client carries on`, err)
+        this.#logListener(event, err)
       }
     }
+  }
+
+  #logListener(event: ClientEventName, err: unknown): void {
+    this.#logger.error(`A '${event}' listener threw; the client carries on`, err)
   }
 
   clear(): void {
     this.#listeners.clear()
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }
