@@ -60,6 +60,18 @@ describe('Emitter', () => {
     expect(() => emitter.emit('error', new Error('x') as never)).not.toThrow()
   })
 
+  it('removes a once listener with off before it runs', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const listener = vi.fn()
+    emitter.once('change', listener)
+    emitter.off('change', listener)
+
+    emitter.emit('change', { key: 'a', version: 1 })
+
+    expect(listener).not.toHaveBeenCalled()
+    expect(emitter.listenerCount('change')).toBe(0)
+  })
+
   it('runs a once listener a single time', () => {
     const emitter = new Emitter(createSilentLogger())
     const listener = vi.fn()

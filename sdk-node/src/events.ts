@@ -44,6 +44,11 @@ export type Listener<E extends ClientEventName> = (payload: ClientEvents[E]) => 
  */
 export class Emitter {
   readonly #listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
+  /** For each event, the wrapper once() registered for a listener, so off() can remove it. */
+  readonly #onceWrappers = new Map<
+    ClientEventName,
+    Map<(payload: never) => void, (payload: never) => void>
+  >()
   readonly #logger: Logger
 
   constructor(logger: Logger) {
@@ -57,14 +62,26 @@ export class Emitter {
   }
 
   off<E extends ClientEventName>(event: E, listener: Listener<E>): void {
-    this.#listeners.get(event)?.delete(listener)
+    const set = this.#listeners.get(event)
+    set?.delete(listener)
+    // a listener added with once() is registered as its wrapper
+    const wrappers = this.#onceWrappers.get(event)
+    const wrapper = wrappers?.get(listener)
+    if (wrapper) {
+      wrappers?.delete(listener)
+      set?.delete(wrapper)
+    }
   }
 
   once<E extends ClientEventName>(event: E, listener: Listener<E>): void {
+    let wrappers = this.#onceWrappers.get(event)
+    if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()))
+    if (wrappers.has(listener)) return
     const wrapper: Listener<E> = (payload) => {
-      this.off(event, wrapper)
-      listener(payload)
+      this.off(event, listener)
+      return listener(payload)
     }
+    wrappers.set(listener, wrapper)
     this.on(event, wrapper)
   }
 
@@ -94,6 +111,7 @@ export class Emitter {
 
   clear(): void {
     this.#listeners.clear()
+    this.#onceWrappers.clear()
   }
 }
 
