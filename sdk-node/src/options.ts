@@ -12,7 +12,7 @@ export interface Snapshot {
 
 /** Options for {@link init}. */
 export interface Options {
-  /** Server-side SDK key of the environment. Required unless `offline`. */
+  /** Server-side SDK key of the environment (surrounding whitespace is ignored). Required unless `offline`. */
   sdkKey?: string
   /** Server base URL, e.g. `http://127.0.0.1:7400`. */
   baseUrl?: string
@@ -97,12 +97,36 @@ function normalizeBaseUrl(raw: string): string {
   return url.href.replace(/\/+$/, '')
 }
 
+/** Visible ASCII: what an SDK key (prefix plus base64url) is made of, and safe in any header. */
+const SDK_KEY_CHARS = /^[\x21-\x7e]*$/
+
+// why: a key read from a secret file often ends with a newline, which Node refuses to put in a
+// header (a TypeError from init, or a failure on every poll); HTTP drops surrounding whitespace
+// from a header value anyway. The key itself is never echoed in the message.
+function normalizeSdkKey(raw: string | undefined): string {
+  if (raw === undefined) return ''
+  if (typeof raw !== 'string') throw sdkError('INVALID_OPTIONS', 'Option sdkKey must be a string')
+  const key = raw.trim()
+  if (raw.length > 0 && key.length === 0) {
+    throw sdkError('INVALID_OPTIONS', 'Option sdkKey is only whitespace')
+  }
+  if (!SDK_KEY_CHARS.test(key)) {
+    const index = [...key].findIndex((c) => !SDK_KEY_CHARS.test(c))
+    throw sdkError(
+      'INVALID_OPTIONS',
+      `Option sdkKey has a character that cannot be sent in an HTTP header (at index ${index}); ` +
+        'SDK keys are printable ASCII',
+    )
+  }
+  return key
+}
+
 /** Applies defaults and checks options; throws a SwitchyardError ('INVALID_OPTIONS') on a mistake. */
 export function resolveOptions(options: Options): ResolvedOptions {
   const offline = options.offline ?? false
   const rawUrls = [...(options.baseUrl ? [options.baseUrl] : []), ...(options.baseUrls ?? [])]
   const baseUrls = [...new Set(rawUrls.map(normalizeBaseUrl))]
-  const sdkKey = options.sdkKey ?? ''
+  const sdkKey = normalizeSdkKey(options.sdkKey)
   if (!offline) {
     if (!sdkKey) throw sdkError('INVALID_OPTIONS', 'Option sdkKey is required unless offline')
     if (baseUrls.length === 0) {

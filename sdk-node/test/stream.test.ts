@@ -41,6 +41,15 @@ describe('streaming', () => {
     expect(server.upgradeRequests[0]?.headers.authorization).toBe(`Bearer ${SDK_KEY}`)
   })
 
+  it('connects with a key read from a file with a trailing newline', async () => {
+    const t = createClient(server, { sdkKey: `${SDK_KEY}\n` })
+
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    expect(server.upgradeRequests[0]?.headers.authorization).toBe(`Bearer ${SDK_KEY}`)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+  })
+
   it('emits ready once, to listeners attached before the data arrives', async () => {
     const { client } = createClient(server)
     const readies: number[] = []
