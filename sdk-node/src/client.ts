@@ -13,7 +13,7 @@ import {
 import { loadBootstrap } from './bootstrap.js'
 import { sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
-import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
+import { MAX_TIMER_MS, resolveOptions, type Options, type ResolvedOptions } from './options.js'
 import { Poller } from './poll.js'
 import type { ApplyResult, DataSink } from './sink.js'
 import { StreamSource } from './stream.js'
@@ -299,22 +299,26 @@ class Client implements SwitchyardClient {
 
   // Public API
 
-  waitForReady(options: WaitForReadyOptions = {}): Promise<void> {
+  waitForReady(options?: WaitForReadyOptions): Promise<void> {
     if (this.#ready) return Promise.resolve()
     const notReady = this.#notReadyReason()
     if (notReady) return Promise.reject(notReady)
-    const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter)
-        const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
-        reject(
-          new SwitchyardTimeoutError(
-            `Client not ready after ${timeoutMs} ms${last}`,
-            this.#lastError ?? undefined,
-          ),
-        )
-      }, timeoutMs)
+      // why: a longer delay (Infinity included) would make the timer fire after 1 ms
+      const timer = setTimeout(
+        () => {
+          this.#waiters.delete(waiter)
+          const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
+          reject(
+            new SwitchyardTimeoutError(
+              `Client not ready after ${timeoutMs} ms${last}`,
+              this.#lastError ?? undefined,
+            ),
+          )
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      )
       const waiter: Waiter = {
         resolve: () => {
           clearTimeout(timer)

@@ -71,12 +71,23 @@ export const DEFAULTS = {
   requestTimeoutMs: 10_000,
 } as const
 
+/**
+ * The longest delay a Node timer holds (about 24.8 days): setTimeout fires a longer one after
+ * 1 ms instead, with a TimeoutOverflowWarning.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (!Number.isFinite(value) || value <= 0) {
     throw sdkError('INVALID_OPTIONS', `Option ${name} must be a positive number, got ${value}`)
   }
   return value
+}
+
+/** A positive duration option, capped at what a timer can wait. */
+function duration(name: string, value: number | undefined, fallback: number): number {
+  return Math.min(positive(name, value, fallback), MAX_TIMER_MS)
 }
 
 function normalizeBaseUrl(raw: string): string {
@@ -137,23 +148,23 @@ export function resolveOptions(options: Options): ResolvedOptions {
     sdkKey,
     baseUrls,
     stream: options.stream ?? true,
-    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs, DEFAULTS.pollIntervalMs),
+    pollIntervalMs: duration('pollIntervalMs', options.pollIntervalMs, DEFAULTS.pollIntervalMs),
     offline,
     bootstrap: options.bootstrap,
-    initialBackoffMs: positive(
+    initialBackoffMs: duration(
       'initialBackoffMs',
       options.initialBackoffMs,
       DEFAULTS.initialBackoffMs,
     ),
-    maxBackoffMs: positive('maxBackoffMs', options.maxBackoffMs, DEFAULTS.maxBackoffMs),
-    streamTimeoutMs: positive('streamTimeoutMs', options.streamTimeoutMs, DEFAULTS.streamTimeoutMs),
-    fallbackAfterMs: positive('fallbackAfterMs', options.fallbackAfterMs, DEFAULTS.fallbackAfterMs),
+    maxBackoffMs: duration('maxBackoffMs', options.maxBackoffMs, DEFAULTS.maxBackoffMs),
+    streamTimeoutMs: duration('streamTimeoutMs', options.streamTimeoutMs, DEFAULTS.streamTimeoutMs),
+    fallbackAfterMs: duration('fallbackAfterMs', options.fallbackAfterMs, DEFAULTS.fallbackAfterMs),
     fallbackAfterFailures: positive(
       'fallbackAfterFailures',
       options.fallbackAfterFailures,
       DEFAULTS.fallbackAfterFailures,
     ),
-    requestTimeoutMs: positive(
+    requestTimeoutMs: duration(
       'requestTimeoutMs',
       options.requestTimeoutMs,
       DEFAULTS.requestTimeoutMs,

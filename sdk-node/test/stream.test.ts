@@ -1,6 +1,6 @@
 import { isSwitchyardError } from '@switchyard/core'
 import { SwitchyardTimeoutError } from '@switchyard/sdk-node'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   boolFlag,
   type FakeServer,
@@ -308,6 +308,56 @@ describe('streaming', () => {
       kind: 'ERROR',
       errorKind: 'CLIENT_NOT_READY',
     })
+  })
+
+  it('treats durations beyond what a Node timer holds as the longest one, not as 1 ms', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      server.putOnConnect = false
+      const huge = 3_000_000_000 // > 2^31 - 1 ms: setTimeout would fire after 1 ms
+      const t = createClient(server, {
+        fallbackAfterMs: huge,
+        streamTimeoutMs: huge,
+        requestTimeoutMs: huge,
+      })
+      let settled = false
+      const ready = t.client.waitForReady({ timeoutMs: Infinity }).finally(() => (settled = true))
+      await waitFor(() => server.sockets.size === 1, 2_000, 'connection')
+
+      await quietPeriod(100)
+
+      expect(settled).toBe(false)
+      expect(server.pollRequests).toHaveLength(0)
+      expect(server.upgradeRequests).toHaveLength(1)
+      expect(t.errors).toEqual([])
+      server.put()
+      await ready
+      expect(warnings.map((w) => w.name)).not.toContain('TimeoutOverflowWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('keeps huge backoff delays long instead of reconnecting in a tight loop', async () => {
+    server.streamStatus = 503
+    // the jitter picks a delay near the ceiling, 2.97e9 ms
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99)
+    try {
+      const t = createClient(server, {
+        initialBackoffMs: 3_000_000_000,
+        maxBackoffMs: 3_000_000_000,
+        fallbackAfterMs: 3_000_000_000,
+      })
+      await waitFor(() => t.errors.length === 1, 2_000, 'first failure')
+
+      await quietPeriod(100)
+
+      expect(server.upgradeRequests).toHaveLength(1)
+    } finally {
+      random.mockRestore()
+    }
   })
 
   it('closes the socket with 1000 and keeps serving the last data after close', async () => {
