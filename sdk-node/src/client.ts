@@ -97,6 +97,8 @@ class Client implements SwitchyardClient {
   #closed = false
   #everConnected = false
   #pollHealthy = false
+  /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
+  #streamSilent = false
   #lastUpdated: Date | null = null
   #stoppedBy: SwitchyardError | null = null
   #lastError: SwitchyardError | null = null
@@ -477,10 +479,13 @@ class Client implements SwitchyardClient {
     this.#waiters.clear()
   }
 
+  /** The stream delivered a message. */
   #onStreamHealthy(): void {
     this.#everConnected = true
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
+    this.#streamSilent = false
+    // the fallback deadline counts from the stream's last message
+    if (this.#fallbackTimer) this.#fallbackTimer.refresh()
+    else this.#armFallback()
     if (this.#poller?.running) {
       this.#options.logger.info('Stream is back; stopped polling')
       this.#pollHealthy = false
@@ -503,6 +508,8 @@ class Client implements SwitchyardClient {
     if (this.#fallbackTimer || this.#poller?.running) return
     this.#fallbackTimer = setTimeout(() => {
       this.#fallbackTimer = undefined
+      // why: an open socket that stopped delivering (LESSONS 2) is as good as a closed one
+      if (this.#stream?.healthy) this.#streamSilent = true
       this.#startFallback()
     }, this.#options.fallbackAfterMs)
   }
@@ -511,13 +518,20 @@ class Client implements SwitchyardClient {
     clearTimeout(this.#fallbackTimer)
     this.#fallbackTimer = undefined
     const poller = this.#poller
-    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#stream?.healthy)
+    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#streamDelivering())
       return
+    const why = this.#streamSilent
+      ? `Stream delivered nothing for ${this.#options.fallbackAfterMs} ms`
+      : 'Stream unavailable'
     this.#options.logger.warn(
-      `Stream unavailable; polling every ${this.#options.pollIntervalMs} ms until it is back`,
+      `${why}; polling every ${this.#options.pollIntervalMs} ms until it is back`,
     )
     poller.start()
     this.#updateState()
+  }
+
+  #streamDelivering(): boolean {
+    return (this.#stream?.healthy ?? false) && !this.#streamSilent
   }
 
   #stopAll(error: SwitchyardError): void {
@@ -547,7 +561,7 @@ class Client implements SwitchyardClient {
   #computeState(): ConnectionState {
     if (this.#closed) return 'closed'
     if (this.#options.offline) return 'offline'
-    if (this.#stream?.healthy) return 'streaming'
+    if (this.#streamDelivering()) return 'streaming'
     if (this.#poller?.running && this.#pollHealthy) return 'polling'
     if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
     return 'interrupted'
