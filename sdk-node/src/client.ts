@@ -412,13 +412,16 @@ class Client implements SwitchyardClient {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#fallbackTimer)
+    this.#fallbackTimer = undefined
+    const stopped = Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+    // why: closed from the call on, not once the server acknowledges the close (up to 1 s)
+    this.#updateState()
+    this.#rejectWaiters()
     try {
-      await Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+      await stopped
     } catch (err) {
       this.#options.logger.debug('Error while closing', err)
     }
-    this.#updateState()
-    this.#rejectWaiters()
   }
 
   // Internals

@@ -360,6 +360,23 @@ describe('streaming', () => {
     }
   })
 
+  it('is closed, and rejects a pending waitForReady, as soon as close() is called', async () => {
+    server.putOnConnect = false
+    const t = createClient(server)
+    await waitFor(() => server.sockets.size === 1, 2_000, 'connection')
+    server.pauseStreams() // the server will not answer the close handshake
+    const waiting = t.client.waitForReady({ timeoutMs: 5_000 }).catch((e: unknown) => e)
+    const started = Date.now()
+
+    const closing = t.client.close()
+
+    expect(t.client.connectionState).toBe('closed')
+    expect(t.states.at(-1)).toBe('closed')
+    expect(await waiting).toBeInstanceOf(SwitchyardTimeoutError)
+    expect(Date.now() - started).toBeLessThan(500)
+    await closing
+  })
+
   it('closes the socket with 1000 and keeps serving the last data after close', async () => {
     const t = createClient(server)
     await t.client.waitForReady({ timeoutMs: 2_000 })
