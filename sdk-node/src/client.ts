@@ -13,7 +13,13 @@ import {
 import { loadBootstrap } from './bootstrap.js'
 import { sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
-import { MAX_TIMER_MS, resolveOptions, type Options, type ResolvedOptions } from './options.js'
+import {
+  MAX_TIMER_MS,
+  resolveOptions,
+  type Options,
+  type ResolvedOptions,
+  type Snapshot,
+} from './options.js'
 import { Poller } from './poll.js'
 import type { ApplyResult, DataSink } from './sink.js'
 import { StreamSource } from './stream.js'
@@ -112,13 +118,10 @@ class Client implements SwitchyardClient {
 
     if (opts.bootstrap !== undefined) {
       const result = loadBootstrap(opts.bootstrap)
-      if (result.ok) {
-        const { version, flags, segments } = result.snapshot
-        this.#ready = this.#applyBootstrap(version, flags, segments)
-      } else {
-        // why: deferred, so listeners attached right after init() see it
-        queueMicrotask(() => this.#reportError(result.error))
-      }
+      const error = result.ok ? this.#applyBootstrap(result.snapshot) : result.error
+      // why: deferred, so listeners attached right after init() see it
+      if (error) queueMicrotask(() => this.#reportError(error))
+      else this.#ready = true
     }
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
@@ -426,18 +429,20 @@ class Client implements SwitchyardClient {
 
   // Internals
 
-  #applyBootstrap(version: number, flags: WireFlag[], segments?: WireSegment[]): boolean {
+  /** Puts the bootstrap snapshot in the store; the error to report if it cannot be applied. */
+  #applyBootstrap(snapshot: Snapshot): SwitchyardError | null {
+    const { version, flags, segments } = snapshot
     try {
       this.#store.put(version, flags, segments)
     } catch (err) {
-      this.#options.logger.error('Could not apply the bootstrap snapshot', err)
-      return false
+      const reason = err instanceof Error ? err.message : String(err)
+      return sdkError('BOOTSTRAP_FAILED', `Could not apply the bootstrap snapshot: ${reason}`, err)
     }
     const segmentCount = segments?.length ?? 0
     this.#options.logger.debug(
       `Bootstrapped ${flags.length} flags and ${segmentCount} segments at version ${version}`,
     )
-    return true
+    return null
   }
 
   #checkVersion(version: number): ApplyResult {

@@ -166,6 +166,29 @@ describe('bootstrap', () => {
     expect(t.errors[0]?.message).toContain('is not a snapshot')
   })
 
+  it.each([
+    {
+      label: 'a flag with an empty key',
+      bootstrap: { version: 1, flags: [{ ...boolFlag('new-checkout', true), key: '' }] },
+    },
+    {
+      label: 'a getter that throws',
+      bootstrap: {
+        version: 1,
+        get flags(): never {
+          throw new Error('getter bug')
+        },
+      },
+    },
+  ])('reports a bootstrap with $label as BOOTSTRAP_FAILED and serves fallbacks', async (c) => {
+    const t = createClient(null, { offline: true, bootstrap: c.bootstrap })
+
+    await waitFor(() => t.errors.length === 1, 1_000, 'error event')
+
+    expect(t.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
+    expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
+  })
+
   describe('with a server', () => {
     let server: FakeServer
 
