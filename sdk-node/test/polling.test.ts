@@ -42,6 +42,22 @@ describe('polling mode', () => {
     expect(server.upgradeRequests).toHaveLength(0)
   })
 
+  it('replaces a bootstrap with the polled snapshot even at the same version', async () => {
+    server.setFlags(7, [boolFlag('new-checkout', false)])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      bootstrap: { version: 7, flags: [boolFlag('new-checkout', true)] },
+    })
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    await waitFor(() => server.pollResponses.length > 0, 2_000, 'a poll')
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling')
+
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    expect(t.changes).toEqual([{ key: 'new-checkout', version: 7 }])
+  })
+
   it('keeps serving the last flags and retries while polls fail', async () => {
     const t = createClient(server, { stream: false, pollIntervalMs: 40 })
     await t.client.waitForReady({ timeoutMs: 2_000 })
