@@ -384,10 +384,12 @@ class Client implements SwitchyardClient {
     if (!this.#store.initialized) return result
     try {
       for (const key of this.#store.keys()) {
-        const flag = this.#store.getWire(key)
+        const flag = this.#store.get(key)
         const detail = this.#store.variationDetail<JsonValue>(key, context, null)
         const index = detail.variationIndex
-        // why: read the value by index, so a null fallback never trips a type check
+        // why: read the value by index, so a null fallback never trips a type check; and from
+        // the compiled flag's frozen copies, as variation() does, never the wire JSON, which
+        // the next snapshot is compared with
         result[key] = index === null ? null : (flag?.variations[index] ?? null)
       }
     } catch (err) {

@@ -173,6 +173,28 @@ describe('streaming', () => {
     expect(t.changes.map((c) => c.key).sort()).toEqual(['added', 'dark-mode'])
   })
 
+  it('returns values from allFlags that a caller cannot change under the store', async () => {
+    const limits = { ...boolFlag('limits', true), kind: 'json' as const }
+    limits.variations = [{ rps: 1 }, { rps: 100 }]
+    server.setFlags(1, [limits, boolFlag('dark-mode', false)])
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    const all = t.client.allFlags(USER)
+    try {
+      ;(all.limits as { rps: number }).rps = 5
+    } catch {
+      // a frozen value refuses the write, as variation()'s do
+    }
+    server.put() // the same data again
+    server.patch(boolFlag('dark-mode', true, 2))
+
+    await waitFor(() => t.changes.length > 0, 2_000, 'change event')
+    expect(t.changes).toEqual([{ key: 'dark-mode', version: 2 }])
+    expect(t.client.allFlags(USER).limits).toEqual({ rps: 100 })
+    expect(t.client.jsonVariation('limits', USER, { rps: 0 })).toEqual({ rps: 100 })
+  })
+
   it('keeps working when a listener throws', async () => {
     const t = createClient(server)
     t.client.on('change', () => {
