@@ -12,7 +12,18 @@ export type BootstrapResult =
  */
 export function loadBootstrap(source: Snapshot | string): BootstrapResult {
   if (typeof source !== 'string') {
-    if (isSnapshot(source)) return { ok: true, snapshot: source }
+    let valid: boolean
+    try {
+      valid = isSnapshot(source)
+    } catch (cause) {
+      // why: init() must not throw for a bad bootstrap (a getter or Proxy trap that throws)
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      return {
+        ok: false,
+        error: sdkError('BOOTSTRAP_FAILED', `Cannot read the bootstrap object: ${reason}`, cause),
+      }
+    }
+    if (valid) return { ok: true, snapshot: source }
     return {
       ok: false,
       error: sdkError(

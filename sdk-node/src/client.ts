@@ -13,7 +13,13 @@ import {
 import { loadBootstrap } from './bootstrap.js'
 import { sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
-import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
+import {
+  MAX_TIMER_MS,
+  resolveOptions,
+  type Options,
+  type ResolvedOptions,
+  type Snapshot,
+} from './options.js'
 import { Poller } from './poll.js'
 import type { ApplyResult, DataSink } from './sink.js'
 import { StreamSource } from './stream.js'
@@ -54,11 +60,11 @@ export interface SwitchyardClient {
   variation<T>(key: string, context: Context, fallback: T): Widen<T>
   /** Like `variation`, plus the variation index and the reason for the result. Never throws. */
   variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>>
-  /** `variation` for a boolean flag; never throws. */
+  /** `variation` for a boolean flag: serves only a boolean (else `fallback`); never throws. */
   boolVariation(key: string, context: Context, fallback: boolean): boolean
-  /** `variation` for a string flag; never throws. */
+  /** `variation` for a string flag: serves only a string (else `fallback`); never throws. */
   stringVariation(key: string, context: Context, fallback: string): string
-  /** `variation` for a number flag; never throws. */
+  /** `variation` for a number flag: serves only a number (else `fallback`); never throws. */
   numberVariation(key: string, context: Context, fallback: number): number
   /** `variation` for a JSON flag; never throws. */
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
@@ -97,6 +103,8 @@ class Client implements SwitchyardClient {
   #closed = false
   #everConnected = false
   #pollHealthy = false
+  /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
+  #streamSilent = false
   #lastUpdated: Date | null = null
   #stoppedBy: SwitchyardError | null = null
   #lastError: SwitchyardError | null = null
@@ -110,13 +118,10 @@ class Client implements SwitchyardClient {
 
     if (opts.bootstrap !== undefined) {
       const result = loadBootstrap(opts.bootstrap)
-      if (result.ok) {
-        const { version, flags, segments } = result.snapshot
-        this.#ready = this.#applyBootstrap(version, flags, segments)
-      } else {
-        // why: deferred, so listeners attached right after init() see it
-        queueMicrotask(() => this.#reportError(result.error))
-      }
+      const error = result.ok ? this.#applyBootstrap(result.snapshot) : result.error
+      // why: deferred, so listeners attached right after init() see it
+      if (error) queueMicrotask(() => this.#reportError(error))
+      else this.#ready = true
     }
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
@@ -299,22 +304,26 @@ class Client implements SwitchyardClient {
 
   // Public API
 
-  waitForReady(options: WaitForReadyOptions = {}): Promise<void> {
+  waitForReady(options?: WaitForReadyOptions): Promise<void> {
     if (this.#ready) return Promise.resolve()
     const notReady = this.#notReadyReason()
     if (notReady) return Promise.reject(notReady)
-    const timeoutMs = options.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter)
-        const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
-        reject(
-          new SwitchyardTimeoutError(
-            `Client not ready after ${timeoutMs} ms${last}`,
-            this.#lastError ?? undefined,
-          ),
-        )
-      }, timeoutMs)
+      // why: a longer delay (Infinity included) would make the timer fire after 1 ms
+      const timer = setTimeout(
+        () => {
+          this.#waiters.delete(waiter)
+          const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
+          reject(
+            new SwitchyardTimeoutError(
+              `Client not ready after ${timeoutMs} ms${last}`,
+              this.#lastError ?? undefined,
+            ),
+          )
+        },
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      )
       const waiter: Waiter = {
         resolve: () => {
           clearTimeout(timer)
@@ -349,16 +358,21 @@ class Client implements SwitchyardClient {
     }
   }
 
+  // why: the store checks against the fallback's type, which a JavaScript caller may get wrong
+  // (undefined, a string for a number); the typed calls promise their named type regardless
   boolVariation(key: string, context: Context, fallback: boolean): boolean {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'boolean' ? value : fallback
   }
 
   stringVariation(key: string, context: Context, fallback: string): string {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'string' ? value : fallback
   }
 
   numberVariation(key: string, context: Context, fallback: number): number {
-    return this.variation(key, context, fallback)
+    const value: unknown = this.variation(key, context, fallback)
+    return typeof value === 'number' ? value : fallback
   }
 
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T {
@@ -370,10 +384,12 @@ class Client implements SwitchyardClient {
     if (!this.#store.initialized) return result
     try {
       for (const key of this.#store.keys()) {
-        const flag = this.#store.getWire(key)
+        const flag = this.#store.get(key)
         const detail = this.#store.variationDetail<JsonValue>(key, context, null)
         const index = detail.variationIndex
-        // why: read the value by index, so a null fallback never trips a type check
+        // why: read the value by index, so a null fallback never trips a type check; and from
+        // the compiled flag's frozen copies, as variation() does, never the wire JSON, which
+        // the next snapshot is compared with
         result[key] = index === null ? null : (flag?.variations[index] ?? null)
       }
     } catch (err) {
@@ -401,29 +417,34 @@ class Client implements SwitchyardClient {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#fallbackTimer)
+    this.#fallbackTimer = undefined
+    const stopped = Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+    // why: closed from the call on, not once the server acknowledges the close (up to 1 s)
+    this.#updateState()
+    this.#rejectWaiters()
     try {
-      await Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+      await stopped
     } catch (err) {
       this.#options.logger.debug('Error while closing', err)
     }
-    this.#updateState()
-    this.#rejectWaiters()
   }
 
   // Internals
 
-  #applyBootstrap(version: number, flags: WireFlag[], segments?: WireSegment[]): boolean {
+  /** Puts the bootstrap snapshot in the store; the error to report if it cannot be applied. */
+  #applyBootstrap(snapshot: Snapshot): SwitchyardError | null {
+    const { version, flags, segments } = snapshot
     try {
       this.#store.put(version, flags, segments)
     } catch (err) {
-      this.#options.logger.error('Could not apply the bootstrap snapshot', err)
-      return false
+      const reason = err instanceof Error ? err.message : String(err)
+      return sdkError('BOOTSTRAP_FAILED', `Could not apply the bootstrap snapshot: ${reason}`, err)
     }
     const segmentCount = segments?.length ?? 0
     this.#options.logger.debug(
       `Bootstrapped ${flags.length} flags and ${segmentCount} segments at version ${version}`,
     )
-    return true
+    return null
   }
 
   #checkVersion(version: number): ApplyResult {
@@ -468,10 +489,13 @@ class Client implements SwitchyardClient {
     this.#waiters.clear()
   }
 
+  /** The stream delivered a message. */
   #onStreamHealthy(): void {
     this.#everConnected = true
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
+    this.#streamSilent = false
+    // the fallback deadline counts from the stream's last message
+    if (this.#fallbackTimer) this.#fallbackTimer.refresh()
+    else this.#armFallback()
     if (this.#poller?.running) {
       this.#options.logger.info('Stream is back; stopped polling')
       this.#pollHealthy = false
@@ -494,6 +518,8 @@ class Client implements SwitchyardClient {
     if (this.#fallbackTimer || this.#poller?.running) return
     this.#fallbackTimer = setTimeout(() => {
       this.#fallbackTimer = undefined
+      // why: an open socket that stopped delivering (LESSONS 2) is as good as a closed one
+      if (this.#stream?.healthy) this.#streamSilent = true
       this.#startFallback()
     }, this.#options.fallbackAfterMs)
   }
@@ -502,13 +528,20 @@ class Client implements SwitchyardClient {
     clearTimeout(this.#fallbackTimer)
     this.#fallbackTimer = undefined
     const poller = this.#poller
-    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#stream?.healthy)
+    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#streamDelivering())
       return
+    const why = this.#streamSilent
+      ? `Stream delivered nothing for ${this.#options.fallbackAfterMs} ms`
+      : 'Stream unavailable'
     this.#options.logger.warn(
-      `Stream unavailable; polling every ${this.#options.pollIntervalMs} ms until it is back`,
+      `${why}; polling every ${this.#options.pollIntervalMs} ms until it is back`,
     )
     poller.start()
     this.#updateState()
+  }
+
+  #streamDelivering(): boolean {
+    return (this.#stream?.healthy ?? false) && !this.#streamSilent
   }
 
   #stopAll(error: SwitchyardError): void {
@@ -538,7 +571,7 @@ class Client implements SwitchyardClient {
   #computeState(): ConnectionState {
     if (this.#closed) return 'closed'
     if (this.#options.offline) return 'offline'
-    if (this.#stream?.healthy) return 'streaming'
+    if (this.#streamDelivering()) return 'streaming'
     if (this.#poller?.running && this.#pollHealthy) return 'polling'
     if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
     return 'interrupted'

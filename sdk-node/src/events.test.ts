@@ -35,9 +35,41 @@ describe('Emitter', () => {
     )
   })
 
+  it('logs an async listener that rejects instead of leaving an unhandled rejection', async () => {
+    const logger = { ...createSilentLogger(), error: vi.fn() }
+    const emitter = new Emitter(logger)
+    const after = vi.fn()
+    emitter.on('change', async () => {
+      await Promise.resolve()
+      throw new Error('async boom')
+    })
+    emitter.on('change', after)
+
+    emitter.emit('change', { key: 'a', version: 1 })
+    await new Promise((resolve) => setImmediate(resolve))
+
+    expect(after).toHaveBeenCalledOnce()
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining("'change' listener threw"),
+      expect.objectContaining({ message: 'async boom' }),
+    )
+  })
+
   it('does not throw when an error is emitted with no listener', () => {
     const emitter = new Emitter(createSilentLogger())
     expect(() => emitter.emit('error', new Error('x') as never)).not.toThrow()
+  })
+
+  it('removes a once listener with off before it runs', () => {
+    const emitter = new Emitter(createSilentLogger())
+    const listener = vi.fn()
+    emitter.once('change', listener)
+    emitter.off('change', listener)
+
+    emitter.emit('change', { key: 'a', version: 1 })
+
+    expect(listener).not.toHaveBeenCalled()
+    expect(emitter.listenerCount('change')).toBe(0)
   })
 
   it('runs a once listener a single time', () => {

@@ -39,10 +39,16 @@ export type Listener<E extends ClientEventName> = (payload: ClientEvents[E]) => 
 
 /**
  * A small typed emitter. Unlike `node:events`, emitting `'error'` with no listener is fine, and a
- * listener that throws is logged and skipped instead of breaking the client.
+ * listener that throws, or returns a promise that rejects, is logged and skipped instead of
+ * breaking the client or the process.
  */
 export class Emitter {
   readonly #listeners = new Map<ClientEventName, Set<(payload: never) => void>>()
+  /** For each event, the wrapper once() registered for a listener, so off() can remove it. */
+  readonly #onceWrappers = new Map<
+    ClientEventName,
+    Map<(payload: never) => void, (payload: never) => void>
+  >()
   readonly #logger: Logger
 
   constructor(logger: Logger) {
@@ -56,14 +62,26 @@ export class Emitter {
   }
 
   off<E extends ClientEventName>(event: E, listener: Listener<E>): void {
-    this.#listeners.get(event)?.delete(listener)
+    const set = this.#listeners.get(event)
+    set?.delete(listener)
+    // a listener added with once() is registered as its wrapper
+    const wrappers = this.#onceWrappers.get(event)
+    const wrapper = wrappers?.get(listener)
+    if (wrapper) {
+      wrappers?.delete(listener)
+      set?.delete(wrapper)
+    }
   }
 
   once<E extends ClientEventName>(event: E, listener: Listener<E>): void {
+    let wrappers = this.#onceWrappers.get(event)
+    if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()))
+    if (wrappers.has(listener)) return
     const wrapper: Listener<E> = (payload) => {
-      this.off(event, wrapper)
-      listener(payload)
+      this.off(event, listener)
+      return listener(payload)
     }
+    wrappers.set(listener, wrapper)
     this.on(event, wrapper)
   }
 
@@ -77,14 +95,30 @@ export class Emitter {
     // why: copy, so listeners may add or remove listeners while we iterate
     for (const listener of [...set] as Listener<E>[]) {
       try {
-        listener(payload)
+        const result: unknown = listener(payload)
+        // why: an async listener's rejection would be unhandled, which crashes Node by default
+        if (isThenable(result))
+          result.then(undefined, (err: unknown) => this.#logListener(event, err))
       } catch (err) {
-        this.#logger.error(`A '${event}' listener threw; the client carries on`, err)
+        this.#logListener(event, err)
       }
     }
   }
 
+  #logListener(event: ClientEventName, err: unknown): void {
+    this.#logger.error(`A '${event}' listener threw; the client carries on`, err)
+  }
+
   clear(): void {
     this.#listeners.clear()
+    this.#onceWrappers.clear()
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }

@@ -47,6 +47,30 @@ describe('resolveOptions', () => {
     expect((error as Error).message).toContain(message)
   })
 
+  it('ignores whitespace around the SDK key, such as the newline at the end of a secret file', () => {
+    expect(resolveOptions({ sdkKey: '  sdk-abc123\n', baseUrl: 'http://a' }).sdkKey).toBe(
+      'sdk-abc123',
+    )
+  })
+
+  it.each([
+    { label: 'a line break inside', sdkKey: 'sdk-abc\r\nX-Injected: 1' },
+    { label: 'a control character', sdkKey: 'sdk-abc\u0000123' },
+    { label: 'a character beyond Latin-1', sdkKey: 'sdk-abc\u2019123' },
+    { label: 'only whitespace', sdkKey: ' \n' },
+  ])('refuses an SDK key with $label, without echoing it', ({ sdkKey }) => {
+    let error: unknown
+    try {
+      resolveOptions({ sdkKey, baseUrl: 'http://a' })
+    } catch (e) {
+      error = e
+    }
+    expect(isSwitchyardError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'INVALID_OPTIONS' })
+    expect((error as Error).message).toContain('sdkKey')
+    expect((error as Error).message).not.toContain('sdk-abc')
+  })
+
   it('needs neither key nor URL offline', () => {
     expect(resolveOptions({ offline: true }).baseUrls).toEqual([])
   })

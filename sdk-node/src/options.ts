@@ -12,7 +12,7 @@ export interface Snapshot {
 
 /** Options for {@link init}. */
 export interface Options {
-  /** Server-side SDK key of the environment. Required unless `offline`. */
+  /** Server-side SDK key of the environment (surrounding whitespace is ignored). Required unless `offline`. */
   sdkKey?: string
   /** Server base URL, e.g. `http://127.0.0.1:7400`. */
   baseUrl?: string
@@ -71,12 +71,23 @@ export const DEFAULTS = {
   requestTimeoutMs: 10_000,
 } as const
 
+/**
+ * The longest delay a Node timer holds (about 24.8 days): setTimeout fires a longer one after
+ * 1 ms instead, with a TimeoutOverflowWarning.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (!Number.isFinite(value) || value <= 0) {
     throw sdkError('INVALID_OPTIONS', `Option ${name} must be a positive number, got ${value}`)
   }
   return value
+}
+
+/** A positive duration option, capped at what a timer can wait. */
+function duration(name: string, value: number | undefined, fallback: number): number {
+  return Math.min(positive(name, value, fallback), MAX_TIMER_MS)
 }
 
 function normalizeBaseUrl(raw: string): string {
@@ -97,12 +108,36 @@ function normalizeBaseUrl(raw: string): string {
   return url.href.replace(/\/+$/, '')
 }
 
+/** Visible ASCII: what an SDK key (prefix plus base64url) is made of, and safe in any header. */
+const SDK_KEY_CHARS = /^[\x21-\x7e]*$/
+
+// why: a key read from a secret file often ends with a newline, which Node refuses to put in a
+// header (a TypeError from init, or a failure on every poll); HTTP drops surrounding whitespace
+// from a header value anyway. The key itself is never echoed in the message.
+function normalizeSdkKey(raw: string | undefined): string {
+  if (raw === undefined) return ''
+  if (typeof raw !== 'string') throw sdkError('INVALID_OPTIONS', 'Option sdkKey must be a string')
+  const key = raw.trim()
+  if (raw.length > 0 && key.length === 0) {
+    throw sdkError('INVALID_OPTIONS', 'Option sdkKey is only whitespace')
+  }
+  if (!SDK_KEY_CHARS.test(key)) {
+    const index = [...key].findIndex((c) => !SDK_KEY_CHARS.test(c))
+    throw sdkError(
+      'INVALID_OPTIONS',
+      `Option sdkKey has a character that cannot be sent in an HTTP header (at index ${index}); ` +
+        'SDK keys are printable ASCII',
+    )
+  }
+  return key
+}
+
 /** Applies defaults and checks options; throws a SwitchyardError ('INVALID_OPTIONS') on a mistake. */
 export function resolveOptions(options: Options): ResolvedOptions {
   const offline = options.offline ?? false
   const rawUrls = [...(options.baseUrl ? [options.baseUrl] : []), ...(options.baseUrls ?? [])]
   const baseUrls = [...new Set(rawUrls.map(normalizeBaseUrl))]
-  const sdkKey = options.sdkKey ?? ''
+  const sdkKey = normalizeSdkKey(options.sdkKey)
   if (!offline) {
     if (!sdkKey) throw sdkError('INVALID_OPTIONS', 'Option sdkKey is required unless offline')
     if (baseUrls.length === 0) {
@@ -113,23 +148,23 @@ export function resolveOptions(options: Options): ResolvedOptions {
     sdkKey,
     baseUrls,
     stream: options.stream ?? true,
-    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs, DEFAULTS.pollIntervalMs),
+    pollIntervalMs: duration('pollIntervalMs', options.pollIntervalMs, DEFAULTS.pollIntervalMs),
     offline,
     bootstrap: options.bootstrap,
-    initialBackoffMs: positive(
+    initialBackoffMs: duration(
       'initialBackoffMs',
       options.initialBackoffMs,
       DEFAULTS.initialBackoffMs,
     ),
-    maxBackoffMs: positive('maxBackoffMs', options.maxBackoffMs, DEFAULTS.maxBackoffMs),
-    streamTimeoutMs: positive('streamTimeoutMs', options.streamTimeoutMs, DEFAULTS.streamTimeoutMs),
-    fallbackAfterMs: positive('fallbackAfterMs', options.fallbackAfterMs, DEFAULTS.fallbackAfterMs),
+    maxBackoffMs: duration('maxBackoffMs', options.maxBackoffMs, DEFAULTS.maxBackoffMs),
+    streamTimeoutMs: duration('streamTimeoutMs', options.streamTimeoutMs, DEFAULTS.streamTimeoutMs),
+    fallbackAfterMs: duration('fallbackAfterMs', options.fallbackAfterMs, DEFAULTS.fallbackAfterMs),
     fallbackAfterFailures: positive(
       'fallbackAfterFailures',
       options.fallbackAfterFailures,
       DEFAULTS.fallbackAfterFailures,
     ),
-    requestTimeoutMs: positive(
+    requestTimeoutMs: duration(
       'requestTimeoutMs',
       options.requestTimeoutMs,
       DEFAULTS.requestTimeoutMs,

@@ -148,8 +148,9 @@ export class Poller {
       if (!this.#running) return { kind: 'aborted' }
       // why: healthy first, so 'ready' listeners already see the 'polling' state
       this.#hooks.onHealthy()
-      if (body.version === this.#sink.version) this.#sink.confirm()
-      else this.#sink.put(body.version, body.flags, body.segments)
+      // why: a snapshot is authoritative, as on the stream: the same version number does not
+      // prove the same data (a bootstrap file); with an unchanged ETag the server answers 304
+      this.#sink.put(body.version, body.flags, body.segments)
       this.#etag = res.headers.get('etag')
       this.#etagVersion = body.version
       return { kind: 'ok' }

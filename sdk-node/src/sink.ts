@@ -25,7 +25,7 @@ export interface DataSink {
 
 /** How a data source tells the client about its health. */
 export interface SourceHooks {
-  /** The source is delivering data. */
+  /** The source delivered data (the stream: any valid message; the poller: a successful poll). */
   onHealthy(): void
   /** The source failed and will retry by itself. */
   onDown(): void

@@ -242,12 +242,15 @@ export class StreamSource {
     this.#hooks.onStopped(error)
   }
 
+  /** A valid message arrived: the first one makes the connection healthy. */
   #markHealthy(attempt: Attempt): void {
-    if (attempt.healthy) return
-    attempt.healthy = true
-    this.#healthy = true
-    this.consecutiveFailures = 0
-    this.#backoff.markHealthy()
+    if (!attempt.healthy) {
+      attempt.healthy = true
+      this.#healthy = true
+      this.consecutiveFailures = 0
+      this.#backoff.markHealthy()
+    }
+    // why: on every message, so the client can tell a silent stream from one that delivers
     this.#hooks.onHealthy()
   }
 

@@ -104,6 +104,37 @@ describe('bootstrap', () => {
     })
   })
 
+  it('never serves a value of another type from a typed variation, whatever the fallback', () => {
+    const t = createClient(null, {
+      offline: true,
+      bootstrap: {
+        version: 1,
+        flags: [
+          { ...boolFlag('banner', true), kind: 'string', variations: ['off', 'spring-sale'] },
+          { ...boolFlag('max-items', true), kind: 'number', variations: [10, 50] },
+          boolFlag('new-checkout', true),
+        ],
+      },
+    })
+    const { client } = t
+    // what a JavaScript caller (no type checker) can pass as the fallback
+    const loose = (value: unknown) => value as never
+
+    for (const fallback of [undefined, null, 'yes', 1]) {
+      expect(client.boolVariation('banner', USER, loose(fallback))).toBe(fallback)
+    }
+    for (const fallback of [undefined, null, 7, true]) {
+      expect(client.stringVariation('max-items', USER, loose(fallback))).toBe(fallback)
+    }
+    for (const fallback of [undefined, null, '7', false]) {
+      expect(client.numberVariation('new-checkout', USER, loose(fallback))).toBe(fallback)
+    }
+    // the named type is served even when the fallback has none
+    expect(client.boolVariation('new-checkout', USER, loose(undefined))).toBe(true)
+    expect(client.stringVariation('banner', USER, loose(null))).toBe('spring-sale')
+    expect(client.numberVariation('max-items', USER, loose(undefined))).toBe(50)
+  })
+
   it('loads a snapshot file synchronously', () => {
     const path = join(dir, 'flags.json')
     writeFileSync(path, JSON.stringify(SNAPSHOT))
@@ -133,6 +164,29 @@ describe('bootstrap', () => {
 
     await waitFor(() => t.errors.length === 1, 1_000, 'error event')
     expect(t.errors[0]?.message).toContain('is not a snapshot')
+  })
+
+  it.each([
+    {
+      label: 'a flag with an empty key',
+      bootstrap: { version: 1, flags: [{ ...boolFlag('new-checkout', true), key: '' }] },
+    },
+    {
+      label: 'a getter that throws',
+      bootstrap: {
+        version: 1,
+        get flags(): never {
+          throw new Error('getter bug')
+        },
+      },
+    },
+  ])('reports a bootstrap with $label as BOOTSTRAP_FAILED and serves fallbacks', async (c) => {
+    const t = createClient(null, { offline: true, bootstrap: c.bootstrap })
+
+    await waitFor(() => t.errors.length === 1, 1_000, 'error event')
+
+    expect(t.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
+    expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
   })
 
   describe('with a server', () => {

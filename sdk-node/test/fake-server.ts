@@ -83,6 +83,8 @@ export class FakeServer {
   readonly #http: Server
   readonly #wss = new WebSocketServer({ noServer: true })
   readonly #pingTimers = new Map<WebSocket, NodeJS.Timeout>()
+  /** The raw socket under each stream's WebSocket. */
+  readonly #rawSockets = new Map<WebSocket, Duplex>()
   #url = ''
 
   constructor(options: FakeServerOptions = {}) {
@@ -198,6 +200,11 @@ export class FakeServer {
     for (const socket of this.sockets) socket.close(code, reason)
   }
 
+  /** Stops reading from every stream, so the server no longer answers, not even a close. */
+  pauseStreams(): void {
+    for (const socket of this.sockets) this.#rawSockets.get(socket)?.pause()
+  }
+
   messagesOfType<T extends ClientMessage['type']>(type: T): Extract<ClientMessage, { type: T }>[] {
     return this.received
       .map((r) => r.message)
@@ -225,7 +232,10 @@ export class FakeServer {
       )
       return
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#rawSockets.set(ws, socket)
+      this.#onConnection(ws)
+    })
   }
 
   #onConnection(ws: WebSocket): void {
@@ -238,6 +248,7 @@ export class FakeServer {
     ws.on('close', (code) => {
       this.clientCloseCodes.push(code)
       this.sockets.delete(ws)
+      this.#rawSockets.delete(ws)
       clearInterval(this.#pingTimers.get(ws))
       this.#pingTimers.delete(ws)
     })

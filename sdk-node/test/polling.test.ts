@@ -42,6 +42,22 @@ describe('polling mode', () => {
     expect(server.upgradeRequests).toHaveLength(0)
   })
 
+  it('replaces a bootstrap with the polled snapshot even at the same version', async () => {
+    server.setFlags(7, [boolFlag('new-checkout', false)])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      bootstrap: { version: 7, flags: [boolFlag('new-checkout', true)] },
+    })
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    await waitFor(() => server.pollResponses.length > 0, 2_000, 'a poll')
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling')
+
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    expect(t.changes).toEqual([{ key: 'new-checkout', version: 7 }])
+  })
+
   it('keeps serving the last flags and retries while polls fail', async () => {
     const t = createClient(server, { stream: false, pollIntervalMs: 40 })
     await t.client.waitForReady({ timeoutMs: 2_000 })
@@ -89,6 +105,43 @@ describe('polling fallback', () => {
     await quietPeriod(150)
     expect(server.pollRequests.length).toBe(polls)
     expect(t.states).toContain('polling')
+  })
+
+  it('polls when an open stream goes silent for fallbackAfterMs, and stops when it speaks', async () => {
+    const t = createClient(server, {
+      pollIntervalMs: 40,
+      fallbackAfterMs: 150,
+      streamTimeoutMs: 10_000,
+    })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    expect(t.client.connectionState).toBe('streaming')
+
+    // the socket stays open but nothing arrives (a proxy that stopped forwarding)
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling')
+    expect(server.upgradeRequests).toHaveLength(1)
+    server.setFlags(2, [boolFlag('new-checkout', false, 2)]) // reaches the client by polling only
+    await waitFor(() => t.client.dataVersion === 2, 2_000, 'version 2 by polling')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+
+    server.broadcast({ type: 'ping', time: 1, version: 2 })
+
+    await waitFor(() => t.client.connectionState === 'streaming', 2_000, 'streaming again')
+    const polls = server.pollRequests.length
+    await quietPeriod(120)
+    expect(server.pollRequests.length).toBe(polls)
+    // interrupted: from the moment the silence is noticed until the first poll succeeds
+    expect(t.states).toEqual(['streaming', 'interrupted', 'polling', 'streaming'])
+  })
+
+  it('does not poll while the stream keeps delivering pings', async () => {
+    server.pingIntervalMs = 40
+    const t = createClient(server, { pollIntervalMs: 40, fallbackAfterMs: 150 })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    await quietPeriod(400)
+
+    expect(server.pollRequests).toHaveLength(0)
+    expect(t.states).toEqual(['streaming'])
   })
 
   it('polls when the stream connects but never delivers data for fallbackAfterMs', async () => {

@@ -1,6 +1,6 @@
 import { isSwitchyardError } from '@switchyard/core'
 import { SwitchyardTimeoutError } from '@switchyard/sdk-node'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   boolFlag,
   type FakeServer,
@@ -39,6 +39,15 @@ describe('streaming', () => {
     expect(client.boolVariation('dark-mode', USER, true)).toBe(false)
     expect(client.allFlags(USER)).toEqual({ 'new-checkout': true, 'dark-mode': false })
     expect(server.upgradeRequests[0]?.headers.authorization).toBe(`Bearer ${SDK_KEY}`)
+  })
+
+  it('connects with a key read from a file with a trailing newline', async () => {
+    const t = createClient(server, { sdkKey: `${SDK_KEY}\n` })
+
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    expect(server.upgradeRequests[0]?.headers.authorization).toBe(`Bearer ${SDK_KEY}`)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
   })
 
   it('emits ready once, to listeners attached before the data arrives', async () => {
@@ -162,6 +171,28 @@ describe('streaming', () => {
 
     await waitFor(() => t.client.dataVersion === 4, 2_000, 'version 4')
     expect(t.changes.map((c) => c.key).sort()).toEqual(['added', 'dark-mode'])
+  })
+
+  it('returns values from allFlags that a caller cannot change under the store', async () => {
+    const limits = { ...boolFlag('limits', true), kind: 'json' as const }
+    limits.variations = [{ rps: 1 }, { rps: 100 }]
+    server.setFlags(1, [limits, boolFlag('dark-mode', false)])
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    const all = t.client.allFlags(USER)
+    try {
+      ;(all.limits as { rps: number }).rps = 5
+    } catch {
+      // a frozen value refuses the write, as variation()'s do
+    }
+    server.put() // the same data again
+    server.patch(boolFlag('dark-mode', true, 2))
+
+    await waitFor(() => t.changes.length > 0, 2_000, 'change event')
+    expect(t.changes).toEqual([{ key: 'dark-mode', version: 2 }])
+    expect(t.client.allFlags(USER).limits).toEqual({ rps: 100 })
+    expect(t.client.jsonVariation('limits', USER, { rps: 0 })).toEqual({ rps: 100 })
   })
 
   it('keeps working when a listener throws', async () => {
@@ -299,6 +330,73 @@ describe('streaming', () => {
       kind: 'ERROR',
       errorKind: 'CLIENT_NOT_READY',
     })
+  })
+
+  it('treats durations beyond what a Node timer holds as the longest one, not as 1 ms', async () => {
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      server.putOnConnect = false
+      const huge = 3_000_000_000 // > 2^31 - 1 ms: setTimeout would fire after 1 ms
+      const t = createClient(server, {
+        fallbackAfterMs: huge,
+        streamTimeoutMs: huge,
+        requestTimeoutMs: huge,
+      })
+      let settled = false
+      const ready = t.client.waitForReady({ timeoutMs: Infinity }).finally(() => (settled = true))
+      await waitFor(() => server.sockets.size === 1, 2_000, 'connection')
+
+      await quietPeriod(100)
+
+      expect(settled).toBe(false)
+      expect(server.pollRequests).toHaveLength(0)
+      expect(server.upgradeRequests).toHaveLength(1)
+      expect(t.errors).toEqual([])
+      server.put()
+      await ready
+      expect(warnings.map((w) => w.name)).not.toContain('TimeoutOverflowWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('keeps huge backoff delays long instead of reconnecting in a tight loop', async () => {
+    server.streamStatus = 503
+    // the jitter picks a delay near the ceiling, 2.97e9 ms
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99)
+    try {
+      const t = createClient(server, {
+        initialBackoffMs: 3_000_000_000,
+        maxBackoffMs: 3_000_000_000,
+        fallbackAfterMs: 3_000_000_000,
+      })
+      await waitFor(() => t.errors.length === 1, 2_000, 'first failure')
+
+      await quietPeriod(100)
+
+      expect(server.upgradeRequests).toHaveLength(1)
+    } finally {
+      random.mockRestore()
+    }
+  })
+
+  it('is closed, and rejects a pending waitForReady, as soon as close() is called', async () => {
+    server.putOnConnect = false
+    const t = createClient(server)
+    await waitFor(() => server.sockets.size === 1, 2_000, 'connection')
+    server.pauseStreams() // the server will not answer the close handshake
+    const waiting = t.client.waitForReady({ timeoutMs: 5_000 }).catch((e: unknown) => e)
+    const started = Date.now()
+
+    const closing = t.client.close()
+
+    expect(t.client.connectionState).toBe('closed')
+    expect(t.states.at(-1)).toBe('closed')
+    expect(await waiting).toBeInstanceOf(SwitchyardTimeoutError)
+    expect(Date.now() - started).toBeLessThan(500)
+    await closing
   })
 
   it('closes the socket with 1000 and keeps serving the last data after close', async () => {
