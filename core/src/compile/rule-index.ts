@@ -1,3 +1,4 @@
+import { readerOf } from '../evaluate/read-attribute.js'
 import { OP_IN_LIST, OP_IN_SET } from './operators.js'
 import type { CompiledClause, CompiledRule, RuleIndex, SlotIndex } from './types.js'
 
@@ -103,8 +104,9 @@ export function createRuleIndex(
   ruleSlots: readonly (Int32Array | null)[],
   slots: readonly (SlotIndex | null)[],
   cachedSlots: number,
+  direct: boolean,
 ): RuleIndex {
-  return { count, all, ruleSlots, slots, cachedSlots }
+  return { count, all, ruleSlots, slots, cachedSlots, direct }
 }
 
 /**
@@ -115,8 +117,9 @@ export function createRuleIndex(
  */
 export function buildRuleIndex(
   rules: readonly CompiledRule[],
-  slotCount: number,
+  paths: readonly (readonly string[])[],
 ): RuleIndex | null {
+  const slotCount = paths.length
   const count = Math.min(rules.length, INDEX_MAX_RULES)
   const ruleSlots: (Int32Array | null)[] = []
   // The rules with a clause on each slot; every other rule passes whatever value that slot holds.
@@ -169,7 +172,13 @@ export function buildRuleIndex(
     const map = listed[s]
     slots.push(map === null || map === undefined ? null : buildSlotIndex(missMasks[s]!, map))
   }
-  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots)
+  let direct = cachedSlots === 0
+  for (let r = 0; r < count && direct; r++) direct = ruleSlots[r] !== null
+  for (let s = 0; s < slotCount && direct; s++) {
+    const path = paths[s]!
+    direct = slots[s] === null || (path.length === 1 && readerOf(path) >= 0)
+  }
+  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, direct)
 }
 
 /** Whether rule `r` is decided by `index` (its clauses are then never checked one by one). */

@@ -48,6 +48,11 @@ export interface RuleIndex {
    * through the AttributeCache; it reads the others directly, once.
    */
   readonly cachedSlots: number
+  /**
+   * Every covered rule is decided by the index, no slot is shared with the cache, and every
+   * slot is a top-level attribute with a named reader: the evaluator's direct index loop.
+   */
+  readonly direct: boolean
 }
 
 /**

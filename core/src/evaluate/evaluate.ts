@@ -313,6 +313,7 @@ function matchIndexedRules(
   segments: SegmentLookup,
   cache: AttributeCache,
 ): number {
+  if (index.direct && !Array.isArray(context)) return matchDirectIndex(index, context, cache)
   const ruleSlots = index.ruleSlots
   let candidates = index.all
   let applied = 0
@@ -356,6 +357,35 @@ function matchIndexedRules(
       }
       if ((candidates & bit) !== 0) return r
     }
+    candidates &= ~bit
+  }
+  return -1
+}
+
+/**
+ * matchIndexedRules for a direct index (types.ts, RuleIndex.direct) and a non-array context:
+ * every covered rule has its slots, none is cached, and each reads by its named reader.
+ * perf: ten-rules, interleaved processes: 46.0 against 42.8 ns (medians of 5).
+ */
+function matchDirectIndex(index: RuleIndex, context: Context, cache: AttributeCache): number {
+  const ruleSlots = index.ruleSlots
+  const readers = cache.readers
+  let candidates = index.all
+  let applied = 0
+  while (candidates !== 0) {
+    const bit = candidates & -candidates
+    const r = 31 - Math.clz32(bit)
+    const slots = ruleSlots[r] as Int32Array
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!
+      const slotBit = 1 << slot
+      if ((applied & slotBit) !== 0) continue
+      applied |= slotBit
+      const value = readNamed(context as Record<string, unknown>, readers[slot]!)
+      candidates &= slotMask(index.slots[slot]!, value)
+      if ((candidates & bit) === 0) break
+    }
+    if ((candidates & bit) !== 0) return r
     candidates &= ~bit
   }
   return -1

@@ -159,6 +159,43 @@ describe('attribute slots and the rule index', () => {
     },
   )
 
+  it.each([1, 2, 3])(
+    'agree with the reference evaluator on many-rule flags the direct index loop decides (seed %i)',
+    (seed) => {
+      const r = createRandom(seed * 104_729)
+      let direct = 0
+      let late = 0
+      for (let round = 0; round < 100; round++) {
+        const rules: Rule[] = []
+        for (let i = r.int(8, 30); i > 0; i--) {
+          const clauses: Clause[] = []
+          const attributes = ['country', 'plan', 'tier', 'age'].filter(() => r.chance(0.4))
+          for (const attribute of attributes) {
+            const values: JsonValue[] = []
+            for (let k = r.int(1, 4); k > 0; k--) values.push(r.pick(VALUES))
+            clauses.push({ attribute, op: 'in', values, negate: false })
+          }
+          rules.push({ id: `r${rules.length}`, clauses, serve: { variation: r.int(0, 3) } })
+        }
+        const flags = [wireFlag('f', rules)]
+        const store = createFlagStore()
+        store.put(round, flags, SEGMENTS)
+        if (store.get('f')!.index?.direct) direct++
+        for (let c = 0; c < 20; c++) {
+          const context = randomContext(r)
+          const expected = referenceVariationDetail(flags, 'f', context, null, SEGMENTS)
+          const actual = store.variationDetail('f', context, null)
+          if (!isDeepStrictEqual(actual, expected)) {
+            expect(actual, JSON.stringify({ seed, round, context, flags })).toStrictEqual(expected)
+          }
+          if (expected.reason.kind === 'RULE_MATCH' && expected.reason.ruleIndex >= 8) late++
+        }
+      }
+      expect(direct).toBeGreaterThan(90)
+      expect(late).toBeGreaterThan(20)
+    },
+  )
+
   it('indexes only rules that share an attribute, and decides them like the clause loop', () => {
     const inClause = (attribute: string, values: JsonValue[]): Clause => ({
       attribute,
