@@ -213,13 +213,17 @@ export class StreamSource {
     if (!attempt.healthy) this.consecutiveFailures++
     if (this.#options.baseUrls.length > 1) this.#urlIndex++
 
-    if (code === CLOSE_CODES.goingAway && attempt.healthy) {
-      // a server restarting or draining: come back quickly, to another replica if there is one
-      this.#backoff.reset()
+    const goingAway = code === CLOSE_CODES.goingAway && attempt.healthy
+    // a server restarting or draining: come back quickly, to another replica if there is one;
+    // but not every time, or a crash-looping replica gets every SDK reconnecting in a tight loop
+    if (goingAway && this.#backoff.resetUnlessRepeated()) {
       this.#options.logger.info(`Stream closed by server (1001 going away): ${attempt.where}`)
     } else if (!attempt.timedOut) {
       let message: string
-      if (status !== undefined) {
+      if (goingAway) {
+        const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
+        message = `Stream closed by server again (${why}); backing off: ${attempt.where}`
+      } else if (status !== undefined) {
         message = `Stream refused (${describe(status, STATUS_TEXT)}): ${attempt.where}`
       } else if (attempt.healthy || code !== 1006) {
         const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)

@@ -71,6 +71,8 @@ export class FakeServer {
   /** HTTP status to answer polls with instead of the flags; null serves them. */
   pollStatus: number | null = null
   putOnConnect: boolean
+  /** Close every stream with this code right after its first put (a crash-looping replica). */
+  closeAfterPut: number | null = null
   answerResync: boolean
   pingIntervalMs: number | null
   readonly sockets = new Set<WebSocket>()
@@ -253,6 +255,7 @@ export class FakeServer {
       this.#pingTimers.delete(ws)
     })
     if (this.putOnConnect) this.put(ws)
+    if (this.closeAfterPut !== null) ws.close(this.closeAfterPut, 'going away')
     if (this.pingIntervalMs !== null) {
       const timer = setInterval(() => {
         ws.send(JSON.stringify({ type: 'ping', time: Date.now(), version: this.version }))

@@ -1,5 +1,5 @@
 import { isSwitchyardError } from '@switchyard/core'
-import { SwitchyardTimeoutError } from '@switchyard/sdk-node'
+import { createSilentLogger, SwitchyardTimeoutError } from '@switchyard/sdk-node'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   boolFlag,
@@ -280,6 +280,35 @@ describe('streaming', () => {
     // the reconnect said which version the client had
     const lastUpgrade = server.upgradeRequests.at(-1)
     expect(lastUpgrade?.url).toBe('/sdk/v1/stream?version=1')
+  })
+
+  it('reconnects at once after one 1001, but backs off when a replica keeps going away', async () => {
+    // the jitter picks the top of each range, so the delays show the ceilings
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    const delays: number[] = []
+    const logger = {
+      ...createSilentLogger(),
+      debug: (message: string) => {
+        const match = /^Reconnecting stream in (\d+) ms$/.exec(message)
+        if (match) delays.push(Number(match[1]))
+      },
+    }
+    try {
+      // a replica that accepts, sends a put and closes with 1001, again and again
+      server.closeAfterPut = 1001
+      const t = createClient(server, { initialBackoffMs: 20, maxBackoffMs: 100, logger })
+
+      await waitFor(() => delays.length >= 5, 3_000, 'five reconnects')
+      server.closeAfterPut = null
+
+      // one quick reconnect (below initialBackoffMs), then doubling ceilings up to maxBackoffMs
+      expect(delays.slice(0, 5)).toEqual([19, 39, 79, 99, 99])
+      expect(t.errors[0]?.code).toBe('STREAM_FAILED')
+      expect(t.errors[0]?.message).toContain('again (1001 server going away')
+      await waitFor(() => t.client.connectionState === 'streaming', 2_000, 'streaming')
+    } finally {
+      random.mockRestore()
+    }
   })
 
   it('reconnects when the stream goes silent for streamTimeoutMs', async () => {
