@@ -21,7 +21,7 @@ import {
   type Snapshot,
 } from './options.js'
 import { Poller } from './poll.js'
-import type { ApplyResult, DataSink } from './sink.js'
+import type { ApplyResult, DataSink, PutResult } from './sink.js'
 import { StreamSource } from './stream.js'
 
 /** Options for {@link SwitchyardClient.waitForReady}. */
@@ -133,7 +133,7 @@ class Client implements SwitchyardClient {
       get version() {
         return store.version
       },
-      put: (version, flags, segments) => this.#put(version, flags, segments),
+      put: (version, flags, segments, onApplied) => this.#put(version, flags, segments, onApplied),
       patch: (version, flag) => this.#patch(version, flag),
       patchSegment: (version, segment) => this.#patchSegment(version, segment),
       remove: (version, key) => this.#remove(version, key),
@@ -188,7 +188,12 @@ class Client implements SwitchyardClient {
 
   // DataSink: called by the stream and the poller
 
-  #put(version: number, flags: WireFlag[], segments: WireSegment[] | undefined): void {
+  #put(
+    version: number,
+    flags: WireFlag[],
+    segments: WireSegment[] | undefined,
+    onApplied: () => void,
+  ): PutResult {
     const store = this.#store
     const hadData = store.initialized
     if (hadData && version < store.version) {
@@ -205,12 +210,12 @@ class Client implements SwitchyardClient {
     try {
       store.put(version, flags, segments)
     } catch (err) {
-      this.#reportError(applyError(`snapshot version ${version}`, err))
-      return
+      return { ok: false, reason: err instanceof Error ? err.message : String(err), cause: err }
     }
+    onApplied()
     this.#touch()
     this.#markReady()
-    if (!hadData) return
+    if (!hadData) return { ok: true }
     const changedSegments = new Set<string>()
     for (const key of store.segmentKeys()) {
       if (segmentsBefore.get(key) !== JSON.stringify(store.getWireSegment(key))) {
@@ -227,6 +232,7 @@ class Client implements SwitchyardClient {
     }
     for (const key of before.keys()) changed.add(key)
     for (const key of changed) this.#emitter.emit('change', { key, version })
+    return { ok: true }
   }
 
   #patch(version: number, flag: WireFlag): ApplyResult {

@@ -146,11 +146,17 @@ export class Poller {
         return { kind: 'retry', message: `Polling got a body that is not a snapshot: ${url}` }
       }
       if (!this.#running) return { kind: 'aborted' }
-      // why: healthy first, so 'ready' listeners already see the 'polling' state
-      this.#hooks.onHealthy()
       // why: a snapshot is authoritative, as on the stream: the same version number does not
-      // prove the same data (a bootstrap file); with an unchanged ETag the server answers 304
-      this.#sink.put(body.version, body.flags, body.segments)
+      // prove the same data (a bootstrap file); with an unchanged ETag the server answers 304.
+      // Healthy once applied, before 'ready', so its listeners already see the 'polling' state.
+      const result = this.#sink.put(body.version, body.flags, body.segments, () =>
+        this.#hooks.onHealthy(),
+      )
+      if (!result.ok) {
+        // why: keep the ETag of the data held, so the next poll gets the full body again
+        const message = `Polling got a snapshot the client cannot apply (${result.reason}); keeping the last flags: ${url}`
+        return { kind: 'retry', message, cause: result.cause }
+      }
       this.#etag = res.headers.get('etag')
       this.#etagVersion = body.version
       return { kind: 'ok' }

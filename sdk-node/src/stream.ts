@@ -21,6 +21,8 @@ export interface StreamSourceOptions {
 const RESYNC_RETRY_MS = 10_000
 /** How long close() waits for the server to acknowledge the close handshake. */
 const CLOSE_GRACE_MS = 1_000
+/** The close code the SDK sends when it gives up on what the server sent (RFC 6455 §7.4.1). */
+const PROTOCOL_ERROR_CLOSE = 1002
 
 interface Attempt {
   ws: WebSocket
@@ -31,7 +33,8 @@ interface Attempt {
   error: Error | undefined
   /** A valid message arrived on this connection. */
   healthy: boolean
-  timedOut: boolean
+  /** The client gave up on this connection and already reported why; the close is not reported. */
+  abandoned: boolean
   deadTimer: NodeJS.Timeout | undefined
   closed: Promise<void>
 }
@@ -132,7 +135,7 @@ export class StreamSource {
       status: undefined,
       error: undefined,
       healthy: false,
-      timedOut: false,
+      abandoned: false,
       deadTimer: undefined,
       closed: new Promise((resolve) => (onClosed = resolve)),
     }
@@ -148,9 +151,11 @@ export class StreamSource {
       logger.debug(`Connected to ${where}`)
       attempt.deadTimer = setTimeout(() => this.#onDead(attempt), this.#options.streamTimeoutMs)
     })
-    ws.on('ping', () => attempt.deadTimer?.refresh())
+    ws.on('ping', () => {
+      if (!attempt.abandoned) attempt.deadTimer?.refresh()
+    })
     ws.on('message', (data, isBinary) => {
-      if (this.#attempt !== attempt) return
+      if (this.#attempt !== attempt || attempt.abandoned) return
       attempt.deadTimer?.refresh()
       this.#guard(() => this.#onMessage(attempt, isBinary ? null : data.toString()))
     })
@@ -177,7 +182,7 @@ export class StreamSource {
 
   #onDead(attempt: Attempt): void {
     if (this.#attempt !== attempt) return
-    attempt.timedOut = true
+    attempt.abandoned = true
     const seconds = this.#options.streamTimeoutMs / 1000
     this.#sink.reportError(
       sdkError(
@@ -218,7 +223,7 @@ export class StreamSource {
     // but not every time, or a crash-looping replica gets every SDK reconnecting in a tight loop
     if (goingAway && this.#backoff.resetUnlessRepeated()) {
       this.#options.logger.info(`Stream closed by server (1001 going away): ${attempt.where}`)
-    } else if (!attempt.timedOut) {
+    } else if (!attempt.abandoned) {
       let message: string
       if (goingAway) {
         const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
@@ -274,9 +279,16 @@ export class StreamSource {
     switch (m.type) {
       case 'put': {
         if (!isSnapshot(m)) return this.#protocolError(attempt, 'a malformed put')
-        this.#markHealthy(attempt)
-        this.#resyncSentAt = null
-        sink.put(m.version, m.flags, m.segments)
+        const result = sink.put(m.version, m.flags, m.segments, () => {
+          this.#markHealthy(attempt)
+          this.#resyncSentAt = null
+        })
+        if (!result.ok) {
+          // why: a resync would likely bring the same put; a new connection may reach another
+          // replica, and the backoff keeps a server that always sends it from causing a storm
+          const message = `Stream sent a put the client cannot apply (${result.reason}); keeping the last flags and reconnecting: ${attempt.where}`
+          this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, result.cause))
+        }
         return
       }
       case 'patch': {
@@ -338,6 +350,16 @@ export class StreamSource {
     const version = this.#sink.version
     this.#options.logger.info(`Missed updates (${why}, have ${version}); asking for a snapshot`)
     this.#send(attempt, version >= 0 ? { type: 'resync', version } : { type: 'resync' })
+  }
+
+  /** Reports `error` and closes the connection (1002); the close reconnects with backoff. */
+  #abandon(attempt: Attempt, error: SwitchyardError): void {
+    attempt.abandoned = true
+    this.#sink.reportError(error)
+    clearTimeout(attempt.deadTimer)
+    attempt.ws.close(PROTOCOL_ERROR_CLOSE, 'protocol error')
+    // why: a server that does not answer the close handshake would hold the reconnect for 30 s
+    attempt.deadTimer = setTimeout(() => attempt.ws.terminate(), CLOSE_GRACE_MS)
   }
 
   #protocolError(attempt: Attempt, what: string): void {

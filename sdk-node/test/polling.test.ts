@@ -58,6 +58,33 @@ describe('polling mode', () => {
     expect(t.changes).toEqual([{ key: 'new-checkout', version: 7 }])
   })
 
+  it('keeps the last flags when the store refuses a snapshot, and polls for the full body again', async () => {
+    // the same version as the bootstrap, so a stored ETag would turn every next poll into a 304
+    server.setFlags(7, [boolFlag('new-checkout', false), boolFlag('', true)])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      bootstrap: { version: 7, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.pollRequests.length >= 3, 2_000, 'three polls')
+
+    expect(server.pollRequests.map((r) => r.headers['if-none-match'])).toEqual(
+      server.pollRequests.map(() => undefined),
+    )
+    expect(server.pollResponses).not.toContain(304)
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('a flag has no non-empty string key')
+    expect(t.errors[0]?.message).toContain(`${server.url}/sdk/v1/flags`)
+    expect(t.client.connectionState).not.toBe('polling')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    server.setFlags(8, [boolFlag('new-checkout', false, 2)])
+    await waitFor(() => t.client.dataVersion === 8, 2_000, 'version 8')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    expect(t.client.connectionState).toBe('polling')
+  })
+
   it('keeps serving the last flags and retries while polls fail', async () => {
     const t = createClient(server, { stream: false, pollIntervalMs: 40 })
     await t.client.waitForReady({ timeoutMs: 2_000 })

@@ -162,6 +162,51 @@ describe('streaming', () => {
     expect(t.client.variation('new-checkout', USER, false)).toBe(true)
   })
 
+  it('keeps the last flags when the store refuses a put, and reconnects for a fresh one', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    // well-formed JSON, but the store refuses a flag without a non-empty key (and so the put)
+    server.setFlags(2, [boolFlag('new-checkout', false, 2), boolFlag('', true)])
+    server.put()
+
+    await waitFor(() => t.errors.length > 0, 2_000, 'error event')
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.errors[0]?.message).toContain('a flag has no non-empty string key')
+    expect(t.errors[0]?.message).toContain(`${server.url.replace('http', 'ws')}/sdk/v1/stream`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    // the client drops the connection (1002 protocol error) and reconnects with backoff
+    await waitFor(() => server.clientCloseCodes.length > 0, 2_000, 'client close')
+    expect(server.clientCloseCodes).toEqual([1002])
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+    server.setFlags(3, [boolFlag('new-checkout', false, 3), boolFlag('dark-mode', false)])
+
+    await waitFor(() => t.client.connectionState === 'streaming', 3_000, 'streaming')
+    expect(t.client.dataVersion).toBe(3)
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    // one report per refused put: the close it caused is not reported again
+    expect(t.errors.map((e) => e.code)).toEqual(t.errors.map(() => 'PROTOCOL_ERROR'))
+  })
+
+  it('does not count a stream whose put is refused as working', async () => {
+    server.setFlags(1, [boolFlag('', true)])
+    const t = createClient(server, {
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.states).not.toContain('streaming')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    server.setFlags(2, [boolFlag('new-checkout', false, 2)])
+    // (the polling fallback may get there first, after three refused connections)
+    await waitFor(() => t.client.connectionState === 'streaming', 3_000, 'streaming')
+    expect(t.client.dataVersion).toBe(2)
+  })
+
   it('emits change on a put only for flags whose JSON differs', async () => {
     const t = createClient(server)
     await t.client.waitForReady({ timeoutMs: 2_000 })
