@@ -11,6 +11,8 @@ export interface StreamSourceOptions {
   baseUrls: string[]
   streamTimeoutMs: number
   requestTimeoutMs: number
+  /** Largest message accepted (the ws maxPayload), in bytes. */
+  maxMessageBytes: number
   initialBackoffMs: number
   maxBackoffMs: number
   logger: Logger
@@ -119,7 +121,7 @@ export class StreamSource {
 
   #connect(): void {
     this.#retryTimer = undefined
-    const { baseUrls, sdkKey, requestTimeoutMs, logger } = this.#options
+    const { baseUrls, sdkKey, requestTimeoutMs, maxMessageBytes, logger } = this.#options
     const base = baseUrls[this.#urlIndex % baseUrls.length] ?? ''
     const url = streamUrl(base, this.#sink.version)
     const where = url.split('?')[0] ?? url
@@ -127,6 +129,8 @@ export class StreamSource {
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${sdkKey}` },
       handshakeTimeout: requestTimeoutMs,
+      // why: the ws default (100 MiB) is more than a client should buffer for one message
+      maxPayload: maxMessageBytes,
     })
     let onClosed = (): void => {}
     const attempt: Attempt = {
@@ -161,6 +165,10 @@ export class StreamSource {
     })
     ws.on('error', (err) => {
       attempt.error ??= err
+      // ws stops reading, closes with 1009 and reports it here once
+      if (!isTooLarge(err) || this.#attempt !== attempt || attempt.abandoned) return
+      const message = `Stream sent a message larger than maxMessageBytes (${maxMessageBytes} bytes); keeping the last flags and reconnecting: ${where}`
+      this.#guard(() => this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, err)))
     })
     ws.on('close', (code, reason) => {
       clearTimeout(attempt.deadTimer)
@@ -357,6 +365,7 @@ export class StreamSource {
     attempt.abandoned = true
     this.#sink.reportError(error)
     clearTimeout(attempt.deadTimer)
+    // (a no-op when ws is closing already, as after a message past maxPayload)
     attempt.ws.close(PROTOCOL_ERROR_CLOSE, 'protocol error')
     // why: a server that does not answer the close handshake would hold the reconnect for 30 s
     attempt.deadTimer = setTimeout(() => attempt.ws.terminate(), CLOSE_GRACE_MS)
@@ -373,6 +382,10 @@ export class StreamSource {
       if (err) this.#options.logger.debug(`Could not send ${message.type}: ${err.message}`)
     })
   }
+}
+
+function isTooLarge(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
 }
 
 function isVersion(value: unknown): value is number {

@@ -85,6 +85,63 @@ describe('polling mode', () => {
     expect(t.client.connectionState).toBe('polling')
   })
 
+  it('refuses a body larger than maxMessageBytes, keeps the last flags and retries', async () => {
+    const big = { ...boolFlag('new-checkout', false, 2), salt: 'x'.repeat(4_000) }
+    server.setFlags(2, [big])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      maxMessageBytes: 2_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.pollRequests.length >= 2, 2_000, 'a retry')
+
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (2000 bytes)')
+    expect(t.errors[0]?.message).toContain(`${server.url}/sdk/v1/flags`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    await waitFor(() => t.client.dataVersion === 3, 2_000, 'version 3')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+  })
+
+  it('stops reading a body without a length once it passes maxMessageBytes', async () => {
+    let cutOff = false
+    server.pollRespond = (res) => {
+      // chunked, without an end in sight (bounded, so a client that reads on still gets an end)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"version":9,"flags":[')
+      let chunks = 0
+      res.on('close', () => (cutOff = !res.writableFinished))
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer)
+        if (++chunks > 1_000) {
+          clearInterval(timer)
+          res.end(']}')
+          return
+        }
+        res.write(`${JSON.stringify(boolFlag(`flag-${chunks}`, true))},`.padEnd(1_024))
+      }, 1)
+    }
+    const t = createClient(server, {
+      stream: false,
+      maxMessageBytes: 8_192,
+      requestTimeoutMs: 15_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => t.errors.length > 0, 10_000, 'error event')
+
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (8192 bytes)')
+    await waitFor(() => cutOff, 2_000, 'the server sees the body cut off')
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+  })
+
   it('keeps serving the last flags and retries while polls fail', async () => {
     const t = createClient(server, { stream: false, pollIntervalMs: 40 })
     await t.client.waitForReady({ timeoutMs: 2_000 })

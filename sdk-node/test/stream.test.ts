@@ -207,6 +207,28 @@ describe('streaming', () => {
     expect(t.client.dataVersion).toBe(2)
   })
 
+  it('refuses a message larger than maxMessageBytes, keeps the last flags and reconnects', async () => {
+    const big = { ...boolFlag('new-checkout', false, 2), salt: 'x'.repeat(4_000) }
+    server.setFlags(2, [big])
+    const t = createClient(server, {
+      maxMessageBytes: 2_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (2000 bytes)')
+    expect(t.errors[0]?.message).toContain(`${server.url.replace('http', 'ws')}/sdk/v1/stream`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    expect(t.states).not.toContain('streaming')
+
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    await waitFor(() => t.client.dataVersion === 3, 3_000, 'version 3')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+  })
+
   it('emits change on a put only for flags whose JSON differs', async () => {
     const t = createClient(server)
     await t.client.waitForReady({ timeoutMs: 2_000 })
