@@ -68,7 +68,10 @@ export interface SwitchyardClient {
   numberVariation(key: string, context: Context, fallback: number): number
   /** `variation` for a JSON flag; never throws. */
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
-  /** Evaluates every flag for a context: flag key → value (null where a flag errors). Never throws. */
+  /**
+   * Evaluates every flag for a context: a plain object of flag key → value (null where a flag
+   * errors) in which every key, even `__proto__`, is an own property. Never throws.
+   */
   allFlags(context: Context): Record<string, JsonValue>
 
   /** Adds an event listener; a listener that throws is logged and does not affect the client. */
@@ -396,7 +399,18 @@ class Client implements SwitchyardClient {
         // why: read the value by index, so a null fallback never trips a type check; and from
         // the compiled flag's frozen copies, as variation() does, never the wire JSON, which
         // the next snapshot is compared with
-        result[key] = index === null ? null : (flag?.variations[index] ?? null)
+        const value = index === null ? null : (flag?.variations[index] ?? null)
+        // why: a flag may be keyed "__proto__"; assigning it would replace the prototype
+        if (key === '__proto__') {
+          Object.defineProperty(result, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          })
+        } else {
+          result[key] = value
+        }
       }
     } catch (err) {
       this.#options.logger.error('allFlags failed part way', err)

@@ -262,6 +262,21 @@ describe('streaming', () => {
     expect(t.client.jsonVariation('limits', USER, { rps: 0 })).toEqual({ rps: 100 })
   })
 
+  it('keeps a flag keyed "__proto__" from a put as an own key of allFlags', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    server.setFlags(2, [boolFlag('__proto__', true, 2), boolFlag('new-checkout', true)])
+    server.put()
+
+    await waitFor(() => t.client.dataVersion === 2, 2_000, 'version 2')
+    expect(t.changes.map((c) => c.key).sort()).toEqual(['__proto__', 'dark-mode'])
+    const all = t.client.allFlags(USER)
+    expect(Object.getPrototypeOf(all)).toBe(Object.prototype)
+    expect(Object.keys(all).sort()).toEqual(['__proto__', 'new-checkout'])
+    expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toBe(true)
+  })
+
   it('keeps working when a listener throws', async () => {
     const t = createClient(server)
     t.client.on('change', () => {
