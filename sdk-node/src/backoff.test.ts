@@ -57,6 +57,33 @@ describe('createBackoff', () => {
     now += 60_000
     expect(backoff.next()).toBe(50)
   })
+
+  it('resets on resetUnlessRepeated only when the previous call is resetAfterMs old', () => {
+    let now = 0
+    const backoff = createBackoff({
+      initialMs: 100,
+      maxMs: 10_000,
+      resetAfterMs: 60_000,
+      random: () => 0.5,
+      now: () => now,
+    })
+    backoff.next()
+    backoff.next()
+
+    expect(backoff.resetUnlessRepeated()).toBe(true)
+    expect(backoff.next()).toBe(50)
+    now = 59_999
+    expect(backoff.resetUnlessRepeated()).toBe(false)
+    expect(backoff.next()).toBe(100)
+    // the window counts from the latest call, so a steady repetition never resets
+    now += 59_999
+    expect(backoff.resetUnlessRepeated()).toBe(false)
+    expect(backoff.next()).toBe(200)
+
+    now += 60_000
+    expect(backoff.resetUnlessRepeated()).toBe(true)
+    expect(backoff.next()).toBe(50)
+  })
 })
 
 describe('isRetryable', () => {

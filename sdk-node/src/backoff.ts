@@ -22,6 +22,11 @@ export interface Backoff {
   markHealthy(): void
   /** Forgets all failures, so the next delay is short again. */
   reset(): void
+  /**
+   * Forgets all failures, as `reset()`, unless the previous call came less than `resetAfterMs`
+   * ago; returns whether it did. A one-off event gets a quick retry, a repeated one the backoff.
+   */
+  resetUnlessRepeated(): boolean
 }
 
 const DEFAULT_RESET_AFTER_MS = 60_000
@@ -37,6 +42,7 @@ export function createBackoff(options: BackoffOptions): Backoff {
   const maxMs = Math.max(initialMs, options.maxMs)
   let attempts = 0
   let healthySince: number | null = null
+  let lastResetRequestAt: number | null = null
 
   return {
     get attempts() {
@@ -56,6 +62,15 @@ export function createBackoff(options: BackoffOptions): Backoff {
     reset() {
       attempts = 0
       healthySince = null
+    },
+    resetUnlessRepeated() {
+      const at = now()
+      const repeated = lastResetRequestAt !== null && at - lastResetRequestAt < resetAfterMs
+      lastResetRequestAt = at
+      if (repeated) return false
+      attempts = 0
+      healthySince = null
+      return true
     },
   }
 }

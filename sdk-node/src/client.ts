@@ -21,7 +21,7 @@ import {
   type Snapshot,
 } from './options.js'
 import { Poller } from './poll.js'
-import type { ApplyResult, DataSink } from './sink.js'
+import type { ApplyResult, DataSink, PutResult } from './sink.js'
 import { StreamSource } from './stream.js'
 
 /** Options for {@link SwitchyardClient.waitForReady}. */
@@ -68,7 +68,10 @@ export interface SwitchyardClient {
   numberVariation(key: string, context: Context, fallback: number): number
   /** `variation` for a JSON flag; never throws. */
   jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
-  /** Evaluates every flag for a context: flag key → value (null where a flag errors). Never throws. */
+  /**
+   * Evaluates every flag for a context: a plain object of flag key → value (null where a flag
+   * errors) in which every key, even `__proto__`, is an own property. Never throws.
+   */
   allFlags(context: Context): Record<string, JsonValue>
 
   /** Adds an event listener; a listener that throws is logged and does not affect the client. */
@@ -133,7 +136,7 @@ class Client implements SwitchyardClient {
       get version() {
         return store.version
       },
-      put: (version, flags, segments) => this.#put(version, flags, segments),
+      put: (version, flags, segments, onApplied) => this.#put(version, flags, segments, onApplied),
       patch: (version, flag) => this.#patch(version, flag),
       patchSegment: (version, segment) => this.#patchSegment(version, segment),
       remove: (version, key) => this.#remove(version, key),
@@ -188,7 +191,12 @@ class Client implements SwitchyardClient {
 
   // DataSink: called by the stream and the poller
 
-  #put(version: number, flags: WireFlag[], segments: WireSegment[] | undefined): void {
+  #put(
+    version: number,
+    flags: WireFlag[],
+    segments: WireSegment[] | undefined,
+    onApplied: () => void,
+  ): PutResult {
     const store = this.#store
     const hadData = store.initialized
     if (hadData && version < store.version) {
@@ -205,12 +213,12 @@ class Client implements SwitchyardClient {
     try {
       store.put(version, flags, segments)
     } catch (err) {
-      this.#reportError(applyError(`snapshot version ${version}`, err))
-      return
+      return { ok: false, reason: err instanceof Error ? err.message : String(err), cause: err }
     }
+    onApplied()
     this.#touch()
     this.#markReady()
-    if (!hadData) return
+    if (!hadData) return { ok: true }
     const changedSegments = new Set<string>()
     for (const key of store.segmentKeys()) {
       if (segmentsBefore.get(key) !== JSON.stringify(store.getWireSegment(key))) {
@@ -227,6 +235,7 @@ class Client implements SwitchyardClient {
     }
     for (const key of before.keys()) changed.add(key)
     for (const key of changed) this.#emitter.emit('change', { key, version })
+    return { ok: true }
   }
 
   #patch(version: number, flag: WireFlag): ApplyResult {
@@ -390,7 +399,18 @@ class Client implements SwitchyardClient {
         // why: read the value by index, so a null fallback never trips a type check; and from
         // the compiled flag's frozen copies, as variation() does, never the wire JSON, which
         // the next snapshot is compared with
-        result[key] = index === null ? null : (flag?.variations[index] ?? null)
+        const value = index === null ? null : (flag?.variations[index] ?? null)
+        // why: a flag may be keyed "__proto__"; assigning it would replace the prototype
+        if (key === '__proto__') {
+          Object.defineProperty(result, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          })
+        } else {
+          result[key] = value
+        }
       }
     } catch (err) {
       this.#options.logger.error('allFlags failed part way', err)

@@ -13,6 +13,7 @@ describe('resolveOptions', () => {
       initialBackoffMs: 500,
       maxBackoffMs: 30_000,
       streamTimeoutMs: 90_000,
+      maxMessageBytes: 64 * 1024 * 1024,
     })
   })
 
@@ -34,6 +35,21 @@ describe('resolveOptions', () => {
       label: 'a negative interval',
       options: { sdkKey: 'k', baseUrl: 'http://a', pollIntervalMs: -1 },
       message: 'pollIntervalMs must be a positive number',
+    },
+    {
+      label: 'a zero byte limit',
+      options: { sdkKey: 'k', baseUrl: 'http://a', maxMessageBytes: 0 },
+      message: 'maxMessageBytes must be a positive number',
+    },
+    {
+      label: 'an infinite byte limit',
+      options: { sdkKey: 'k', baseUrl: 'http://a', maxMessageBytes: Infinity },
+      message: 'maxMessageBytes must be a positive number',
+    },
+    {
+      label: 'a fractional byte limit',
+      options: { sdkKey: 'k', baseUrl: 'http://a', maxMessageBytes: 0.5 },
+      message: 'maxMessageBytes must be a whole number of bytes',
     },
   ])('throws INVALID_OPTIONS for $label', ({ options, message }) => {
     let error: unknown

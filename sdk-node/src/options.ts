@@ -41,6 +41,11 @@ export interface Options {
   fallbackAfterFailures?: number
   /** Timeout of one HTTP request or WebSocket handshake, in ms (default 10000). */
   requestTimeoutMs?: number
+  /**
+   * Largest stream message or poll body accepted, in bytes (default 64 MiB); a larger one is
+   * not read, and the client keeps its data and retries.
+   */
+  maxMessageBytes?: number
   /** Where diagnostics go (default: warnings and errors to the console). */
   logger?: Logger
 }
@@ -58,6 +63,7 @@ export interface ResolvedOptions {
   fallbackAfterMs: number
   fallbackAfterFailures: number
   requestTimeoutMs: number
+  maxMessageBytes: number
   logger: Logger
 }
 
@@ -69,6 +75,7 @@ export const DEFAULTS = {
   fallbackAfterMs: 30_000,
   fallbackAfterFailures: 3,
   requestTimeoutMs: 10_000,
+  maxMessageBytes: 64 * 1024 * 1024,
 } as const
 
 /**
@@ -88,6 +95,18 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** A positive duration option, capped at what a timer can wait. */
 function duration(name: string, value: number | undefined, fallback: number): number {
   return Math.min(positive(name, value, fallback), MAX_TIMER_MS)
+}
+
+/** A positive whole number of bytes. */
+function byteCount(name: string, value: number | undefined, fallback: number): number {
+  const bytes = positive(name, value, fallback)
+  if (!Number.isSafeInteger(bytes)) {
+    throw sdkError(
+      'INVALID_OPTIONS',
+      `Option ${name} must be a whole number of bytes, got ${bytes}`,
+    )
+  }
+  return bytes
 }
 
 function normalizeBaseUrl(raw: string): string {
@@ -168,6 +187,11 @@ export function resolveOptions(options: Options): ResolvedOptions {
       'requestTimeoutMs',
       options.requestTimeoutMs,
       DEFAULTS.requestTimeoutMs,
+    ),
+    maxMessageBytes: byteCount(
+      'maxMessageBytes',
+      options.maxMessageBytes,
+      DEFAULTS.maxMessageBytes,
     ),
     logger: safeLogger(options.logger ?? createDefaultLogger()),
   }

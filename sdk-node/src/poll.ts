@@ -9,6 +9,8 @@ export interface PollerOptions {
   baseUrls: string[]
   pollIntervalMs: number
   requestTimeoutMs: number
+  /** Largest body read, in bytes. */
+  maxMessageBytes: number
   initialBackoffMs: number
   maxBackoffMs: number
   logger: Logger
@@ -141,16 +143,28 @@ export class Poller {
         if (!isRetryable(res.status)) return { kind: 'stop', status: res.status, message }
         return { kind: 'retry', message }
       }
-      const body: unknown = await res.json()
+      const { maxMessageBytes } = this.#options
+      const text = await readText(res, maxMessageBytes)
+      if (text === null) {
+        const message = `Polling got a body larger than maxMessageBytes (${maxMessageBytes} bytes); keeping the last flags: ${url}`
+        return { kind: 'retry', message }
+      }
+      const body: unknown = JSON.parse(text)
       if (!isSnapshot(body)) {
         return { kind: 'retry', message: `Polling got a body that is not a snapshot: ${url}` }
       }
       if (!this.#running) return { kind: 'aborted' }
-      // why: healthy first, so 'ready' listeners already see the 'polling' state
-      this.#hooks.onHealthy()
       // why: a snapshot is authoritative, as on the stream: the same version number does not
-      // prove the same data (a bootstrap file); with an unchanged ETag the server answers 304
-      this.#sink.put(body.version, body.flags, body.segments)
+      // prove the same data (a bootstrap file); with an unchanged ETag the server answers 304.
+      // Healthy once applied, before 'ready', so its listeners already see the 'polling' state.
+      const result = this.#sink.put(body.version, body.flags, body.segments, () =>
+        this.#hooks.onHealthy(),
+      )
+      if (!result.ok) {
+        // why: keep the ETag of the data held, so the next poll gets the full body again
+        const message = `Polling got a snapshot the client cannot apply (${result.reason}); keeping the last flags: ${url}`
+        return { kind: 'retry', message, cause: result.cause }
+      }
       this.#etag = res.headers.get('etag')
       this.#etagVersion = body.version
       return { kind: 'ok' }
@@ -164,6 +178,32 @@ export class Poller {
       clearTimeout(timeout)
       if (this.#controller === controller) this.#controller = null
     }
+  }
+}
+
+/** A body as UTF-8 text, or null once it is past `maxBytes`: the rest is never read. */
+async function readText(res: Response, maxBytes: number): Promise<string | null> {
+  // why: a declared length is known before reading, but counts encoded bytes (fetch inflates)
+  const encoding = res.headers.get('content-encoding')
+  const declared = Number(res.headers.get('content-length'))
+  if ((encoding === null || encoding === 'identity') && declared > maxBytes) {
+    await res.body?.cancel()
+    return null
+  }
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let bytes = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return text + decoder.decode()
+    bytes += value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel()
+      return null
+    }
+    text += decoder.decode(value, { stream: true })
   }
 }
 

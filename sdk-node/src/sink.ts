@@ -3,12 +3,24 @@ import type { SwitchyardError, WireFlag, WireSegment } from '@switchyard/core'
 /** What a patch or delete did: applied, ignored as stale, or refused because versions were missed. */
 export type ApplyResult = 'applied' | 'stale' | 'gap'
 
+/** What a snapshot did: applied, or refused by the store, which still holds the previous data. */
+export type PutResult = { ok: true } | { ok: false; reason: string; cause: unknown }
+
 /** The client's side of a data source (stream or poller): where updates go. */
 export interface DataSink {
   /** Environment version of the data held; -1 before any. */
   readonly version: number
-  /** Replaces all flags and segments with a snapshot (absent segments means none). */
-  put(version: number, flags: WireFlag[], segments: WireSegment[] | undefined): void
+  /**
+   * Replaces all flags and segments with a snapshot (absent segments means none). `onApplied`
+   * runs once the store took it, before 'ready' and 'change' are emitted. A refused snapshot
+   * changes nothing and is not reported here: the source reports it, saying where it came from.
+   */
+  put(
+    version: number,
+    flags: WireFlag[],
+    segments: WireSegment[] | undefined,
+    onApplied: () => void,
+  ): PutResult
   /** Applies one changed flag if `version` is the next one. */
   patch(version: number, flag: WireFlag): ApplyResult
   /** Applies one changed segment if `version` is the next one. */

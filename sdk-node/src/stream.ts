@@ -11,6 +11,8 @@ export interface StreamSourceOptions {
   baseUrls: string[]
   streamTimeoutMs: number
   requestTimeoutMs: number
+  /** Largest message accepted (the ws maxPayload), in bytes. */
+  maxMessageBytes: number
   initialBackoffMs: number
   maxBackoffMs: number
   logger: Logger
@@ -21,6 +23,8 @@ export interface StreamSourceOptions {
 const RESYNC_RETRY_MS = 10_000
 /** How long close() waits for the server to acknowledge the close handshake. */
 const CLOSE_GRACE_MS = 1_000
+/** The close code the SDK sends when it gives up on what the server sent (RFC 6455 §7.4.1). */
+const PROTOCOL_ERROR_CLOSE = 1002
 
 interface Attempt {
   ws: WebSocket
@@ -31,7 +35,8 @@ interface Attempt {
   error: Error | undefined
   /** A valid message arrived on this connection. */
   healthy: boolean
-  timedOut: boolean
+  /** The client gave up on this connection and already reported why; the close is not reported. */
+  abandoned: boolean
   deadTimer: NodeJS.Timeout | undefined
   closed: Promise<void>
 }
@@ -116,7 +121,7 @@ export class StreamSource {
 
   #connect(): void {
     this.#retryTimer = undefined
-    const { baseUrls, sdkKey, requestTimeoutMs, logger } = this.#options
+    const { baseUrls, sdkKey, requestTimeoutMs, maxMessageBytes, logger } = this.#options
     const base = baseUrls[this.#urlIndex % baseUrls.length] ?? ''
     const url = streamUrl(base, this.#sink.version)
     const where = url.split('?')[0] ?? url
@@ -124,6 +129,8 @@ export class StreamSource {
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${sdkKey}` },
       handshakeTimeout: requestTimeoutMs,
+      // why: the ws default (100 MiB) is more than a client should buffer for one message
+      maxPayload: maxMessageBytes,
     })
     let onClosed = (): void => {}
     const attempt: Attempt = {
@@ -132,7 +139,7 @@ export class StreamSource {
       status: undefined,
       error: undefined,
       healthy: false,
-      timedOut: false,
+      abandoned: false,
       deadTimer: undefined,
       closed: new Promise((resolve) => (onClosed = resolve)),
     }
@@ -148,14 +155,20 @@ export class StreamSource {
       logger.debug(`Connected to ${where}`)
       attempt.deadTimer = setTimeout(() => this.#onDead(attempt), this.#options.streamTimeoutMs)
     })
-    ws.on('ping', () => attempt.deadTimer?.refresh())
+    ws.on('ping', () => {
+      if (!attempt.abandoned) attempt.deadTimer?.refresh()
+    })
     ws.on('message', (data, isBinary) => {
-      if (this.#attempt !== attempt) return
+      if (this.#attempt !== attempt || attempt.abandoned) return
       attempt.deadTimer?.refresh()
       this.#guard(() => this.#onMessage(attempt, isBinary ? null : data.toString()))
     })
     ws.on('error', (err) => {
       attempt.error ??= err
+      // ws stops reading, closes with 1009 and reports it here once
+      if (!isTooLarge(err) || this.#attempt !== attempt || attempt.abandoned) return
+      const message = `Stream sent a message larger than maxMessageBytes (${maxMessageBytes} bytes); keeping the last flags and reconnecting: ${where}`
+      this.#guard(() => this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, err)))
     })
     ws.on('close', (code, reason) => {
       clearTimeout(attempt.deadTimer)
@@ -177,7 +190,7 @@ export class StreamSource {
 
   #onDead(attempt: Attempt): void {
     if (this.#attempt !== attempt) return
-    attempt.timedOut = true
+    attempt.abandoned = true
     const seconds = this.#options.streamTimeoutMs / 1000
     this.#sink.reportError(
       sdkError(
@@ -213,13 +226,17 @@ export class StreamSource {
     if (!attempt.healthy) this.consecutiveFailures++
     if (this.#options.baseUrls.length > 1) this.#urlIndex++
 
-    if (code === CLOSE_CODES.goingAway && attempt.healthy) {
-      // a server restarting or draining: come back quickly, to another replica if there is one
-      this.#backoff.reset()
+    const goingAway = code === CLOSE_CODES.goingAway && attempt.healthy
+    // a server restarting or draining: come back quickly, to another replica if there is one;
+    // but not every time, or a crash-looping replica gets every SDK reconnecting in a tight loop
+    if (goingAway && this.#backoff.resetUnlessRepeated()) {
       this.#options.logger.info(`Stream closed by server (1001 going away): ${attempt.where}`)
-    } else if (!attempt.timedOut) {
+    } else if (!attempt.abandoned) {
       let message: string
-      if (status !== undefined) {
+      if (goingAway) {
+        const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
+        message = `Stream closed by server again (${why}); backing off: ${attempt.where}`
+      } else if (status !== undefined) {
         message = `Stream refused (${describe(status, STATUS_TEXT)}): ${attempt.where}`
       } else if (attempt.healthy || code !== 1006) {
         const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
@@ -270,9 +287,16 @@ export class StreamSource {
     switch (m.type) {
       case 'put': {
         if (!isSnapshot(m)) return this.#protocolError(attempt, 'a malformed put')
-        this.#markHealthy(attempt)
-        this.#resyncSentAt = null
-        sink.put(m.version, m.flags, m.segments)
+        const result = sink.put(m.version, m.flags, m.segments, () => {
+          this.#markHealthy(attempt)
+          this.#resyncSentAt = null
+        })
+        if (!result.ok) {
+          // why: a resync would likely bring the same put; a new connection may reach another
+          // replica, and the backoff keeps a server that always sends it from causing a storm
+          const message = `Stream sent a put the client cannot apply (${result.reason}); keeping the last flags and reconnecting: ${attempt.where}`
+          this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, result.cause))
+        }
         return
       }
       case 'patch': {
@@ -336,6 +360,17 @@ export class StreamSource {
     this.#send(attempt, version >= 0 ? { type: 'resync', version } : { type: 'resync' })
   }
 
+  /** Reports `error` and closes the connection (1002); the close reconnects with backoff. */
+  #abandon(attempt: Attempt, error: SwitchyardError): void {
+    attempt.abandoned = true
+    this.#sink.reportError(error)
+    clearTimeout(attempt.deadTimer)
+    // (a no-op when ws is closing already, as after a message past maxPayload)
+    attempt.ws.close(PROTOCOL_ERROR_CLOSE, 'protocol error')
+    // why: a server that does not answer the close handshake would hold the reconnect for 30 s
+    attempt.deadTimer = setTimeout(() => attempt.ws.terminate(), CLOSE_GRACE_MS)
+  }
+
   #protocolError(attempt: Attempt, what: string): void {
     this.#sink.reportError(sdkError('PROTOCOL_ERROR', `Stream sent ${what}: ${attempt.where}`))
     this.#resync(attempt, what)
@@ -347,6 +382,10 @@ export class StreamSource {
       if (err) this.#options.logger.debug(`Could not send ${message.type}: ${err.message}`)
     })
   }
+}
+
+function isTooLarge(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
 }
 
 function isVersion(value: unknown): value is number {

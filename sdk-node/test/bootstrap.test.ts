@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JsonValue } from '@switchyard/core'
+import type { Snapshot } from '@switchyard/sdk-node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { boolFlag, type FakeServer, startFakeServer, waitFor } from './fake-server.js'
 import { closeClients, createClient, USER } from './helpers.js'
@@ -187,6 +188,67 @@ describe('bootstrap', () => {
 
     expect(t.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
     expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
+  })
+
+  describe('flags keyed like Object.prototype members', () => {
+    const snapshot: Snapshot = {
+      version: 1,
+      flags: [
+        {
+          ...boolFlag('__proto__', true),
+          kind: 'json' as const,
+          variations: [{}, { polluted: 1 }],
+        },
+        boolFlag('constructor', true),
+        { ...boolFlag('hasOwnProperty', true), kind: 'string' as const, variations: ['a', 'b'] },
+        boolFlag('toString', false),
+        boolFlag('new-checkout', true),
+      ],
+    }
+
+    it.each([
+      { label: 'an object', bootstrap: () => snapshot },
+      {
+        label: 'a file',
+        bootstrap: () => {
+          const path = join(dir, 'proto-keys.json')
+          writeFileSync(path, JSON.stringify(snapshot))
+          return path
+        },
+      },
+    ])('are plain own keys of allFlags, from $label', ({ bootstrap }) => {
+      const t = createClient(null, { offline: true, bootstrap: bootstrap() })
+
+      const all = t.client.allFlags(USER)
+
+      expect(Object.getPrototypeOf(all)).toBe(Object.prototype)
+      expect(Object.keys(all).sort()).toEqual(
+        ['__proto__', 'constructor', 'hasOwnProperty', 'new-checkout', 'toString'].sort(),
+      )
+      expect(Object.hasOwn(all, '__proto__')).toBe(true)
+      expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toEqual({ polluted: 1 })
+      expect('polluted' in all).toBe(false)
+      expect(all.constructor).toBe(true)
+      expect(all.hasOwnProperty).toBe('b')
+      expect(all.toString).toBe(false)
+      expect(all['new-checkout']).toBe(true)
+      expect(JSON.parse(JSON.stringify(all))).toEqual(all)
+      expect(t.client.jsonVariation('__proto__', USER, {})).toEqual({ polluted: 1 })
+    })
+
+    it('cannot lose its prototype to a "__proto__" flag that serves null', () => {
+      const broken = { ...boolFlag('__proto__', true), fallthrough: { variation: 7 } }
+      const t = createClient(null, {
+        offline: true,
+        bootstrap: { version: 1, flags: [broken, boolFlag('new-checkout', true)] },
+      })
+
+      const all = t.client.allFlags(USER)
+
+      expect(Object.getPrototypeOf(all)).toBe(Object.prototype)
+      expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toBeNull()
+      expect(Object.prototype.hasOwnProperty.call(all, 'new-checkout')).toBe(true)
+    })
   })
 
   describe('with a server', () => {

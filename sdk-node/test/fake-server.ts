@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ClientMessage, ServerMessage, WireFlag, WireSegment } from '@switchyard/core'
@@ -70,7 +70,11 @@ export class FakeServer {
   streamStatus: number | null = null
   /** HTTP status to answer polls with instead of the flags; null serves them. */
   pollStatus: number | null = null
+  /** Answers authorized polls itself instead of serving the flags; null serves them. */
+  pollRespond: ((res: ServerResponse) => void) | null = null
   putOnConnect: boolean
+  /** Close every stream with this code right after its first put (a crash-looping replica). */
+  closeAfterPut: number | null = null
   answerResync: boolean
   pingIntervalMs: number | null
   readonly sockets = new Set<WebSocket>()
@@ -101,6 +105,11 @@ export class FakeServer {
       if (status !== null) {
         this.pollResponses.push(status)
         res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+        return
+      }
+      if (this.pollRespond) {
+        this.pollResponses.push(200)
+        this.pollRespond(res)
         return
       }
       const etag = `"v${this.version}"`
@@ -253,6 +262,7 @@ export class FakeServer {
       this.#pingTimers.delete(ws)
     })
     if (this.putOnConnect) this.put(ws)
+    if (this.closeAfterPut !== null) ws.close(this.closeAfterPut, 'going away')
     if (this.pingIntervalMs !== null) {
       const timer = setInterval(() => {
         ws.send(JSON.stringify({ type: 'ping', time: Date.now(), version: this.version }))

@@ -58,6 +58,90 @@ describe('polling mode', () => {
     expect(t.changes).toEqual([{ key: 'new-checkout', version: 7 }])
   })
 
+  it('keeps the last flags when the store refuses a snapshot, and polls for the full body again', async () => {
+    // the same version as the bootstrap, so a stored ETag would turn every next poll into a 304
+    server.setFlags(7, [boolFlag('new-checkout', false), boolFlag('', true)])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      bootstrap: { version: 7, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.pollRequests.length >= 3, 2_000, 'three polls')
+
+    expect(server.pollRequests.map((r) => r.headers['if-none-match'])).toEqual(
+      server.pollRequests.map(() => undefined),
+    )
+    expect(server.pollResponses).not.toContain(304)
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('a flag has no non-empty string key')
+    expect(t.errors[0]?.message).toContain(`${server.url}/sdk/v1/flags`)
+    expect(t.client.connectionState).not.toBe('polling')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    server.setFlags(8, [boolFlag('new-checkout', false, 2)])
+    await waitFor(() => t.client.dataVersion === 8, 2_000, 'version 8')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    expect(t.client.connectionState).toBe('polling')
+  })
+
+  it('refuses a body larger than maxMessageBytes, keeps the last flags and retries', async () => {
+    const big = { ...boolFlag('new-checkout', false, 2), salt: 'x'.repeat(4_000) }
+    server.setFlags(2, [big])
+    const t = createClient(server, {
+      stream: false,
+      pollIntervalMs: 40,
+      maxMessageBytes: 2_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.pollRequests.length >= 2, 2_000, 'a retry')
+
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (2000 bytes)')
+    expect(t.errors[0]?.message).toContain(`${server.url}/sdk/v1/flags`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    await waitFor(() => t.client.dataVersion === 3, 2_000, 'version 3')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+  })
+
+  it('stops reading a body without a length once it passes maxMessageBytes', async () => {
+    let cutOff = false
+    server.pollRespond = (res) => {
+      // chunked, without an end in sight (bounded, so a client that reads on still gets an end)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"version":9,"flags":[')
+      let chunks = 0
+      res.on('close', () => (cutOff = !res.writableFinished))
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer)
+        if (++chunks > 1_000) {
+          clearInterval(timer)
+          res.end(']}')
+          return
+        }
+        res.write(`${JSON.stringify(boolFlag(`flag-${chunks}`, true))},`.padEnd(1_024))
+      }, 1)
+    }
+    const t = createClient(server, {
+      stream: false,
+      maxMessageBytes: 8_192,
+      requestTimeoutMs: 15_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => t.errors.length > 0, 10_000, 'error event')
+
+    expect(t.errors[0]?.code).toBe('POLL_FAILED')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (8192 bytes)')
+    await waitFor(() => cutOff, 2_000, 'the server sees the body cut off')
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+  })
+
   it('keeps serving the last flags and retries while polls fail', async () => {
     const t = createClient(server, { stream: false, pollIntervalMs: 40 })
     await t.client.waitForReady({ timeoutMs: 2_000 })

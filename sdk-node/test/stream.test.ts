@@ -1,5 +1,5 @@
 import { isSwitchyardError } from '@switchyard/core'
-import { SwitchyardTimeoutError } from '@switchyard/sdk-node'
+import { createSilentLogger, SwitchyardTimeoutError } from '@switchyard/sdk-node'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   boolFlag,
@@ -162,6 +162,73 @@ describe('streaming', () => {
     expect(t.client.variation('new-checkout', USER, false)).toBe(true)
   })
 
+  it('keeps the last flags when the store refuses a put, and reconnects for a fresh one', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    // well-formed JSON, but the store refuses a flag without a non-empty key (and so the put)
+    server.setFlags(2, [boolFlag('new-checkout', false, 2), boolFlag('', true)])
+    server.put()
+
+    await waitFor(() => t.errors.length > 0, 2_000, 'error event')
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.errors[0]?.message).toContain('a flag has no non-empty string key')
+    expect(t.errors[0]?.message).toContain(`${server.url.replace('http', 'ws')}/sdk/v1/stream`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    // the client drops the connection (1002 protocol error) and reconnects with backoff
+    await waitFor(() => server.clientCloseCodes.length > 0, 2_000, 'client close')
+    expect(server.clientCloseCodes).toEqual([1002])
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+    server.setFlags(3, [boolFlag('new-checkout', false, 3), boolFlag('dark-mode', false)])
+
+    await waitFor(() => t.client.connectionState === 'streaming', 3_000, 'streaming')
+    expect(t.client.dataVersion).toBe(3)
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+    // one report per refused put: the close it caused is not reported again
+    expect(t.errors.map((e) => e.code)).toEqual(t.errors.map(() => 'PROTOCOL_ERROR'))
+  })
+
+  it('does not count a stream whose put is refused as working', async () => {
+    server.setFlags(1, [boolFlag('', true)])
+    const t = createClient(server, {
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.states).not.toContain('streaming')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    server.setFlags(2, [boolFlag('new-checkout', false, 2)])
+    // (the polling fallback may get there first, after three refused connections)
+    await waitFor(() => t.client.connectionState === 'streaming', 3_000, 'streaming')
+    expect(t.client.dataVersion).toBe(2)
+  })
+
+  it('refuses a message larger than maxMessageBytes, keeps the last flags and reconnects', async () => {
+    const big = { ...boolFlag('new-checkout', false, 2), salt: 'x'.repeat(4_000) }
+    server.setFlags(2, [big])
+    const t = createClient(server, {
+      maxMessageBytes: 2_000,
+      bootstrap: { version: 1, flags: [boolFlag('new-checkout', true)] },
+    })
+
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
+
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.errors[0]?.message).toContain('larger than maxMessageBytes (2000 bytes)')
+    expect(t.errors[0]?.message).toContain(`${server.url.replace('http', 'ws')}/sdk/v1/stream`)
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    expect(t.states).not.toContain('streaming')
+
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    await waitFor(() => t.client.dataVersion === 3, 3_000, 'version 3')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+  })
+
   it('emits change on a put only for flags whose JSON differs', async () => {
     const t = createClient(server)
     await t.client.waitForReady({ timeoutMs: 2_000 })
@@ -193,6 +260,21 @@ describe('streaming', () => {
     expect(t.changes).toEqual([{ key: 'dark-mode', version: 2 }])
     expect(t.client.allFlags(USER).limits).toEqual({ rps: 100 })
     expect(t.client.jsonVariation('limits', USER, { rps: 0 })).toEqual({ rps: 100 })
+  })
+
+  it('keeps a flag keyed "__proto__" from a put as an own key of allFlags', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    server.setFlags(2, [boolFlag('__proto__', true, 2), boolFlag('new-checkout', true)])
+    server.put()
+
+    await waitFor(() => t.client.dataVersion === 2, 2_000, 'version 2')
+    expect(t.changes.map((c) => c.key).sort()).toEqual(['__proto__', 'dark-mode'])
+    const all = t.client.allFlags(USER)
+    expect(Object.getPrototypeOf(all)).toBe(Object.prototype)
+    expect(Object.keys(all).sort()).toEqual(['__proto__', 'new-checkout'])
+    expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toBe(true)
   })
 
   it('keeps working when a listener throws', async () => {
@@ -280,6 +362,35 @@ describe('streaming', () => {
     // the reconnect said which version the client had
     const lastUpgrade = server.upgradeRequests.at(-1)
     expect(lastUpgrade?.url).toBe('/sdk/v1/stream?version=1')
+  })
+
+  it('reconnects at once after one 1001, but backs off when a replica keeps going away', async () => {
+    // the jitter picks the top of each range, so the delays show the ceilings
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    const delays: number[] = []
+    const logger = {
+      ...createSilentLogger(),
+      debug: (message: string) => {
+        const match = /^Reconnecting stream in (\d+) ms$/.exec(message)
+        if (match) delays.push(Number(match[1]))
+      },
+    }
+    try {
+      // a replica that accepts, sends a put and closes with 1001, again and again
+      server.closeAfterPut = 1001
+      const t = createClient(server, { initialBackoffMs: 20, maxBackoffMs: 100, logger })
+
+      await waitFor(() => delays.length >= 5, 3_000, 'five reconnects')
+      server.closeAfterPut = null
+
+      // one quick reconnect (below initialBackoffMs), then doubling ceilings up to maxBackoffMs
+      expect(delays.slice(0, 5)).toEqual([19, 39, 79, 99, 99])
+      expect(t.errors[0]?.code).toBe('STREAM_FAILED')
+      expect(t.errors[0]?.message).toContain('again (1001 server going away')
+      await waitFor(() => t.client.connectionState === 'streaming', 2_000, 'streaming')
+    } finally {
+      random.mockRestore()
+    }
   })
 
   it('reconnects when the stream goes silent for streamTimeoutMs', async () => {
