@@ -286,7 +286,12 @@ export class StreamSource {
     const sink = this.#sink
     switch (m.type) {
       case 'put': {
-        if (!isSnapshot(m)) return this.#protocolError(attempt, 'a malformed put')
+        if (!isSnapshot(m)) {
+          // why: as for a refused put below, a resync would likely bring the same put, and pings
+          // would keep the stale connection looking healthy
+          const message = `Stream sent a malformed put; keeping the last flags and reconnecting: ${attempt.where}`
+          return this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message))
+        }
         const result = sink.put(m.version, m.flags, m.segments, () => {
           this.#markHealthy(attempt)
           this.#resyncSentAt = null

@@ -190,6 +190,31 @@ describe('streaming', () => {
     expect(t.errors.map((e) => e.code)).toEqual(t.errors.map(() => 'PROTOCOL_ERROR'))
   })
 
+  it('keeps the last flags when a put is malformed, and reconnects for a fresh one', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    // what the next connection's put brings (setFlags sends nothing by itself)
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    // a put whose flags is not an array: a resync would most likely bring the same put
+    for (const socket of server.sockets) {
+      socket.send(JSON.stringify({ type: 'put', version: 2, flags: { 'new-checkout': false } }))
+    }
+
+    await waitFor(() => t.errors.length > 0, 2_000, 'error event')
+    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
+    expect(t.errors[0]?.message).toContain('malformed put')
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    await waitFor(() => server.clientCloseCodes.length > 0, 2_000, 'client close')
+    expect(server.clientCloseCodes).toEqual([1002])
+    expect(server.messagesOfType('resync')).toEqual([])
+
+    await waitFor(() => t.client.dataVersion === 3, 3_000, 'the fresh put')
+    expect(server.upgradeRequests.length).toBe(2)
+    expect(t.client.connectionState).toBe('streaming')
+    expect(t.client.variation('new-checkout', USER, true)).toBe(false)
+  })
+
   it('does not count a stream whose put is refused as working', async () => {
     server.setFlags(1, [boolFlag('', true)])
     const t = createClient(server, {
