@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -20,6 +20,24 @@ const DOCUMENTED = readFileSync(new URL('../../docs/problems.md', import.meta.ur
     status: Number(status),
     fields: extraFields(extra!),
   }))
+
+/**
+ * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` and the problem
+ * types of refused stream upgrades (`slug: '…'`), read from the source of server/src.
+ */
+function slugsInCode(dir = new URL('../src/', import.meta.url)): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      found.push(...slugsInCode(new URL(`${entry.name}/`, dir)))
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      const source = readFileSync(new URL(entry.name, dir), 'utf8')
+      for (const m of source.matchAll(/new HttpProblem\(\s*[^,)]+,\s*'([^']*)'/g)) found.push(m[1]!)
+      for (const m of source.matchAll(/\bslug: '([^']*)'/g)) found.push(m[1]!)
+    }
+  }
+  return found
+}
 
 /** "`errors: [...]`, one per problem" → errors; "`resource`, `key`" → resource, key. */
 function extraFields(extra: string): string[] {
@@ -175,6 +193,13 @@ describeEachDb('every documented problem type', (target) => {
   it('reads the problem table of docs/problems.md', () => {
     expect(DOCUMENTED.length).toBeGreaterThan(10)
     expect(DOCUMENTED.map((d) => d.slug).sort()).toEqual(Object.keys(CASES).sort())
+  })
+
+  it('documents every problem type the code answers', () => {
+    const inCode = new Set(slugsInCode())
+    expect(inCode.size).toBeGreaterThan(10)
+    const documented = new Set(DOCUMENTED.map((d) => d.slug))
+    expect([...inCode].filter((slug) => !documented.has(slug))).toEqual([])
   })
 
   it.each(DOCUMENTED)(
