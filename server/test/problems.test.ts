@@ -224,6 +224,9 @@ describeEachDb('every documented problem type', (target) => {
     expect((await CASES.unauthorized!()).headers.get('www-authenticate')).toBe('Bearer')
     expect((await CASES.unavailable!()).headers.get('retry-after')).toBe('1')
     expect(Number((await CASES['rate-limited']!()).headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await CASES['invalid-signature']!()).headers.get('www-authenticate')).toMatch(
+      /^Signature realm="switchyard-triggers", header="x-switchyard-signature"/,
+    )
   })
 
   it('logs an unexpected error under the request id and never echoes it', async () => {

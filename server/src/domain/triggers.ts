@@ -2,7 +2,12 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { HttpProblem, invalidJson, notFound, validationFailed } from '../http/problem.js'
-import { parseAlerts, verifySignature, type AlertEvent } from '../triggers/payloads.js'
+import {
+  parseAlerts,
+  signatureChallenge,
+  verifySignature,
+  type AlertEvent,
+} from '../triggers/payloads.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
@@ -253,6 +258,8 @@ export async function fireTrigger(
       'invalid-signature',
       'Invalid signature',
       `the ${trigger.format} signature is missing or wrong`,
+      {},
+      { 'WWW-Authenticate': signatureChallenge(trigger.format) },
     )
   }
   let body: unknown = {}
