@@ -229,6 +229,19 @@ describeEachDb('every documented problem type', (target) => {
     )
   })
 
+  it.each([
+    { label: 'no token', method: 'GET', path: '/api/v1/flags', token: null },
+    { label: 'an unknown token', method: 'GET', path: '/api/v1/flags', token: 'sy_tok_unknown' },
+    { label: 'no SDK key on polling', method: 'GET', path: '/sdk/v1/flags', token: null },
+    { label: 'an unknown SDK key', method: 'GET', path: '/sdk/v1/flags', token: 'sy_srv_nope' },
+    { label: 'no SDK key on OFREP', method: 'POST', path: '/ofrep/v1/evaluate/flags', token: null },
+  ])('challenges $label with 401 and WWW-Authenticate: Bearer', async ({ method, path, token }) => {
+    const res = await fetchHttp(method, path, { token, body: method === 'POST' ? '{}' : undefined })
+    expect(res.status).toBe(401)
+    expect(res.body.type).toBe('urn:switchyard:problem:unauthorized')
+    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+  })
+
   it('logs an unexpected error under the request id and never echoes it', async () => {
     const res = await CASES.internal!()
     expect(JSON.stringify(res.body)).not.toContain('secret-detail')
