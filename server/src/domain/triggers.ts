@@ -10,7 +10,7 @@ import {
 } from '../triggers/payloads.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { getEnvironment } from './environments.js'
+import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
 import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'
 import { rollBackGuardedRollouts } from './rollouts.js'
@@ -83,11 +83,7 @@ export async function createTrigger(
         { path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' },
       ])
     }
-    await getEnvironment(tx, input.env).catch(() => {
-      throw validationFailed([
-        { path: 'env', code: 'not_found', message: `environment '${input.env}' does not exist` },
-      ])
-    })
+    await requireEnvironmentField(tx, input.env)
     const [row] = await tx
       .insert(tables.triggers)
       .values({
