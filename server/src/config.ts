@@ -11,6 +11,12 @@ export const ServerConfig = z.object({
   SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   SWITCHYARD_PING_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  // Per SDK socket; above the largest snapshot (a put), which may be as large as a body.
+  SWITCHYARD_STREAM_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(8 * 1024 * 1024),
   // Large enough for a segment of 100,000 context keys.
   SWITCHYARD_MAX_BODY_BYTES: z.coerce
     .number()

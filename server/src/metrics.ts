@@ -30,6 +30,11 @@ export function createMetrics() {
       labelNames: ['type'] as const,
       registers: [registry],
     }),
+    streamSlowCloses: new Counter({
+      name: 'switchyard_stream_slow_consumer_closes_total',
+      help: 'SDK sockets closed (4429) because they stopped reading and their send buffer passed SWITCHYARD_STREAM_MAX_BUFFERED_BYTES',
+      registers: [registry],
+    }),
     envVersion: new Gauge({
       name: 'switchyard_environment_version',
       help: 'Environment version held by this replica’s stream snapshot',

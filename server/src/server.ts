@@ -74,6 +74,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       bus,
       logger,
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
+      maxBufferedBytes: config.SWITCHYARD_STREAM_MAX_BUFFERED_BYTES,
       authenticate: authenticateSdk,
     })
     const app = createApp({

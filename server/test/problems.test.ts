@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -20,6 +20,24 @@ const DOCUMENTED = readFileSync(new URL('../../docs/problems.md', import.meta.ur
     status: Number(status),
     fields: extraFields(extra!),
   }))
+
+/**
+ * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` and the problem
+ * types of refused stream upgrades (`slug: '…'`), read from the source of server/src.
+ */
+function slugsInCode(dir = new URL('../src/', import.meta.url)): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      found.push(...slugsInCode(new URL(`${entry.name}/`, dir)))
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      const source = readFileSync(new URL(entry.name, dir), 'utf8')
+      for (const m of source.matchAll(/new HttpProblem\(\s*[^,)]+,\s*'([^']*)'/g)) found.push(m[1]!)
+      for (const m of source.matchAll(/\bslug: '([^']*)'/g)) found.push(m[1]!)
+    }
+  }
+  return found
+}
 
 /** "`errors: [...]`, one per problem" → errors; "`resource`, `key`" → resource, key. */
 function extraFields(extra: string): string[] {
@@ -177,6 +195,13 @@ describeEachDb('every documented problem type', (target) => {
     expect(DOCUMENTED.map((d) => d.slug).sort()).toEqual(Object.keys(CASES).sort())
   })
 
+  it('documents every problem type the code answers', () => {
+    const inCode = new Set(slugsInCode())
+    expect(inCode.size).toBeGreaterThan(10)
+    const documented = new Set(DOCUMENTED.map((d) => d.slug))
+    expect([...inCode].filter((slug) => !documented.has(slug))).toEqual([])
+  })
+
   it.each(DOCUMENTED)(
     'answers $slug with status $status, its extra fields and the request id',
     async ({ slug, status, fields }) => {
@@ -199,6 +224,22 @@ describeEachDb('every documented problem type', (target) => {
     expect((await CASES.unauthorized!()).headers.get('www-authenticate')).toBe('Bearer')
     expect((await CASES.unavailable!()).headers.get('retry-after')).toBe('1')
     expect(Number((await CASES['rate-limited']!()).headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await CASES['invalid-signature']!()).headers.get('www-authenticate')).toMatch(
+      /^Signature realm="switchyard-triggers", header="x-switchyard-signature"/,
+    )
+  })
+
+  it.each([
+    { label: 'no token', method: 'GET', path: '/api/v1/flags', token: null },
+    { label: 'an unknown token', method: 'GET', path: '/api/v1/flags', token: 'sy_tok_unknown' },
+    { label: 'no SDK key on polling', method: 'GET', path: '/sdk/v1/flags', token: null },
+    { label: 'an unknown SDK key', method: 'GET', path: '/sdk/v1/flags', token: 'sy_srv_nope' },
+    { label: 'no SDK key on OFREP', method: 'POST', path: '/ofrep/v1/evaluate/flags', token: null },
+  ])('challenges $label with 401 and WWW-Authenticate: Bearer', async ({ method, path, token }) => {
+    const res = await fetchHttp(method, path, { token, body: method === 'POST' ? '{}' : undefined })
+    expect(res.status).toBe(401)
+    expect(res.body.type).toBe('urn:switchyard:problem:unauthorized')
+    expect(res.headers.get('www-authenticate')).toBe('Bearer')
   })
 
   it('logs an unexpected error under the request id and never echoes it', async () => {

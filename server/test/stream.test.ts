@@ -300,3 +300,107 @@ describe('SDK stream heartbeat', () => {
     }
   })
 })
+
+describe('SDK stream back-pressure', () => {
+  const paused = (socket: Socket) =>
+    (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+  /** ~256 KB of targets per write, different each time, so every write streams a large patch. */
+  const bigTargets = (i: number) => ({
+    targets: [
+      {
+        variation: 0,
+        values: Array.from({ length: 256 }, (_, j) => `${i}-${j}-${'x'.repeat(990)}`),
+      },
+    ],
+  })
+  const slowCloses = async (server: TestServer) => {
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    return Number(/^switchyard_stream_slow_consumer_closes_total (\d+)$/m.exec(text)?.[1] ?? 0)
+  }
+  /** Writes large patches until the server has closed one slow socket (at most 200 writes). */
+  const storm = async (server: TestServer) => {
+    for (let i = 0; i < 200; i++) {
+      const res = await server.api('PATCH', '/api/v1/flags/storm/envs/production', bigTargets(i))
+      expect(res.status).toBe(200)
+      if ((await slowCloses(server)) > 0) return i + 1
+    }
+    throw new Error('no slow socket was closed after 200 writes')
+  }
+
+  it('closes a socket that stops reading with 4429, counts it, and keeps serving the others', async () => {
+    const { pgliteTarget } = await import('./db.suite.js')
+    const database = await pgliteTarget.open()
+    const server = await startTestServer(database, {
+      SWITCHYARD_STREAM_MAX_BUFFERED_BYTES: String(1024 * 1024),
+      // The heartbeat (and the close's grace period) stays out of the way of this test.
+      SWITCHYARD_PING_INTERVAL_MS: '600000',
+    })
+    const sockets: Socket[] = []
+    try {
+      const key = (
+        await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+      ).body.key
+      await server.api('POST', '/api/v1/flags', { key: 'storm' })
+      const healthy = await connect(server, key)
+      const slow = await connect(server, key)
+      sockets.push(healthy, slow)
+      await waitFor(() => healthy.messages.length >= 1 && slow.messages.length >= 1)
+      paused(slow).pause()
+
+      const writes = await storm(server)
+      expect(await slowCloses(server)).toBe(1)
+      // The reader got every patch and stays connected.
+      const last = await server.api('PATCH', '/api/v1/flags/storm/envs/production', { on: true })
+      const version = healthy.messages[0].version + writes + 1
+      await waitFor(() => healthy.messages.some((m) => m.type === 'patch' && m.version === version))
+      expect(healthy.messages.filter((m) => m.type === 'patch')).toHaveLength(writes + 1)
+      expect(last.body.on).toBe(true)
+      expect(healthy.closed).toBeNull()
+
+      // Once it reads again, the stuck client finds the documented close code behind its backlog.
+      paused(slow).resume()
+      await waitFor(() => slow.closed, 10_000)
+      expect(slow.closed).toEqual({ code: 4429, reason: 'send buffer full' })
+      expect(slow.messages.filter((m) => m.type === 'patch').length).toBeLessThan(writes)
+      await waitFor(() => server.hub.connectionCount === 1)
+      expect(healthy.closed).toBeNull()
+    } finally {
+      for (const s of sockets) s.ws.terminate()
+      await server.close()
+      await database.close()
+    }
+  })
+
+  it('terminates a slow socket that does not take its close frame within one ping interval', async () => {
+    const { pgliteTarget } = await import('./db.suite.js')
+    const database = await pgliteTarget.open()
+    // The heartbeat's timer is fake and never advanced, so only the close's grace period runs.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const server = await startTestServer(database, {
+      SWITCHYARD_STREAM_MAX_BUFFERED_BYTES: String(1024 * 1024),
+      SWITCHYARD_PING_INTERVAL_MS: '500',
+      SWITCHYARD_SCHEDULER_INTERVAL_MS: '0',
+      SWITCHYARD_WEBHOOK_POLL_MS: '3600000',
+    })
+    let slow: Socket | undefined
+    try {
+      const key = (
+        await server.api('POST', '/api/v1/environments/production/keys', { type: 'server' })
+      ).body.key
+      await server.api('POST', '/api/v1/flags', { key: 'storm' })
+      slow = await connect(server, key)
+      await waitFor(() => slow!.messages.length >= 1)
+      paused(slow).pause()
+      await storm(server)
+      await waitFor(() => server.hub.connectionCount === 0, 10_000)
+      // Dropped by the server while the client, still not reading, saw no close at all.
+      expect(slow.closed).toBeNull()
+      expect(await slowCloses(server)).toBe(1)
+    } finally {
+      slow?.ws.terminate()
+      vi.useRealTimers()
+      await server.close()
+      await database.close()
+    }
+  })
+})

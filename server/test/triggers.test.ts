@@ -188,6 +188,33 @@ describeEachDb('triggers', (target) => {
     await server.api('POST', '/api/v1/flags/payments/envs/production/restore')
   })
 
+  it.each([
+    { format: 'grafana', header: 'x-grafana-alerting-signature', algorithm: 'hmac-sha256' },
+    { format: 'generic', header: 'x-switchyard-signature', algorithm: 'hmac-sha256' },
+    { format: 'honeycomb', header: 'x-honeycomb-webhook-token', algorithm: 'shared-secret' },
+  ])(
+    'challenges a $format delivery without a valid signature with WWW-Authenticate: Signature',
+    async ({ format, header, algorithm }) => {
+      const trigger = await create({
+        format,
+        flag: 'payments',
+        secret: 'a-shared-secret-of-some-length',
+        name: `challenge-${format}`,
+      })
+      for (const headers of [{}, { [header]: 'f'.repeat(64) }]) {
+        const res = await hook(trigger.url, {}, headers)
+        expect(res.status).toBe(401)
+        expect(((await res.json()) as { type: string }).type).toBe(
+          'urn:switchyard:problem:invalid-signature',
+        )
+        expect(res.headers.get('www-authenticate')).toBe(
+          `Signature realm="switchyard-triggers", header="${header}", algorithm="${algorithm}"`,
+        )
+      }
+      expect(await isOn('payments')).toBe(true)
+    },
+  )
+
   it('refuses a payload it cannot read with 400 and changes nothing', async () => {
     const trigger = await create({ format: 'pagerduty', flag: 'payments', name: 'pd' })
     const res = await hook(trigger.url, { hello: 'world' })

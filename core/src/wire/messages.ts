@@ -57,6 +57,8 @@ export const CLOSE_CODES = {
   keyRevoked: 4403,
   protocolError: 4400,
   heartbeatTimeout: 4408,
+  /** The SDK stopped reading: its send buffer passed the server's bound. */
+  slowConsumer: 4429,
 } as const
 
 /** Header carrying the SDK's last known environment version on (re)connect. */

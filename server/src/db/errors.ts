@@ -33,10 +33,52 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_DESTROYED',
 ])
 
+/**
+ * Every unique constraint of the schema (migrations/*.sql) by name: what a violation says already
+ * exists, and the column whose value names it. Hashes are never echoed, and generated ids are not
+ * worth naming (a clash of them is a retry, not a conflict the caller made).
+ */
+export const UNIQUE_CONSTRAINTS: Record<string, { resource: string; column?: string }> = {
+  environments_pkey: { resource: 'environment', column: 'key' },
+  flags_pkey: { resource: 'flag', column: 'key' },
+  flag_configs_pk: { resource: 'flag config', column: 'flag_key' },
+  segments_pk: { resource: 'segment', column: 'key' },
+  trigger_alerts_pk: { resource: 'trigger alert', column: 'alert_key' },
+  sdk_keys_pkey: { resource: 'sdk key' },
+  sdk_keys_key_hash_uq: { resource: 'sdk key' },
+  tokens_pkey: { resource: 'token' },
+  tokens_token_hash_uq: { resource: 'token' },
+  triggers_pkey: { resource: 'trigger' },
+  triggers_token_hash_uq: { resource: 'trigger' },
+  changes_pkey: { resource: 'change' },
+  webhooks_pkey: { resource: 'webhook' },
+  webhook_deliveries_pkey: { resource: 'webhook delivery' },
+  rollouts_pkey: { resource: 'rollout' },
+  schedules_pkey: { resource: 'schedule' },
+}
+
+/** A column's value from a violation's detail: `Key (env_key, key)=(production, beta) already exists.` */
+function keyValue(detail: string | undefined, column: string): string | undefined {
+  const m = /^Key \(([^)]*)\)=\((.*)\) already exists\.?$/.exec(detail ?? '')
+  if (!m) return undefined
+  const columns = m[1]!.split(', ')
+  const values = m[2]!.split(', ')
+  // Keys cannot hold ", " (ResourceKey), so the split is exact whenever the counts agree.
+  if (columns.length !== values.length) return undefined
+  return values[columns.indexOf(column)]
+}
+
+function uniqueViolation(pg: PgLikeError): HttpProblem {
+  const known = UNIQUE_CONSTRAINTS[pg.constraint_name ?? pg.constraint ?? '']
+  if (!known) return alreadyExists('resource')
+  const key = known.column === undefined ? undefined : keyValue(pg.detail, known.column)
+  return alreadyExists(known.resource, key)
+}
+
 /** Maps database errors to problems, once: unique → 409, foreign key → 409, unreachable → 503. */
 export function mapDatabaseError(error: unknown): HttpProblem | undefined {
   const pg = findPgError(error)
-  if (pg?.code === '23505') return alreadyExists('resource')
+  if (pg?.code === '23505') return uniqueViolation(pg)
   if (pg?.code === '23503')
     return conflict('The resource is referenced by another resource', { code: 'in-use' })
   // Text the database cannot store (a NUL character) or a number out of its range.

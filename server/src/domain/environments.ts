@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { alreadyExists, notFound } from '../http/problem.js'
+import { alreadyExists, notFound, validationFailed } from '../http/problem.js'
 import { lockFlagsAndEnvironments, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { defaultEnvConfig } from './flag-defaults.js'
@@ -76,6 +76,22 @@ export async function getEnvironment(db: Db | Tx, key: string) {
   const [row] = await db.select().from(tables.environments).where(eq(tables.environments.key, key))
   if (!row) throw notFound('environment', key)
   return describeEnvironment(row)
+}
+
+/**
+ * An environment named in a request body (a trigger's, rollout's or schedule's `env`): unknown is
+ * a wrong field, 400 at `path`, as an unknown `flag` beside it is. In the path it is 404.
+ */
+export async function requireEnvironmentField(db: Db | Tx, key: string, path = 'env') {
+  const [row] = await db
+    .select({ key: tables.environments.key })
+    .from(tables.environments)
+    .where(eq(tables.environments.key, key))
+  if (!row) {
+    throw validationFailed([
+      { path, code: 'not_found', message: `environment '${key}' does not exist` },
+    ])
+  }
 }
 
 async function insertKey(tx: Tx, env: string, type: SdkKeyType) {
@@ -160,6 +176,7 @@ export async function listSdkKeys(db: Db, env: string) {
 
 export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: string, id: string) {
   return writeTransaction(deps, async (tx, w) => {
+    await getEnvironment(tx, env)
     const [before] = await tx
       .select()
       .from(tables.sdkKeys)

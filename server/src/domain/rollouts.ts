@@ -12,7 +12,7 @@ import {
 } from '../http/problem.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
-import { getEnvironment } from './environments.js'
+import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { newId } from './secrets.js'
 
@@ -108,7 +108,7 @@ export async function createRollout(
   }
   if (errors.length) throw validationFailed(errors)
   return writeTransaction(deps, async (tx, w) => {
-    await getEnvironment(tx, input.env)
+    await requireEnvironmentField(tx, input.env)
     const [flag] = await tx.select().from(tables.flags).where(eq(tables.flags.key, input.flag))
     if (!flag)
       throw validationFailed([

@@ -4,7 +4,7 @@ import * as tables from '../db/schema/index.js'
 import { conflict, isHttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { getEnvironment } from './environments.js'
+import { requireEnvironmentField } from './environments.js'
 import { configPatchErrors, mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { newId } from './secrets.js'
 
@@ -33,7 +33,7 @@ export async function createSchedule(
   input: { flag: string; env: string; at: Date; patch: SchedulePatch },
 ) {
   return writeTransaction(deps, async (tx) => {
-    await getEnvironment(tx, input.env)
+    await requireEnvironmentField(tx, input.env)
     const [flag] = await tx
       .select({ key: tables.flags.key })
       .from(tables.flags)

@@ -2,10 +2,15 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { HttpProblem, invalidJson, notFound, validationFailed } from '../http/problem.js'
-import { parseAlerts, verifySignature, type AlertEvent } from '../triggers/payloads.js'
+import {
+  parseAlerts,
+  signatureChallenge,
+  verifySignature,
+  type AlertEvent,
+} from '../triggers/payloads.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { getEnvironment } from './environments.js'
+import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
 import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'
 import { rollBackGuardedRollouts } from './rollouts.js'
@@ -78,11 +83,7 @@ export async function createTrigger(
         { path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' },
       ])
     }
-    await getEnvironment(tx, input.env).catch(() => {
-      throw validationFailed([
-        { path: 'env', code: 'not_found', message: `environment '${input.env}' does not exist` },
-      ])
-    })
+    await requireEnvironmentField(tx, input.env)
     const [row] = await tx
       .insert(tables.triggers)
       .values({
@@ -253,6 +254,8 @@ export async function fireTrigger(
       'invalid-signature',
       'Invalid signature',
       `the ${trigger.format} signature is missing or wrong`,
+      {},
+      { 'WWW-Authenticate': signatureChallenge(trigger.format) },
     )
   }
   let body: unknown = {}

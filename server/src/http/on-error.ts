@@ -3,7 +3,15 @@ import { HTTPException } from 'hono/http-exception'
 import { mapDatabaseError } from '../db/errors.js'
 import type { Logger } from '../logger.js'
 import type { AppEnv } from './env.js'
-import { HttpProblem, isHttpProblem, payloadTooLarge } from './problem.js'
+import {
+  forbidden,
+  HttpProblem,
+  isHttpProblem,
+  notFound,
+  payloadTooLarge,
+  unauthorized,
+  validationFailed,
+} from './problem.js'
 
 export function renderProblem(c: Context<AppEnv>, problem: HttpProblem): Response {
   const body = {
@@ -20,6 +28,32 @@ export function renderProblem(c: Context<AppEnv>, problem: HttpProblem): Respons
   })
 }
 
+/**
+ * An error Hono itself raised, as the documented problem of its status (docs/problems.md);
+ * undefined for any other status, which is answered as an unexpected error.
+ */
+function fromHttpException(
+  error: HTTPException,
+  c: Context<AppEnv>,
+  maxBodyBytes: number,
+): HttpProblem | undefined {
+  const message = error.message || 'Bad request'
+  switch (error.status) {
+    case 400:
+      return validationFailed([{ path: '', code: 'invalid_request', message }])
+    case 401:
+      return unauthorized()
+    case 403:
+      return forbidden(message)
+    case 404:
+      return notFound('route', `${c.req.method} ${c.req.path}`)
+    case 413:
+      return payloadTooLarge(maxBodyBytes)
+    default:
+      return undefined
+  }
+}
+
 /** The single error renderer: problems as RFC 9457, unknown errors logged and answered 500. */
 export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
   return (error: Error, c: Context<AppEnv>): Response => {
@@ -31,11 +65,8 @@ export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
       return renderProblem(c, mapped)
     }
     if (error instanceof HTTPException) {
-      if (error.status === 413) return renderProblem(c, payloadTooLarge(maxBodyBytes))
-      return renderProblem(
-        c,
-        new HttpProblem(error.status as 400, 'http-error', error.message || 'HTTP error'),
-      )
+      const problem = fromHttpException(error, c, maxBodyBytes)
+      if (problem) return renderProblem(c, problem)
     }
     logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error')
     return renderProblem(

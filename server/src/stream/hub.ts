@@ -35,6 +35,11 @@ export interface HubOptions {
   logger: Logger
   /** Heartbeat period; a socket that misses one full period's pong is closed. */
   pingIntervalMs: number
+  /**
+   * Bytes a socket may hold unsent: a frame that would leave more is not written, and the socket
+   * is closed with 4429 (a frame into an empty buffer is always written, so any put goes out).
+   */
+  maxBufferedBytes: number
   authenticate: (key: string) => Promise<SdkPrincipal | null>
   metrics?: Metrics
 }
@@ -262,7 +267,7 @@ export class StreamHub {
     if (!state) return
     // perf: a reconnecting fleet shares one encoded put instead of one UTF-8 copy per socket.
     state.putFrame ??= textFrame(this.putJson(state, 'put'))
-    send(connection, state.putFrame)
+    this.send(connection, state.putFrame)
   }
 
   private onClientMessage(connection: Connection, text: string): void {
@@ -459,7 +464,7 @@ export class StreamHub {
     // more (fanout-floor.mjs) for its per-call options, framing and cork/uncork.
     const frame = textFrame(json)
     for (const c of this.connections) {
-      if (c.env === env && send(c, frame)) sent++
+      if (c.env === env && this.send(c, frame)) sent++
     }
     this.options.metrics?.streamMessages.inc({ type }, sent)
   }
@@ -499,8 +504,42 @@ export class StreamHub {
         continue
       }
       c.alive = false
-      send(c, pings.get(c.env) ?? PING_FRAME)
+      this.send(c, pings.get(c.env) ?? PING_FRAME)
     }
+  }
+
+  /**
+   * Writes a pre-built frame to an open connection (never after ws has begun to close it), unless
+   * the socket already holds so much unsent that this frame would take it past the bound: a peer
+   * that stopped reading is closed instead of buffered for without limit.
+   */
+  private send(connection: Connection, frame: Buffer): boolean {
+    if (connection.ws.readyState !== WebSocket.OPEN) return false
+    // The same count as ws.bufferedAmount: ws queues nothing of its own while deflate is off.
+    const buffered = connection.socket.writableLength
+    if (buffered > 0 && buffered + frame.length > this.options.maxBufferedBytes) {
+      this.closeSlow(connection, buffered)
+      return false
+    }
+    return writeFrame(connection.socket, frame)
+  }
+
+  /**
+   * Closes a socket that stopped reading with 4429, so its SDK reconnects (with backoff) and gets
+   * a fresh put. The close frame waits behind everything buffered: a peer that has not completed
+   * the close within one heartbeat interval is terminated, as one that misses a pong would be.
+   */
+  private closeSlow(connection: Connection, buffered: number): void {
+    const { ws } = connection
+    this.options.metrics?.streamSlowCloses.inc()
+    this.options.logger.warn(
+      { env: connection.env, keyId: connection.keyId, bufferedBytes: buffered },
+      'closing an SDK stream that stopped reading',
+    )
+    ws.close(CLOSE_CODES.slowConsumer, 'send buffer full')
+    const timer = setTimeout(() => ws.terminate(), this.options.pingIntervalMs)
+    timer.unref()
+    ws.once('close', () => clearTimeout(timer))
   }
 }
 
@@ -517,12 +556,6 @@ function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
   state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
   state.segments = new Map(snapshot.segments.map((g) => [g.key, g]))
   state.store.put(snapshot.version, snapshot.flags, snapshot.segments)
-}
-
-/** Writes a pre-built frame to an open connection (never after ws has begun to close it). */
-function send(connection: Connection, frame: Buffer): boolean {
-  if (connection.ws.readyState !== WebSocket.OPEN) return false
-  return writeFrame(connection.socket, frame)
 }
 
 /** Accepts `Bearer <key>` or the bare key. */

@@ -7,7 +7,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import { Comment, PageQuery, ResourceKey } from '../../schemas/common.js'
-import { getEnvironment } from '../../domain/environments.js'
+import { requireEnvironmentField } from '../../domain/environments.js'
 import { revertChange, revertWindow } from '../../domain/revert.js'
 
 const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
@@ -65,7 +65,7 @@ export function changeRoutes(deps: DomainDeps) {
   // The one call an incident commander needs: undo everything in a window, atomically.
   app.post('/revert', async (c) => {
     const { since, env, comment, dryRun } = await parseBody(c, RevertWindowBody)
-    await getEnvironment(deps.db, env)
+    await requireEnvironmentField(deps.db, env)
     return c.json(await revertWindow(deps, changeActor(c, comment), { since, env, dryRun }))
   })
 
