@@ -54,6 +54,7 @@ const CLOSE_TEXT: Record<number, string> = {
   [CLOSE_CODES.protocolError]: 'protocol error',
   [CLOSE_CODES.heartbeatTimeout]: 'heartbeat timeout',
   [CLOSE_CODES.goingAway]: 'server going away',
+  [CLOSE_CODES.slowConsumer]: 'the client read too slowly',
   1006: 'connection lost',
 }
 

@@ -193,24 +193,26 @@ describe('streaming', () => {
   it('keeps the last flags when a put is malformed, and reconnects for a fresh one', async () => {
     const t = createClient(server)
     await t.client.waitForReady({ timeoutMs: 2_000 })
+    // the next connection gets no put until the test has looked at the state in between
+    server.putOnConnect = false
 
-    // what the next connection's put brings (setFlags sends nothing by itself)
-    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
     // a put whose flags is not an array: a resync would most likely bring the same put
     for (const socket of server.sockets) {
       socket.send(JSON.stringify({ type: 'put', version: 2, flags: { 'new-checkout': false } }))
     }
 
-    await waitFor(() => t.errors.length > 0, 2_000, 'error event')
-    expect(t.errors[0]?.code).toBe('PROTOCOL_ERROR')
-    expect(t.errors[0]?.message).toContain('malformed put')
-    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+    await waitFor(() => server.upgradeRequests.length >= 2, 2_000, 'reconnect')
     await waitFor(() => server.clientCloseCodes.length > 0, 2_000, 'client close')
     expect(server.clientCloseCodes).toEqual([1002])
     expect(server.messagesOfType('resync')).toEqual([])
+    expect(t.errors.map((e) => e.code)).toEqual(['PROTOCOL_ERROR'])
+    expect(t.errors[0]?.message).toContain('malformed put')
+    expect(t.client.dataVersion).toBe(1)
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
 
+    server.setFlags(3, [boolFlag('new-checkout', false, 3)])
+    server.put()
     await waitFor(() => t.client.dataVersion === 3, 3_000, 'the fresh put')
-    expect(server.upgradeRequests.length).toBe(2)
     expect(t.client.connectionState).toBe('streaming')
     expect(t.client.variation('new-checkout', USER, true)).toBe(false)
   })
@@ -361,6 +363,20 @@ describe('streaming', () => {
     expect(server.upgradeRequests).toHaveLength(1)
     expect(t.client.connectionState).toBe('interrupted')
     expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+  })
+
+  it('reconnects with backoff when the server closes a slow stream with 4429', async () => {
+    const t = createClient(server)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    server.setFlags(2, [boolFlag('new-checkout', false, 2)])
+
+    server.closeStreams(4429, 'send buffer full')
+
+    await waitFor(() => t.client.dataVersion === 2, 3_000, 'the fresh put')
+    expect(server.upgradeRequests).toHaveLength(2)
+    expect(t.client.connectionState).toBe('streaming')
+    expect(t.errors.map((e) => e.code)).toEqual(['STREAM_FAILED'])
+    expect(t.errors[0]?.message).toContain('4429 the client read too slowly: send buffer full')
   })
 
   it('reconnects after 1001 going away and keeps serving the last flags meanwhile', async () => {
