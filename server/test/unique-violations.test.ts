@@ -101,6 +101,8 @@ describeEachDb('unique violations', (target) => {
     async () => {
       let commit = (): void => {}
       const committed = new Promise<void>((resolve) => (commit = resolve))
+      let inserted = (): void => {}
+      const insertDone = new Promise<void>((resolve) => (inserted = resolve))
       // Another writer has inserted the segment and not committed yet.
       const other = database.db.transaction(async (tx) => {
         await tx.insert(tables.segments).values({
@@ -108,8 +110,11 @@ describeEachDb('unique violations', (target) => {
           key: 'raced',
           definition: { ...definition, key: 'raced' },
         })
+        inserted()
         await committed
       })
+      // why: a PUT sent before the insert has run would win the race itself
+      await Promise.race([insertDone, other])
       const put = server.api('PUT', '/api/v1/segments/production/raced', { included: ['a'] })
       // The PUT found no row to lock and now waits on the other writer's insert.
       await waitFor(async () => {
