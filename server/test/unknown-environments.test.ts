@@ -87,12 +87,30 @@ describeEachDb('unknown environments', (target) => {
     ])
   })
 
+  // why: in an incident, `?env=prod` for `production` must not read as "nothing changed"
   it.each(['/api/v1/changes', '/api/v1/triggers', '/api/v1/rollouts', '/api/v1/schedules'])(
-    'filters GET %s?env= by an unknown environment to an empty list',
+    'refuses GET %s?env= naming an unknown environment with 400 at env',
     async (path) => {
       const res = await server.api('GET', `${path}?env=mars`)
-      expect(res.status).toBe(200)
-      expect(res.body.items).toEqual([])
+      expect(res.status).toBe(400)
+      expect(res.body.type).toBe('urn:switchyard:problem:validation-failed')
+      expect(res.body.errors).toEqual([
+        { path: 'env', code: 'not_found', message: "environment 'mars' does not exist" },
+      ])
+      const known = await server.api('GET', `${path}?env=production`)
+      expect(known.status).toBe(200)
+      expect(Array.isArray(known.body.items)).toBe(true)
     },
   )
+
+  it('filters GET /api/v1/changes?flag= by a flag that no longer exists (its history stays)', async () => {
+    await server.api('POST', '/api/v1/flags', { key: 'gone' })
+    await server.api('DELETE', '/api/v1/flags/gone')
+    const res = await server.api('GET', '/api/v1/changes?flag=gone')
+    expect(res.status).toBe(200)
+    expect(res.body.items.map((c: { action: string }) => c.action)).toEqual([
+      'flag.delete',
+      'flag.create',
+    ])
+  })
 })

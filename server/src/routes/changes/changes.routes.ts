@@ -7,7 +7,7 @@ import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
 import { Comment, PageQuery, ResourceKey } from '../../schemas/common.js'
-import { requireEnvironmentField } from '../../domain/environments.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from '../../domain/environments.js'
 import { revertChange, revertWindow } from '../../domain/revert.js'
 
 const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
@@ -77,6 +77,7 @@ export function changeRoutes(deps: DomainDeps) {
 
   app.get('/', async (c) => {
     const q = parseQuery(c, ListChangesQuery)
+    await requireEnvironmentFilter(deps.db, q.env)
     return c.json(
       await listChanges(deps.db, {
         since: q.since,

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
+import { requireEnvironmentFilter } from '../../domain/environments.js'
 import { parseDuration } from '../../domain/durations.js'
 import {
   abortRollout,
@@ -87,9 +88,11 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) =>
-    c.json({ items: await listRollouts(deps.db, parseQuery(c, RolloutQuery)) }),
-  )
+  app.get('/', async (c) => {
+    const query = parseQuery(c, RolloutQuery)
+    await requireEnvironmentFilter(deps.db, query.env)
+    return c.json({ items: await listRollouts(deps.db, query) })
+  })
   app.get('/:id', async (c) => c.json(await getRollout(deps.db, parseParams(c, IdParams).id)))
 
   app.post('/', async (c) => {
@@ -123,9 +126,11 @@ export function scheduleRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) =>
-    c.json({ items: await listSchedules(deps.db, parseQuery(c, ScheduleQuery)) }),
-  )
+  app.get('/', async (c) => {
+    const query = parseQuery(c, ScheduleQuery)
+    await requireEnvironmentFilter(deps.db, query.env)
+    return c.json({ items: await listSchedules(deps.db, query) })
+  })
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateScheduleBody)

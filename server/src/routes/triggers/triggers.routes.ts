@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/deps.js'
+import { requireEnvironmentFilter } from '../../domain/environments.js'
 import {
   createTrigger,
   deleteTrigger,
@@ -47,9 +48,11 @@ export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'by-method'))
 
-  app.get('/', async (c) =>
-    c.json({ items: await listTriggers(deps.db, parseQuery(c, ListQuery)) }),
-  )
+  app.get('/', async (c) => {
+    const query = parseQuery(c, ListQuery)
+    await requireEnvironmentFilter(deps.db, query.env)
+    return c.json({ items: await listTriggers(deps.db, query) })
+  })
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateTriggerBody)
