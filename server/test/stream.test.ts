@@ -102,6 +102,16 @@ describeEachDb('SDK stream', (target) => {
     },
   )
 
+  // why: the hub writes frames it encoded once per change (frames.ts); a compressed connection
+  // would need them per socket, so permessage-deflate must never be agreed
+  it('refuses permessage-deflate, which a client offers by default', async () => {
+    const socket = await connect(server, key)
+    expect(socket.ws.extensions).toBe('')
+    await waitFor(() => socket.messages.length >= 1)
+    expect(socket.messages[0].type).toBe('put')
+    socket.ws.close()
+  })
+
   it('sends a put on connect, then a patch per change with strictly increasing versions', async () => {
     const socket = await connect(server, key)
     await waitFor(() => socket.messages.length >= 1)
