@@ -146,7 +146,7 @@ export class Poller {
       const { maxMessageBytes } = this.#options
       const text = await readText(res, maxMessageBytes)
       if (text === null) {
-        const message = `Polling got a body larger than maxMessageBytes (${maxMessageBytes} bytes); keeping the last flags: ${url}`
+        const message = `Polling got a body larger than maxMessageBytes (${maxMessageBytes} bytes); the flags served are unchanged: ${url}`
         return { kind: 'retry', message }
       }
       const body: unknown = JSON.parse(text)
@@ -162,7 +162,7 @@ export class Poller {
       )
       if (!result.ok) {
         // why: keep the ETag of the data held, so the next poll gets the full body again
-        const message = `Polling got a snapshot the client cannot apply (${result.reason}); keeping the last flags: ${url}`
+        const message = `Polling got a snapshot the client cannot apply (${result.reason}); the flags served are unchanged: ${url}`
         return { kind: 'retry', message, cause: result.cause }
       }
       this.#etag = res.headers.get('etag')

@@ -168,7 +168,7 @@ export class StreamSource {
       attempt.error ??= err
       // ws stops reading, closes with 1009 and reports it here once
       if (!isTooLarge(err) || this.#attempt !== attempt || attempt.abandoned) return
-      const message = `Stream sent a message larger than maxMessageBytes (${maxMessageBytes} bytes); keeping the last flags and reconnecting: ${where}`
+      const message = `Stream sent a message larger than maxMessageBytes (${maxMessageBytes} bytes); the flags served are unchanged; reconnecting: ${where}`
       this.#guard(() => this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, err)))
     })
     ws.on('close', (code, reason) => {
@@ -290,7 +290,7 @@ export class StreamSource {
         if (!isSnapshot(m)) {
           // why: as for a refused put below, a resync would likely bring the same put, and pings
           // would keep the stale connection looking healthy
-          const message = `Stream sent a malformed put; keeping the last flags and reconnecting: ${attempt.where}`
+          const message = `Stream sent a malformed put; the flags served are unchanged; reconnecting: ${attempt.where}`
           return this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message))
         }
         const result = sink.put(m.version, m.flags, m.segments, () => {
@@ -300,7 +300,7 @@ export class StreamSource {
         if (!result.ok) {
           // why: a resync would likely bring the same put; a new connection may reach another
           // replica, and the backoff keeps a server that always sends it from causing a storm
-          const message = `Stream sent a put the client cannot apply (${result.reason}); keeping the last flags and reconnecting: ${attempt.where}`
+          const message = `Stream sent a put the client cannot apply (${result.reason}); the flags served are unchanged; reconnecting: ${attempt.where}`
           this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, result.cause))
         }
         return
