@@ -97,7 +97,7 @@ describeEachDb('unique violations', (target) => {
   })
 
   it.skipIf(target.name === 'pglite')(
-    'answers a PUT that loses the race to create a segment with 409 naming it (PGlite runs one transaction at a time: no race)',
+    'replaces the segment when a PUT loses the race to create it (PGlite runs one transaction at a time: no race)',
     async () => {
       let commit = (): void => {}
       const committed = new Promise<void>((resolve) => (commit = resolve))
@@ -129,17 +129,11 @@ describeEachDb('unique violations', (target) => {
       commit()
       await other
       const res = await put
-      expect(res.status).toBe(409)
-      expect(res.body).toMatchObject({
-        type: 'urn:switchyard:problem:already-exists',
-        resource: 'segment',
-        key: 'raced',
-      })
-      // The winner's segment stands, and retrying the PUT replaces it.
-      const retried = await server.api('PUT', '/api/v1/segments/production/raced', {
-        included: ['a'],
-      })
-      expect(retried.status).toBe(200)
+      // The PUT's insert hit the winner's key; run again, it replaced the winner's segment.
+      expect(res.status).toBe(200)
+      expect(res.body).toMatchObject({ key: 'raced', included: ['a'], version: 2 })
+      const stored = await server.api('GET', '/api/v1/segments/production/raced')
+      expect(stored.body).toMatchObject({ included: ['a'], version: 2 })
     },
   )
 })

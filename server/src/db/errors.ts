@@ -23,6 +23,12 @@ function findPgError(error: unknown): PgLikeError | undefined {
   return undefined
 }
 
+/** Whether `error` (or a cause of it) is a unique violation of the named constraint. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const pg = findPgError(error)
+  return pg?.code === '23505' && (pg.constraint_name ?? pg.constraint) === constraint
+}
+
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

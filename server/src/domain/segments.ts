@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { compileSegment, type Segment } from '@switchyard/core'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
+import { isUniqueViolation } from '../db/errors.js'
 import * as tables from '../db/schema/index.js'
 import { conflict, notFound, validationFailed, versionConflict } from '../http/problem.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
@@ -95,7 +96,17 @@ export async function putSegment(
   input: Omit<PutSegmentBody, 'comment'>,
   ifMatch?: number,
 ) {
-  return writeTransaction(deps, (tx, w) => putSegmentInTx(tx, w, who, env, key, input, ifMatch))
+  const put = () =>
+    writeTransaction(deps, (tx, w) => putSegmentInTx(tx, w, who, env, key, input, ifMatch))
+  try {
+    return await put()
+  } catch (error) {
+    // why: two PUTs creating one segment at once both find no row, and the second insert hits
+    // the key. A PUT replaces: run again, it finds the winner's row and replaces it, as a PUT
+    // that came second would (an If-Match it carried is checked against that row)
+    if (!isUniqueViolation(error, 'segments_pk')) throw error
+    return put()
+  }
 }
 
 export async function putSegmentInTx(
