@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import type { SwitchyardError } from '@switchyard/core'
 import { sdkError } from './errors.js'
 import { isSnapshot, type Snapshot } from './options.js'
@@ -8,9 +8,9 @@ export type BootstrapResult =
 
 /**
  * Loads bootstrap data synchronously: a snapshot object as is, or a path to a snapshot JSON file
- * (the body of `GET /sdk/v1/flags`, or a `put` message). Never throws.
+ * (the body of `GET /sdk/v1/flags`, or a `put` message) of at most `maxBytes`. Never throws.
  */
-export function loadBootstrap(source: Snapshot | string): BootstrapResult {
+export function loadBootstrap(source: Snapshot | string, maxBytes: number): BootstrapResult {
   if (typeof source !== 'string') {
     let valid: boolean
     try {
@@ -34,6 +34,13 @@ export function loadBootstrap(source: Snapshot | string): BootstrapResult {
   }
   let parsed: unknown
   try {
+    // why: a device or FIFO (/dev/zero, a pipe) would be read without end, and a huge file
+    // would be read whole before anything could refuse it
+    const stat = statSync(source)
+    if (!stat.isFile()) throw new Error('not a regular file')
+    if (stat.size > maxBytes) {
+      throw new Error(`${stat.size} bytes, larger than maxMessageBytes (${maxBytes})`)
+    }
     parsed = JSON.parse(readFileSync(source, 'utf8'))
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause)

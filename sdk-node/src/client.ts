@@ -120,7 +120,7 @@ class Client implements SwitchyardClient {
     this.#state = opts.offline ? 'offline' : 'initializing'
 
     if (opts.bootstrap !== undefined) {
-      const result = loadBootstrap(opts.bootstrap)
+      const result = loadBootstrap(opts.bootstrap, opts.maxMessageBytes)
       const error = result.ok ? this.#applyBootstrap(result.snapshot) : result.error
       // why: deferred, so listeners attached right after init() see it
       if (error) queueMicrotask(() => this.#reportError(error))

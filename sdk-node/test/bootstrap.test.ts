@@ -158,6 +158,20 @@ describe('bootstrap', () => {
     expect(t.client.variation('new-checkout', USER, 'fallback')).toBe('fallback')
   })
 
+  it('refuses a file larger than maxMessageBytes, and one that is not a regular file', async () => {
+    const path = join(dir, 'large.json')
+    writeFileSync(path, JSON.stringify(SNAPSHOT))
+    const large = createClient(null, { offline: true, bootstrap: path, maxMessageBytes: 64 })
+    const device = createClient(null, { offline: true, bootstrap: '/dev/zero' })
+
+    await waitFor(() => large.errors.length === 1 && device.errors.length === 1, 1_000, 'errors')
+    expect(large.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
+    expect(large.errors[0]?.message).toContain('larger than maxMessageBytes (64)')
+    expect(large.client.variation('new-checkout', USER, false)).toBe(false)
+    expect(device.errors[0]?.code).toBe('BOOTSTRAP_FAILED')
+    expect(device.errors[0]?.message).toContain('/dev/zero: not a regular file')
+  })
+
   it('rejects a file that is not a snapshot', async () => {
     const path = join(dir, 'bad.json')
     writeFileSync(path, JSON.stringify({ flags: 'nope' }))
