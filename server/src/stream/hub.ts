@@ -36,8 +36,9 @@ export interface HubOptions {
   /** Heartbeat period; a socket that misses one full period's pong is closed. */
   pingIntervalMs: number
   /**
-   * Bytes a socket may hold unsent: a frame that would leave more is not written, and the socket
-   * is closed with 4429 (a frame into an empty buffer is always written, so any put goes out).
+   * Bytes a socket may hold unsent, on top of the latest put it was sent: a frame that would leave
+   * more is not written, and the socket is closed with 4429 (a frame into an empty buffer is
+   * always written, so any put goes out; see fitsBacklog).
    */
   maxBufferedBytes: number
   authenticate: (key: string) => Promise<SdkPrincipal | null>
@@ -67,6 +68,8 @@ interface Connection {
   alive: boolean
   /** Which heartbeat slice pings this connection. */
   slice: number
+  /** Bytes of the latest put sent to it: allowed on top of the bound (see sendBound). */
+  putBytes: number
 }
 
 /** The heartbeat visits one slice of the connections per tick, each slice once per interval. */
@@ -173,7 +176,15 @@ export class StreamHub {
     const env = principal.env
     const keyId = principal.keyId
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection: Connection = { ws, socket, env, keyId, alive: true, slice: this.nextSlice }
+      const connection: Connection = {
+        ws,
+        socket,
+        env,
+        keyId,
+        alive: true,
+        slice: this.nextSlice,
+        putBytes: 0,
+      }
       this.nextSlice = (this.nextSlice + 1) % this.slices.length
       this.connections.add(connection)
       this.slices[connection.slice]!.add(connection)
@@ -267,6 +278,7 @@ export class StreamHub {
     if (!state) return
     // perf: a reconnecting fleet shares one encoded put instead of one UTF-8 copy per socket.
     state.putFrame ??= textFrame(this.putJson(state, 'put'))
+    connection.putBytes = state.putFrame.length
     this.send(connection, state.putFrame)
   }
 
@@ -517,7 +529,7 @@ export class StreamHub {
     if (connection.ws.readyState !== WebSocket.OPEN) return false
     // The same count as ws.bufferedAmount: ws queues nothing of its own while deflate is off.
     const buffered = connection.socket.writableLength
-    if (buffered > 0 && buffered + frame.length > this.options.maxBufferedBytes) {
+    if (!fitsBacklog(buffered, frame.length, this.options.maxBufferedBytes, connection.putBytes)) {
       this.closeSlow(connection, buffered)
       return false
     }
@@ -556,6 +568,21 @@ function replaceState(state: EnvState, snapshot: EnvSnapshot): void {
   state.flags = new Map(snapshot.flags.map((f) => [f.key, f]))
   state.segments = new Map(snapshot.segments.map((g) => [g.key, g]))
   state.store.put(snapshot.version, snapshot.flags, snapshot.segments)
+}
+
+/**
+ * Whether a frame may join a socket's unsent backlog: always into an empty one (so any put goes
+ * out), else while the backlog stays within the bound plus the size of the latest put the socket
+ * was sent, so an SDK still taking in a put larger than the bound is not closed for the patches
+ * that follow it. A peer that stopped reading still reaches the limit after one such put.
+ */
+export function fitsBacklog(
+  buffered: number,
+  frameBytes: number,
+  maxBufferedBytes: number,
+  putBytes: number,
+): boolean {
+  return buffered === 0 || buffered + frameBytes <= maxBufferedBytes + putBytes
 }
 
 /** Accepts `Bearer <key>` or the bare key. */
