@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs'
 import type { SwitchyardError } from '@switchyard/core'
-import { sdkError } from './errors.js'
+import { messageOf, sdkError } from './errors.js'
 import { isSnapshot, type Snapshot } from './options.js'
 
 export type BootstrapResult =
@@ -17,7 +17,7 @@ export function loadBootstrap(source: Snapshot | string, maxBytes: number): Boot
       valid = isSnapshot(source)
     } catch (cause) {
       // why: init() must not throw for a bad bootstrap (a getter or Proxy trap that throws)
-      const reason = cause instanceof Error ? cause.message : String(cause)
+      const reason = messageOf(cause)
       return {
         ok: false,
         error: sdkError('BOOTSTRAP_FAILED', `Cannot read the bootstrap object: ${reason}`, cause),
@@ -43,7 +43,7 @@ export function loadBootstrap(source: Snapshot | string, maxBytes: number): Boot
     }
     parsed = JSON.parse(readFileSync(source, 'utf8'))
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause)
+    const reason = messageOf(cause)
     return {
       ok: false,
       error: sdkError('BOOTSTRAP_FAILED', `Cannot read bootstrap file ${source}: ${reason}`, cause),

@@ -11,7 +11,7 @@ import {
   type Widen,
 } from '@switchyard/core'
 import { loadBootstrap } from './bootstrap.js'
-import { sdkError, SwitchyardTimeoutError } from './errors.js'
+import { messageOf, sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
 import {
   MAX_TIMER_MS,
@@ -213,7 +213,7 @@ class Client implements SwitchyardClient {
     try {
       store.put(version, flags, segments)
     } catch (err) {
-      return { ok: false, reason: err instanceof Error ? err.message : String(err), cause: err }
+      return { ok: false, reason: messageOf(err), cause: err }
     }
     onApplied()
     this.#touch()
@@ -457,7 +457,7 @@ class Client implements SwitchyardClient {
     try {
       this.#store.put(version, flags, segments)
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err)
+      const reason = messageOf(err)
       return sdkError('BOOTSTRAP_FAILED', `Could not apply the bootstrap snapshot: ${reason}`, err)
     }
     const segmentCount = segments?.length ?? 0
@@ -599,8 +599,11 @@ class Client implements SwitchyardClient {
 }
 
 function applyError(what: string, cause: unknown): SwitchyardError {
-  const reason = cause instanceof Error ? cause.message : String(cause)
-  return sdkError('PROTOCOL_ERROR', `Could not apply ${what} from the server: ${reason}`, cause)
+  return sdkError(
+    'PROTOCOL_ERROR',
+    `Could not apply ${what} from the server: ${messageOf(cause)}`,
+    cause,
+  )
 }
 
 /**

@@ -233,15 +233,16 @@ export class StreamSource {
     if (goingAway && this.#backoff.resetUnlessRepeated()) {
       this.#options.logger.info(`Stream closed by server (1001 going away): ${attempt.where}`)
     } else if (!attempt.abandoned) {
+      const closed = reason
+        ? `${describe(code, CLOSE_TEXT)}: ${reason}`
+        : describe(code, CLOSE_TEXT)
       let message: string
       if (goingAway) {
-        const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
-        message = `Stream closed by server again (${why}); backing off: ${attempt.where}`
+        message = `Stream closed by server again (${closed}); backing off: ${attempt.where}`
       } else if (status !== undefined) {
         message = `Stream refused (${describe(status, STATUS_TEXT)}): ${attempt.where}`
       } else if (attempt.healthy || code !== 1006) {
-        const why = reason ? `${describe(code, CLOSE_TEXT)}: ${reason}` : describe(code, CLOSE_TEXT)
-        message = `Stream closed (${why}): ${attempt.where}`
+        message = `Stream closed (${closed}): ${attempt.where}`
       } else {
         const why = attempt.error?.message ?? 'connection lost'
         message = `Stream connection failed (${why}): ${attempt.where}`
