@@ -23,10 +23,15 @@ function findPgError(error: unknown): PgLikeError | undefined {
   return undefined
 }
 
+/** The violated constraint's name: postgres.js says `constraint_name`, PGlite `constraint`. */
+function constraintOf(pg: PgLikeError): string | undefined {
+  return pg.constraint_name ?? pg.constraint
+}
+
 /** Whether `error` (or a cause of it) is a unique violation of the named constraint. */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const pg = findPgError(error)
-  return pg?.code === '23505' && (pg.constraint_name ?? pg.constraint) === constraint
+  return pg?.code === '23505' && constraintOf(pg) === constraint
 }
 
 const CONNECTION_CODES = new Set([
@@ -75,7 +80,7 @@ function keyValue(detail: string | undefined, column: string): string | undefine
 }
 
 function uniqueViolation(pg: PgLikeError): HttpProblem {
-  const known = UNIQUE_CONSTRAINTS[pg.constraint_name ?? pg.constraint ?? '']
+  const known = UNIQUE_CONSTRAINTS[constraintOf(pg) ?? '']
   if (!known) return alreadyExists('resource')
   const key = known.column === undefined ? undefined : keyValue(pg.detail, known.column)
   return alreadyExists(known.resource, key)

@@ -79,10 +79,6 @@ export async function getEnvironment(db: Db | Tx, key: string) {
 }
 
 /**
- * An environment named in a request body (a trigger's, rollout's or schedule's `env`): unknown is
- * a wrong field, 400 at `path`, as an unknown `flag` beside it is. In the path it is 404.
- */
-/**
  * A list filter naming an environment (`?env=`): an unknown one is a 400 at `env`, not an empty
  * list, so a typo cannot pass for "nothing changed".
  */
@@ -90,6 +86,10 @@ export async function requireEnvironmentFilter(db: Db | Tx, key: string | undefi
   if (key !== undefined) await requireEnvironmentField(db, key)
 }
 
+/**
+ * An environment named in a request body (a trigger's, rollout's or schedule's `env`): unknown is
+ * a wrong field, 400 at `path`, as an unknown `flag` beside it is. In the path it is 404.
+ */
 export async function requireEnvironmentField(db: Db | Tx, key: string, path = 'env') {
   const [row] = await db
     .select({ key: tables.environments.key })

@@ -68,7 +68,7 @@ interface Connection {
   alive: boolean
   /** Which heartbeat slice pings this connection. */
   slice: number
-  /** Bytes of the latest put sent to it: allowed on top of the bound (see sendBound). */
+  /** Bytes of the latest put sent to it: allowed on top of the bound (see fitsBacklog). */
   putBytes: number
 }
 
