@@ -22,10 +22,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { option, ROOT, uptimeLine } from '../lib.mjs'
 import { SCENARIOS } from './scenarios.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = join(HERE, '..', '..')
 const WORKER = join(HERE, 'worker.mjs')
 const CONTENDERS = ['switchyard', 'floor', 'unleash', 'launchdarkly', 'growthbook', 'flagd']
 const PEERS = ['unleash', 'launchdarkly', 'growthbook', 'flagd']
@@ -47,16 +47,6 @@ const CHILD_TIMEOUT_MS = 120_000
 const GOAL_FLOOR_RATIO = 3
 
 // ---------------------------------------------------------------- options
-
-function option(name, envName, fallback) {
-  const args = process.argv.slice(2)
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1]
-    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3)
-  }
-  const fromEnv = process.env[envName]
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback
-}
 
 const runs = Number(option('runs', 'EVAL_RUNS', '5'))
 const contenders = option('contenders', 'EVAL_CONTENDERS', CONTENDERS.join(',')).split(',')
@@ -97,16 +87,6 @@ function git(args) {
     return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
   } catch {
     return null
-  }
-}
-
-function uptimeLine() {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim()
-  } catch {
-    return `load average: ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(', ')}`
   }
 }
 
