@@ -389,8 +389,8 @@ class Client implements SwitchyardClient {
   }
 
   allFlags(context: Context): Record<string, JsonValue> {
-    const result: Record<string, JsonValue> = {}
-    if (!this.#store.initialized) return result
+    const entries: [string, JsonValue][] = []
+    if (!this.#store.initialized) return {}
     try {
       for (const key of this.#store.keys()) {
         const flag = this.#store.get(key)
@@ -399,23 +399,14 @@ class Client implements SwitchyardClient {
         // why: read the value by index, so a null fallback never trips a type check; and from
         // the compiled flag's frozen copies, as variation() does, never the wire JSON, which
         // the next snapshot is compared with
-        const value = index === null ? null : (flag?.variations[index] ?? null)
-        // why: a flag may be keyed "__proto__"; assigning it would replace the prototype
-        if (key === '__proto__') {
-          Object.defineProperty(result, key, {
-            value,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          })
-        } else {
-          result[key] = value
-        }
+        entries.push([key, index === null ? null : (flag?.variations[index] ?? null)])
       }
     } catch (err) {
       this.#options.logger.error('allFlags failed part way', err)
     }
-    return result
+    // why: fromEntries defines own properties, so a flag keyed "__proto__" is a key like any
+    // other; assigning it would replace the result's prototype
+    return Object.fromEntries(entries)
   }
 
   on<E extends ClientEventName>(event: E, listener: Listener<E>): this {
