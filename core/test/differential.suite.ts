@@ -12,6 +12,7 @@ import {
   type WireFlag,
   type WireSegment,
 } from '@switchyard/core'
+import { FAST_RULES } from '../src/compile/fast-kinds.js'
 import { createRandom, type Random } from './random.js'
 import { referenceVariationDetail } from './reference-evaluator.js'
 
@@ -452,6 +453,8 @@ export function runDirectFlags(seed: number, expectDirect: boolean): void {
   const outcomes = new Set<string>()
   let direct = 0
   let withRules = 0
+  let onWithRules = 0
+  let fastRules = 0
   for (let round = 0; round < 300; round++) {
     const attributes = DIRECT_ATTRIBUTES.filter(() => r.chance(0.5))
     const rules: WireFlag['rules'] = []
@@ -483,6 +486,9 @@ export function runDirectFlags(seed: number, expectDirect: boolean): void {
     if (rules.length > 0) {
       withRules++
       if (store.get('direct')!.direct) direct++
+      // store.variation()'s fast path (compile/fast-kinds.ts) takes every on direct flag
+      if (flag.on) onWithRules++
+      if (store.get('direct')!.fast === FAST_RULES) fastRules++
     }
     for (let c = 0; c < 20; c++) {
       const context = randomContext(r)
@@ -497,5 +503,6 @@ export function runDirectFlags(seed: number, expectDirect: boolean): void {
   }
   expect(withRules).toBeGreaterThan(200)
   expect(direct).toBe(expectDirect ? withRules : 0)
+  expect(fastRules).toBe(expectDirect ? onWithRules : 0)
   expect([...outcomes].sort()).toEqual(['ERROR', 'FALLTHROUGH', 'OFF', 'RULE_MATCH'])
 }

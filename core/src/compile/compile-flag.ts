@@ -11,6 +11,7 @@ import { readerOf } from '../evaluate/read-attribute.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
 import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
 import { compileClause, settleClauseSlots } from './compile-clause.js'
+import { directProgram, fastKind, fastVariations } from './fast-kinds.js'
 import { OP_IN_LIST, OP_SEGMENT_MATCH } from './operators.js'
 import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
 import { buildRuleIndex, isIndexed } from './rule-index.js'
@@ -61,7 +62,11 @@ export function createCompiledPrerequisite(
 }
 
 /** The single factory for CompiledFlag: fixes the field order (one hidden class). */
-export function createCompiledFlag(init: Omit<CompiledFlag, 'direct'>): CompiledFlag {
+export function createCompiledFlag(
+  init: Omit<CompiledFlag, 'direct' | 'fast' | 'program' | 'fastVariations' | 'servedType'>,
+): CompiledFlag {
+  const parts = { ...init, direct: isDirect(init) }
+  const fast = fastKind(parts)
   return {
     key: init.key,
     version: init.version,
@@ -69,6 +74,7 @@ export function createCompiledFlag(init: Omit<CompiledFlag, 'direct'>): Compiled
     on: init.on,
     variations: init.variations,
     served: init.served,
+    servedType: servedTypeOf(init.served),
     offVariation: init.offVariation,
     prerequisites: init.prerequisites,
     targets: init.targets,
@@ -80,7 +86,10 @@ export function createCompiledFlag(init: Omit<CompiledFlag, 'direct'>): Compiled
     problem: init.problem,
     cache: init.cache,
     index: init.index,
-    direct: isDirect(init),
+    direct: parts.direct,
+    fast,
+    program: directProgram(parts),
+    fastVariations: fastVariations(parts, fast),
   }
 }
 
@@ -89,7 +98,9 @@ export function createCompiledFlag(init: Omit<CompiledFlag, 'direct'>): Compiled
  * prerequisites, targets or rule index, fixed serves only, and every clause a non-negated short
  * `in` list on a top-level attribute with a named reader that no other clause reads.
  */
-function isDirect(flag: Omit<CompiledFlag, 'direct'>): boolean {
+function isDirect(
+  flag: Omit<CompiledFlag, 'direct' | 'fast' | 'program' | 'fastVariations' | 'servedType'>,
+): boolean {
   if (flag.problem !== null || flag.prerequisites.length !== 0 || flag.targets !== null)
     return false
   if (flag.index !== null || flag.fallthrough.thresholds !== null) return false
@@ -105,6 +116,19 @@ function isDirect(flag: Omit<CompiledFlag, 'direct'>): boolean {
     }
   }
   return true
+}
+
+/** CompiledFlag.servedType: the `typeof` all of `served` share ('object' for non-null objects). */
+function servedTypeOf(served: readonly JsonValue[]): string {
+  if (served.length === 0) return ''
+  const first = served[0]
+  if (first === null) return ''
+  const type = typeof first
+  for (let i = 1; i < served.length; i++) {
+    const value = served[i]
+    if (value === null || typeof value !== type) return ''
+  }
+  return type
 }
 
 // why: not frozen, so it shares the hidden class of every other CompiledServe

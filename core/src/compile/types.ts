@@ -148,6 +148,12 @@ export interface CompiledFlag {
    * perf: indexed loads from a frozen array are slow on Node 20 (compile-flag.ts, FROZEN ARRAYS).
    */
   readonly served: readonly JsonValue[]
+  /**
+   * The `typeof` every served value shares: 'boolean', 'string' or 'number'; 'object' when each
+   * is a non-null object or array; '' when they differ, or one is null (compile-flag.ts,
+   * servedTypeOf). The store's type check then needs no typeof of the served value.
+   */
+  readonly servedType: string
   readonly offVariation: number
   readonly prerequisites: readonly CompiledPrerequisite[]
   /** Context key to variation index over all individual targets; null when there are none. */
@@ -167,6 +173,22 @@ export interface CompiledFlag {
   readonly index: RuleIndex | null
   /** Evaluated by the evaluator's direct loop: see compile-flag.ts, isDirect. */
   readonly direct: boolean
+  /**
+   * How `store.variation()` may evaluate the flag for a plain context without the general path
+   * (FAST_NONE, FAST_FIXED, FAST_RULES or FAST_INDEX; compile-flag.ts, fastKind).
+   */
+  readonly fast: number
+  /**
+   * A direct flag's rules in one flat array (compile-flag.ts, directProgram); empty otherwise.
+   * Per rule: its clause count, the offset of the next rule, then per clause its reader, its
+   * value count and its values. perf: one array instead of rule, clause and value objects.
+   */
+  readonly program: readonly (string | number | boolean)[]
+  /**
+   * For a fast flag, the variation served when rule r matches at `r + 1`, and at 0 the one served
+   * when none does (the fallthrough's, or offVariation for an off flag); empty otherwise.
+   */
+  readonly fastVariations: Int32Array
 }
 
 export interface CompiledSegmentRule {

@@ -6,6 +6,7 @@ import { createRandom, type Random } from '../../test/random.js'
 import { referenceVariationDetail } from '../../test/reference-evaluator.js'
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
+import { FAST_FIXED, FAST_INDEX, FAST_NONE, FAST_RULES } from '../compile/fast-kinds.js'
 import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import type { Context } from '../model/context.js'
 import type { Clause, Operator, Rule, WireFlag } from '../model/flag.js'
@@ -164,6 +165,7 @@ describe('attribute slots and the rule index', () => {
     (seed) => {
       const r = createRandom(seed * 104_729)
       let direct = 0
+      let fastIndex = 0
       let late = 0
       for (let round = 0; round < 100; round++) {
         const rules: Rule[] = []
@@ -181,6 +183,7 @@ describe('attribute slots and the rule index', () => {
         const store = createFlagStore()
         store.put(round, flags, SEGMENTS)
         if (store.get('f')!.index?.direct) direct++
+        if (store.get('f')!.fast === FAST_INDEX) fastIndex++
         for (let c = 0; c < 20; c++) {
           const context = randomContext(r)
           const expected = referenceVariationDetail(flags, 'f', context, null, SEGMENTS)
@@ -188,10 +191,13 @@ describe('attribute slots and the rule index', () => {
           if (!isDeepStrictEqual(actual, expected)) {
             expect(actual, JSON.stringify({ seed, round, context, flags })).toStrictEqual(expected)
           }
+          // store.variation() takes its fast path for these (compile/fast-kinds.ts, FAST_INDEX)
+          expect(store.variation('f', context, null)).toStrictEqual(expected.value)
           if (expected.reason.kind === 'RULE_MATCH' && expected.reason.ruleIndex >= 8) late++
         }
       }
       expect(direct).toBeGreaterThan(90)
+      expect(fastIndex).toBeGreaterThan(90)
       expect(late).toBeGreaterThan(20)
     },
   )
@@ -452,6 +458,111 @@ describe('store.variation allocation', () => {
         if (after >= before) perEvaluation = (after - before) / 20_000
       }
       expect(perEvaluation, key).toBeLessThan(1)
+    }
+  })
+})
+
+describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
+  const inRule = (id: string, attribute: string, values: JsonValue[], variation: number): Rule => ({
+    id,
+    clauses: [{ attribute, op: 'in', values, negate: false }],
+    serve: { variation },
+  })
+  // One flag of each fast kind, and one the general path keeps (targets).
+  const flags: WireFlag[] = [
+    wireFlag('off', [inRule('r0', 'country', ['NL'], 1)], { on: false, offVariation: 2 }),
+    wireFlag('plain', []),
+    wireFlag('rules', [
+      {
+        id: 'r0',
+        clauses: [
+          { attribute: 'country', op: 'in', values: ['NL', 'DE', 3], negate: false },
+          { attribute: 'plan', op: 'in', values: ['pro', true], negate: false },
+        ],
+        serve: { variation: 1 },
+      },
+    ]),
+    wireFlag('index', [
+      inRule('r0', 'country', ['X0'], 1),
+      inRule('r1', 'plan', ['free'], 2),
+      inRule('r2', 'country', ['NL', 'DE'], 3),
+    ]),
+    wireFlag('targets', [inRule('r0', 'country', ['NL'], 1)], {
+      targets: [{ variation: 3, values: ['u9'] }],
+    }),
+  ]
+
+  it('is chosen at compile time for the flags it can decide, and only for those', () => {
+    const store = createFlagStore()
+    store.put(1, flags)
+    const kinds = flags.map((f) => store.get(f.key)!.fast)
+    expect(kinds).toEqual([FAST_FIXED, FAST_FIXED, FAST_RULES, FAST_INDEX, FAST_NONE])
+    const malformed = compileFlag({ ...flags[2]!, fallthrough: { variation: 9 } })
+    expect(malformed.problem).not.toBeNull()
+    expect(malformed.fast).toBe(FAST_NONE)
+  })
+
+  const plain = (attributes: Record<string, unknown>): Context => ({ key: 'u1', ...attributes })
+  const contexts: unknown[] = [
+    plain({ country: 'NL', plan: 'pro' }),
+    plain({ country: 'DE', plan: true }),
+    plain({ country: 3, plan: 'pro' }),
+    plain({ country: ['US', 'NL'], plan: ['x', 'pro'] }),
+    plain({ country: 'X0', plan: 'free' }),
+    plain({ country: 'FR', plan: 'free' }),
+    plain({ country: null, plan: undefined }),
+    plain({ country: '3', plan: 'true' }),
+    plain({}),
+    { key: 'u9', country: 'NL', plan: 'pro' },
+    Object.assign(Object.create(null) as object, { key: 'u1', country: 'NL', plan: 'pro' }),
+    Object.assign(['NL'], { key: 'u1', country: 'NL', plan: 'pro' }),
+    new Proxy({ key: 'u1', country: 'NL', plan: 'pro' }, {}),
+    Object.assign(Object.create({ country: 'NL' }) as object, { key: 'u1', plan: 'pro' }),
+    { key: 7, country: 'NL', plan: 'pro' },
+    { country: 'NL', plan: 'pro' },
+    null,
+    'u1',
+  ]
+
+  it('serves what the general path serves, for every kind of context', () => {
+    const store = createFlagStore()
+    store.put(1, flags)
+    for (const flag of flags) {
+      for (const [i, context] of contexts.entries()) {
+        const expected = referenceVariationDetail(flags, flag.key, context, -1, [])
+        const where = `${flag.key}, context ${i}`
+        expect(store.variationDetail(flag.key, context as Context, -1), where).toEqual(expected)
+        expect(store.variation(flag.key, context as Context, -1), where).toBe(expected.value)
+      }
+    }
+  })
+
+  it('still serves the fallback for a value of another type, and before the first put', () => {
+    const store = createFlagStore()
+    store.upsert(1, flags[2]!)
+    expect(store.variation('rules', plain({ country: 'NL', plan: 'pro' }), -1)).toBe(-1)
+    store.put(2, flags)
+    expect(store.variation('rules', plain({ country: 'NL', plan: 'pro' }), -1)).toBe(1)
+    expect(store.variation('rules', plain({ country: 'NL', plan: 'pro' }), 'x')).toBe('x')
+    expect(store.variation('index', plain({ country: 'NL' }), false)).toBe(false)
+    expect(store.variation('off', plain({}), null)).toBe(2)
+  })
+
+  it('serves the fallback when a getter throws', () => {
+    const store = createFlagStore()
+    store.put(1, flags)
+    const throwing = {
+      key: 'u1',
+      get country(): string {
+        throw new Error('boom')
+      },
+    }
+    for (const key of ['rules', 'index']) {
+      expect(store.variation(key, throwing as Context, -1)).toBe(-1)
+      expect(store.variationDetail(key, throwing as Context, -1).reason).toEqual({
+        kind: 'ERROR',
+        errorKind: 'MALFORMED_FLAG',
+      })
     }
   })
 })

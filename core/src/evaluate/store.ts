@@ -1,5 +1,6 @@
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
+import { FAST_NONE } from '../compile/fast-kinds.js'
 import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import { SwitchyardError } from '../errors.js'
 import type { WireFlag } from '../model/flag.js'
@@ -9,7 +10,9 @@ import type { EvaluationDetail, Reason, Widen } from '../model/reason.js'
 import {
   REASON_UNEXPECTED_ERROR,
   createDetail,
+  evaluateFast,
   evaluateVariationIndex,
+  isContext,
   lastEvaluationReason,
   type FlagLookup,
   type SegmentLookup,
@@ -99,6 +102,28 @@ function hasFallbackType(value: unknown, fallback: unknown): boolean {
   if (fallback === null || fallback === undefined) return true
   if (typeof fallback === 'object') return typeof value === 'object' && value !== null
   return typeof value === typeof fallback
+}
+
+/**
+ * hasFallbackType for a value `flag` serves, from the type all its values share when they do.
+ * perf: `typeof value === typeof fallback` calls V8's Typeof builtin twice; a typeof compared
+ * with a literal is a map check. two-clause and ten-rules, patched copies of core/dist, medians
+ * of 4-6 interleaved processes: 1.5-2 ns less.
+ */
+function servesFallbackType(flag: CompiledFlag, value: unknown, fallback: unknown): boolean {
+  if (fallback === null || fallback === undefined) return true
+  switch (flag.servedType) {
+    case 'boolean':
+      return typeof fallback === 'boolean'
+    case 'string':
+      return typeof fallback === 'string'
+    case 'number':
+      return typeof fallback === 'number'
+    case 'object':
+      return typeof fallback === 'object'
+    default:
+      return hasFallbackType(value, fallback)
+  }
 }
 
 function itemKey(item: unknown, what: 'flag' | 'segment'): string {
@@ -224,10 +249,16 @@ class MemoryFlagStore implements FlagStore {
       if (!this.ready) return fallback
       const flag = this.compiled.get(key)
       if (flag === undefined) return fallback
-      const index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
-      if (index < 0) return fallback
+      let index: number
+      // perf: a fast flag and a plain context skip the general path (compile/fast-kinds.ts)
+      if (flag.fast !== FAST_NONE && isContext(context)) {
+        index = evaluateFast(flag, context)
+      } else {
+        index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
+        if (index < 0) return fallback
+      }
       const value = flag.served[index]
-      return hasFallbackType(value, fallback) ? (value as Widen<T>) : fallback
+      return servesFallbackType(flag, value, fallback) ? (value as Widen<T>) : fallback
     } catch {
       return fallback
     }
@@ -244,7 +275,9 @@ class MemoryFlagStore implements FlagStore {
       reason = lastEvaluationReason()
       if (index >= 0) {
         const value = flag.served[index]
-        if (hasFallbackType(value, fallback)) return createDetail(value as Widen<T>, index, reason)
+        if (servesFallbackType(flag, value, fallback)) {
+          return createDetail(value as Widen<T>, index, reason)
+        }
         reason = REASON_WRONG_TYPE
       }
     } catch {
