@@ -18,6 +18,8 @@ export const FAST_FIXED = 1
 export const FAST_RULES = 2
 /** Every rule decided by a direct rule index (types.ts, RuleIndex.direct). */
 export const FAST_INDEX = 3
+/** FAST_INDEX where every rule has one clause (types.ts, RuleIndex.singleSlots). */
+export const FAST_SINGLE_INDEX = 4
 
 type FlagParts = Omit<CompiledFlag, 'fast' | 'program' | 'fastVariations' | 'servedType'>
 
@@ -32,7 +34,9 @@ export function fastKind(flag: FlagParts): number {
   for (let r = 0; r < rules.length; r++) if (rules[r]!.serve.thresholds !== null) return FAST_NONE
   if (flag.direct) return FAST_RULES
   const index = flag.index
-  if (index !== null && index.direct && index.count === rules.length) return FAST_INDEX
+  if (index !== null && index.direct && index.count === rules.length) {
+    return index.singleSlots !== null ? FAST_SINGLE_INDEX : FAST_INDEX
+  }
   return FAST_NONE
 }
 

@@ -106,8 +106,9 @@ export function createRuleIndex(
   slots: readonly (SlotIndex | null)[],
   cachedSlots: number,
   direct: boolean,
+  singleSlots: Int32Array | null,
 ): RuleIndex {
-  return { count, all, ruleSlots, slots, cachedSlots, direct }
+  return { count, all, ruleSlots, slots, cachedSlots, direct, singleSlots }
 }
 
 /**
@@ -179,7 +180,18 @@ export function buildRuleIndex(
     const path = paths[s]!
     direct = slots[s] === null || (path.length === 1 && readerOf(path) >= 0)
   }
-  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, direct)
+  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, direct, singleSlots(ruleSlots))
+}
+
+/** RuleIndex.singleSlots: each rule's one slot, when every covered rule has exactly one. */
+function singleSlots(ruleSlots: readonly (Int32Array | null)[]): Int32Array | null {
+  const single = new Int32Array(ruleSlots.length)
+  for (let r = 0; r < ruleSlots.length; r++) {
+    const slots = ruleSlots[r]!
+    if (slots === null || slots.length !== 1) return null
+    single[r] = slots[0]!
+  }
+  return single
 }
 
 /** Whether rule `r` is decided by `index` (its clauses are then never checked one by one). */

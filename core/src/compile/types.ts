@@ -53,6 +53,11 @@ export interface RuleIndex {
    * slot is a top-level attribute with a named reader: the evaluator's direct index loop.
    */
   readonly direct: boolean
+  /**
+   * The slot of each covered rule when every one of them has exactly one clause (ten one-clause
+   * rules, say): the evaluator's single-clause index loop. Null otherwise.
+   */
+  readonly singleSlots: Int32Array | null
 }
 
 /**

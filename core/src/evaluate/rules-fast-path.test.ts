@@ -6,7 +6,13 @@ import { createRandom, type Random } from '../../test/random.js'
 import { referenceVariationDetail } from '../../test/reference-evaluator.js'
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
-import { FAST_FIXED, FAST_INDEX, FAST_NONE, FAST_RULES } from '../compile/fast-kinds.js'
+import {
+  FAST_FIXED,
+  FAST_INDEX,
+  FAST_NONE,
+  FAST_RULES,
+  FAST_SINGLE_INDEX,
+} from '../compile/fast-kinds.js'
 import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import type { Context } from '../model/context.js'
 import type { Clause, Operator, Rule, WireFlag } from '../model/flag.js'
@@ -166,12 +172,17 @@ describe('attribute slots and the rule index', () => {
       const r = createRandom(seed * 104_729)
       let direct = 0
       let fastIndex = 0
+      let single = 0
       let late = 0
       for (let round = 0; round < 100; round++) {
         const rules: Rule[] = []
+        // A quarter of the flags have one clause per rule (the single-clause index loop).
+        const oneClause = round % 4 === 0
         for (let i = r.int(8, 30); i > 0; i--) {
           const clauses: Clause[] = []
-          const attributes = ['country', 'plan', 'tier', 'age'].filter(() => r.chance(0.4))
+          const attributes = oneClause
+            ? [r.pick(['country', 'plan', 'tier', 'age'])]
+            : ['country', 'plan', 'tier', 'age'].filter(() => r.chance(0.4))
           for (const attribute of attributes) {
             const values: JsonValue[] = []
             for (let k = r.int(1, 4); k > 0; k--) values.push(r.pick(VALUES))
@@ -183,7 +194,9 @@ describe('attribute slots and the rule index', () => {
         const store = createFlagStore()
         store.put(round, flags, SEGMENTS)
         if (store.get('f')!.index?.direct) direct++
-        if (store.get('f')!.fast === FAST_INDEX) fastIndex++
+        const fast = store.get('f')!.fast
+        if (fast === FAST_INDEX || fast === FAST_SINGLE_INDEX) fastIndex++
+        if (fast === FAST_SINGLE_INDEX) single++
         for (let c = 0; c < 20; c++) {
           const context = randomContext(r)
           const expected = referenceVariationDetail(flags, 'f', context, null, SEGMENTS)
@@ -198,6 +211,7 @@ describe('attribute slots and the rule index', () => {
       }
       expect(direct).toBeGreaterThan(90)
       expect(fastIndex).toBeGreaterThan(90)
+      expect(single).toBeGreaterThan(20)
       expect(late).toBeGreaterThan(20)
     },
   )
@@ -487,6 +501,18 @@ describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
       inRule('r1', 'plan', ['free'], 2),
       inRule('r2', 'country', ['NL', 'DE'], 3),
     ]),
+    wireFlag('index2', [
+      inRule('r0', 'country', ['X0', 3], 1),
+      {
+        id: 'r1',
+        clauses: [
+          { attribute: 'plan', op: 'in', values: ['pro', true], negate: false },
+          { attribute: 'country', op: 'in', values: ['NL', 'FR'], negate: false },
+        ],
+        serve: { variation: 2 },
+      },
+      inRule('r2', 'plan', ['free'], 3),
+    ]),
     wireFlag('targets', [inRule('r0', 'country', ['NL'], 1)], {
       targets: [{ variation: 3, values: ['u9'] }],
     }),
@@ -496,7 +522,14 @@ describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
     const store = createFlagStore()
     store.put(1, flags)
     const kinds = flags.map((f) => store.get(f.key)!.fast)
-    expect(kinds).toEqual([FAST_FIXED, FAST_FIXED, FAST_RULES, FAST_INDEX, FAST_NONE])
+    expect(kinds).toEqual([
+      FAST_FIXED,
+      FAST_FIXED,
+      FAST_RULES,
+      FAST_SINGLE_INDEX,
+      FAST_INDEX,
+      FAST_NONE,
+    ])
     const malformed = compileFlag({ ...flags[2]!, fallthrough: { variation: 9 } })
     expect(malformed.problem).not.toBeNull()
     expect(malformed.fast).toBe(FAST_NONE)
