@@ -30,7 +30,7 @@ function ownValue(context: object, name: string, value: unknown): unknown {
  * called, so that each case keeps inline caches of its own.
  */
 export function readNamed(context: Record<string, unknown>, reader: number): unknown {
-  return reader < 4 ? readFirst(context, reader) : readRest(context, reader)
+  return reader < 2 ? readFirst(context, reader) : readRest(context, reader)
 }
 
 // perf: the first names read without a call (a switch over every name is too large to inline)
@@ -43,22 +43,8 @@ function readFirst(context: Record<string, unknown>, reader: number): unknown {
       if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
       return ownValue(context, name, value)
     }
-    case 1: {
-      const name = NAMES[1]!
-      const value = context[name]
-      if (value === undefined) return undefined
-      if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
-      return ownValue(context, name, value)
-    }
-    case 2: {
-      const name = NAMES[2]!
-      const value = context[name]
-      if (value === undefined) return undefined
-      if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
-      return ownValue(context, name, value)
-    }
     default: {
-      const name = NAMES[3]!
+      const name = NAMES[1]!
       const value = context[name]
       if (value === undefined) return undefined
       if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
@@ -69,6 +55,20 @@ function readFirst(context: Record<string, unknown>, reader: number): unknown {
 
 function readRest(context: Record<string, unknown>, reader: number): unknown {
   switch (reader) {
+    case 2: {
+      const name = NAMES[2]!
+      const value = context[name]
+      if (value === undefined) return undefined
+      if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
+      return ownValue(context, name, value)
+    }
+    case 3: {
+      const name = NAMES[3]!
+      const value = context[name]
+      if (value === undefined) return undefined
+      if (getPrototypeOf(context) === OBJECT_PROTOTYPE && !(name in OBJECT_PROTOTYPE)) return value
+      return ownValue(context, name, value)
+    }
     case 4: {
       const name = NAMES[4]!
       const value = context[name]
