@@ -29,7 +29,7 @@ const TABLE_MAX_RUN = 8
  * nothing. Strings that differ only elsewhere collide and are told apart by linear probing.
  * perf: in a micro-benchmark with unpredictable keys, Map.get of a string took ~17 ns on Node 20
  * (its bucket walk branches unpredictably); ten-rules went from ~137 to ~127 ns with the tables.
- * evaluate.ts (matchDirectIndex) has it written out: change both together.
+ * evaluate.ts (probeMask) has it written out: change both together.
  */
 export function sampleHash(text: string): number {
   const length = text.length
