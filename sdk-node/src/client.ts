@@ -42,6 +42,11 @@ export interface SwitchyardClient {
   readonly dataAgeMs: number | null
   /** The client has data it can serve (from the server or a bootstrap), or is offline. */
   readonly ready: boolean
+  /**
+   * With `maxDataAgeMs`: the data has gone unconfirmed for that long, so every evaluation serves
+   * its fallback (`ERROR/STALE_DATA`). Always false without the option.
+   */
+  readonly stale: boolean
 
   /**
    * Resolves once the client is ready (at once if it already is); rejects with
@@ -88,6 +93,7 @@ export interface SwitchyardClient {
 const DEFAULT_READY_TIMEOUT_MS = 5_000
 const REASON_NOT_READY = errorReason('CLIENT_NOT_READY')
 const REASON_EXCEPTION = errorReason('MALFORMED_FLAG')
+const REASON_STALE = errorReason('STALE_DATA')
 
 interface Waiter {
   resolve(): void
@@ -109,6 +115,10 @@ class Client implements SwitchyardClient {
   /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
   #streamSilent = false
   #lastUpdated: Date | null = null
+  /** Monotonic ms (performance.now) of the last confirmation, or of init() before any. */
+  #confirmedAt = performance.now()
+  #stale = false
+  #staleTimer: NodeJS.Timeout | undefined
   #stoppedBy: SwitchyardError | null = null
   #lastError: SwitchyardError | null = null
   #fallbackTimer: NodeJS.Timeout | undefined
@@ -128,6 +138,7 @@ class Client implements SwitchyardClient {
     }
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
+    this.#armStaleTimer()
 
     if (opts.offline) return
     const store = this.#store
@@ -187,6 +198,10 @@ class Client implements SwitchyardClient {
 
   get ready(): boolean {
     return this.#ready
+  }
+
+  get stale(): boolean {
+    return this.#stale
   }
 
   // DataSink: called by the stream and the poller
@@ -348,7 +363,8 @@ class Client implements SwitchyardClient {
   }
 
   variation<T>(key: string, context: Context, fallback: T): Widen<T> {
-    if (!this.#store.initialized) return fallback as Widen<T>
+    // perf: a field read, not a clock read: the stale timer keeps #stale current
+    if (!this.#store.initialized || this.#stale) return fallback as Widen<T>
     try {
       return this.#store.variation(key, context, fallback)
     } catch {
@@ -359,6 +375,9 @@ class Client implements SwitchyardClient {
   variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>> {
     if (!this.#store.initialized) {
       return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_NOT_READY }
+    }
+    if (this.#stale) {
+      return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_STALE }
     }
     try {
       return this.#store.variationDetail(key, context, fallback)
@@ -391,6 +410,7 @@ class Client implements SwitchyardClient {
   allFlags(context: Context): Record<string, JsonValue> {
     const entries: [string, JsonValue][] = []
     if (!this.#store.initialized) return {}
+    if (this.#stale) return Object.fromEntries(this.#store.keys().map((key) => [key, null]))
     try {
       for (const key of this.#store.keys()) {
         const flag = this.#store.get(key)
@@ -468,6 +488,46 @@ class Client implements SwitchyardClient {
 
   #touch(): void {
     this.#lastUpdated = new Date()
+    const now = performance.now()
+    const age = now - this.#confirmedAt
+    this.#confirmedAt = now
+    if (this.#stale) {
+      this.#stale = false
+      this.#options.logger.info('Data confirmed by the server again: serving flags again')
+      this.#emitter.emit('stale', { stale: false, dataAgeMs: Math.round(age) })
+      this.#armStaleTimer()
+    }
+  }
+
+  /**
+   * With maxDataAgeMs: a timer that fires when the data would reach that age. It does not move on
+   * every confirmation; when it fires early (the data was confirmed meanwhile) it waits for the
+   * rest. It keeps running after close(): closed data is not confirmed any more either.
+   */
+  #armStaleTimer(): void {
+    const maxAge = this.#options.maxDataAgeMs
+    if (maxAge === null) return
+    clearTimeout(this.#staleTimer)
+    const wait = Math.max(0, maxAge - (performance.now() - this.#confirmedAt))
+    this.#staleTimer = setTimeout(() => this.#checkStale(), Math.ceil(wait))
+    this.#staleTimer.unref()
+  }
+
+  #checkStale(): void {
+    const maxAge = this.#options.maxDataAgeMs
+    if (maxAge === null || this.#stale) return
+    const age = performance.now() - this.#confirmedAt
+    if (age < maxAge) {
+      this.#armStaleTimer()
+      return
+    }
+    this.#stale = true
+    const dataAgeMs = Math.round(age)
+    this.#options.logger.warn(
+      `Data not confirmed by the server for ${dataAgeMs} ms (maxDataAgeMs ${maxAge}): ` +
+        'serving fallbacks until it is',
+    )
+    this.#emitter.emit('stale', { stale: true, dataAgeMs })
   }
 
   #markReady(): void {

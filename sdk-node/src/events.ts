@@ -26,12 +26,24 @@ export interface ConnectionStateEvent {
   previous: ConnectionState
 }
 
+/**
+ * Payload of `'stale'` (only with the `maxDataAgeMs` option): the client started serving
+ * fallbacks because its data was too old (`stale: true`), or the server confirmed the data again
+ * and it serves flags again (`stale: false`).
+ */
+export interface StaleEvent {
+  stale: boolean
+  /** How long the data had gone unconfirmed, in ms. */
+  dataAgeMs: number
+}
+
 /** Events a client emits, with their payloads. */
 export interface ClientEvents {
   ready: ReadyEvent
   change: ChangeEvent
   error: SwitchyardError
   connectionState: ConnectionStateEvent
+  stale: StaleEvent
 }
 
 export type ClientEventName = keyof ClientEvents

@@ -8,6 +8,7 @@ export type {
   ConnectionStateEvent,
   Listener,
   ReadyEvent,
+  StaleEvent,
 } from './events.js'
 export { createDefaultLogger, createSilentLogger, type Logger } from './logger.js'
 export type { Options, Snapshot } from './options.js'

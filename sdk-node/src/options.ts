@@ -46,6 +46,13 @@ export interface Options {
    * not read, and the client keeps its data and retries.
    */
   maxMessageBytes?: number
+  /**
+   * Fail safe on old data: once the server has not confirmed the data (a change, a ping, a poll)
+   * for this many ms, every evaluation serves the caller's fallback with `ERROR/STALE_DATA`
+   * until it does again. Unset (the default): the last data is served however old it is. Set it
+   * well above the server's ping interval (15 s by default), e.g. 60000. Not with `offline`.
+   */
+  maxDataAgeMs?: number
   /** Where diagnostics go (default: warnings and errors to the console). */
   logger?: Logger
 }
@@ -64,6 +71,8 @@ export interface ResolvedOptions {
   fallbackAfterFailures: number
   requestTimeoutMs: number
   maxMessageBytes: number
+  /** null: never fail safe on old data. */
+  maxDataAgeMs: number | null
   logger: Logger
 }
 
@@ -95,6 +104,18 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** A positive duration option, capped at what a timer can wait. */
 function duration(name: string, value: number | undefined, fallback: number): number {
   return Math.min(positive(name, value, fallback), MAX_TIMER_MS)
+}
+
+/** maxDataAgeMs: a duration, or null when unset; offline data is never confirmed, so not both. */
+function maxDataAge(value: number | undefined, offline: boolean): number | null {
+  if (value === undefined) return null
+  if (offline) {
+    throw sdkError(
+      'INVALID_OPTIONS',
+      'Option maxDataAgeMs cannot be used offline: offline data is never confirmed by a server',
+    )
+  }
+  return duration('maxDataAgeMs', value, 0)
 }
 
 /** A positive whole number of bytes. */
@@ -193,6 +214,7 @@ export function resolveOptions(options: Options): ResolvedOptions {
       options.maxMessageBytes,
       DEFAULTS.maxMessageBytes,
     ),
+    maxDataAgeMs: maxDataAge(options.maxDataAgeMs, offline),
     logger: safeLogger(options.logger ?? createDefaultLogger()),
   }
 }

@@ -26,6 +26,8 @@ const ERROR_CODES: Record<ErrorKind, OpenFeatureErrorCode> = {
   WRONG_TYPE: 'TYPE_MISMATCH',
   CLIENT_NOT_READY: 'PROVIDER_NOT_READY',
   USER_NOT_SPECIFIED: 'TARGETING_KEY_MISSING',
+  // why: OpenFeature has no code for it; its STALE reason means a value was served anyway
+  STALE_DATA: 'GENERAL',
 }
 
 /**

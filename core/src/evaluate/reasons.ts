@@ -23,6 +23,7 @@ const ERROR_REASONS: Readonly<Record<ErrorKind, Reason>> = Object.freeze({
   WRONG_TYPE: Object.freeze({ kind: 'ERROR', errorKind: 'WRONG_TYPE' }),
   CLIENT_NOT_READY: Object.freeze({ kind: 'ERROR', errorKind: 'CLIENT_NOT_READY' }),
   USER_NOT_SPECIFIED: Object.freeze({ kind: 'ERROR', errorKind: 'USER_NOT_SPECIFIED' }),
+  STALE_DATA: Object.freeze({ kind: 'ERROR', errorKind: 'STALE_DATA' }),
 })
 
 /** The shared frozen `ERROR` reason for `errorKind`. */

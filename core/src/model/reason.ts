@@ -2,8 +2,17 @@
 export type ReasonKind =
   'OFF' | 'TARGET_MATCH' | 'RULE_MATCH' | 'FALLTHROUGH' | 'PREREQUISITE_FAILED' | 'ERROR'
 
+/**
+ * Why the fallback was served. `STALE_DATA` comes only from an SDK client set up with
+ * `maxDataAgeMs`: its data had not been confirmed by the server for that long.
+ */
 export type ErrorKind =
-  'FLAG_NOT_FOUND' | 'MALFORMED_FLAG' | 'WRONG_TYPE' | 'CLIENT_NOT_READY' | 'USER_NOT_SPECIFIED'
+  | 'FLAG_NOT_FOUND'
+  | 'MALFORMED_FLAG'
+  | 'WRONG_TYPE'
+  | 'CLIENT_NOT_READY'
+  | 'USER_NOT_SPECIFIED'
+  | 'STALE_DATA'
 
 export type Reason =
   | { readonly kind: 'OFF' }
