@@ -138,7 +138,9 @@ class Client implements SwitchyardClient {
     }
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
-    this.#armStaleTimer()
+    // why: a bootstrap counts as confirmed at init(); without data there is nothing to age
+    if (this.#ready) this.#armStaleTimer()
+    warnIfPollsOutliveMaxAge(opts)
 
     if (opts.offline) return
     const store = this.#store
@@ -500,9 +502,12 @@ class Client implements SwitchyardClient {
   }
 
   /**
-   * With maxDataAgeMs: a timer that fires when the data would reach that age. It does not move on
-   * every confirmation; when it fires early (the data was confirmed meanwhile) it waits for the
-   * rest. It keeps running after close(): closed data is not confirmed any more either.
+   * With maxDataAgeMs, once there is data: a timer that fires when the data would reach that
+   * age. It does not move on every confirmation; when it fires early (the data was confirmed
+   * meanwhile) it waits for the rest. It keeps running after close() and after a refused key:
+   * that data is not confirmed any more either. The age is on the monotonic clock
+   * (performance.now, like Node's timers), so a wall-clock jump neither triggers nor hides it;
+   * time the machine spends suspended is not counted.
    */
   #armStaleTimer(): void {
     const maxAge = this.#options.maxDataAgeMs
@@ -533,6 +538,7 @@ class Client implements SwitchyardClient {
   #markReady(): void {
     if (this.#ready) return
     this.#ready = true
+    this.#armStaleTimer()
     this.#emitReady()
   }
 
@@ -647,6 +653,16 @@ class Client implements SwitchyardClient {
     if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
     return 'interrupted'
   }
+}
+
+/** Polls further apart than maxDataAgeMs would make a polling client go stale between polls. */
+function warnIfPollsOutliveMaxAge(options: ResolvedOptions): void {
+  const maxAge = options.maxDataAgeMs
+  if (options.offline || maxAge === null || maxAge > options.pollIntervalMs) return
+  options.logger.warn(
+    `maxDataAgeMs (${maxAge}) is not above pollIntervalMs (${options.pollIntervalMs}): ` +
+      'while polling, the client will serve fallbacks between polls',
+  )
 }
 
 function applyError(what: string, cause: unknown): SwitchyardError {

@@ -113,21 +113,57 @@ describe('maxDataAgeMs', () => {
     })
   })
 
-  it('still answers CLIENT_NOT_READY when there is no data at all', async () => {
+  it('does not go stale without data, and answers CLIENT_NOT_READY', async () => {
     const s = await startServer(null)
     const url = s.url
     await s.close()
     server = null
     const t = createClient(null, { baseUrl: url, maxDataAgeMs: MAX_AGE })
+    const events = recordStale(t)
 
-    await waitFor(() => t.client.stale, 3_000, 'the client to go stale')
+    await quietPeriod(MAX_AGE * 2)
 
+    expect(t.client.stale).toBe(false)
+    expect(events).toEqual([])
     expect(t.client.variationDetail('new-checkout', USER, 'fb')).toEqual({
       value: 'fb',
       variationIndex: null,
       reason: { kind: 'ERROR', errorKind: 'CLIENT_NOT_READY' },
     })
     expect(t.client.allFlags(USER)).toEqual({})
+  })
+
+  it('goes on after close(): a closed client goes stale too', async () => {
+    const s = await startServer(50)
+    const t = createClient(s, { maxDataAgeMs: MAX_AGE })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    await t.client.close()
+    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
+
+    await waitFor(() => t.client.stale, 3_000, 'the closed client to go stale')
+
+    expect(t.client.variation('new-checkout', USER, false)).toBe(false)
+  })
+
+  it('counts polls as confirmations, and warns when polls are further apart than the age', async () => {
+    const s = await startServer(null)
+    const warnings: string[] = []
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} }
+    const t = createClient(s, { stream: false, pollIntervalMs: 50, maxDataAgeMs: MAX_AGE, logger })
+    const events = recordStale(t)
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+
+    await quietPeriod(MAX_AGE * 3)
+    expect(t.client.stale).toBe(false)
+    expect(events).toEqual([])
+    expect(warnings.filter((w) => w.includes('pollIntervalMs'))).toEqual([])
+
+    await s.close()
+    server = null
+    await waitFor(() => t.client.stale, 3_000, 'the client to go stale once polls fail')
+
+    createClient(null, { baseUrl: 'http://127.0.0.1:1', maxDataAgeMs: 30_000, logger })
+    expect(warnings.filter((w) => w.includes('pollIntervalMs'))).toHaveLength(1)
   })
 
   it.each([

@@ -12,7 +12,10 @@ import type { CompiledFlag } from './types.js'
 
 /** Evaluated by the general path. */
 export const FAST_NONE = 0
-/** Serves one variation to every context: off, or on with no targets or rules. */
+/**
+ * Serves one variation to every context: off, or on with no prerequisites, targets or rules and
+ * a fixed fallthrough.
+ */
 export const FAST_FIXED = 1
 /** Direct rules (compile-flag.ts, isDirect), run from `CompiledFlag.program`. */
 export const FAST_RULES = 2

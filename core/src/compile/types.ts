@@ -179,12 +179,12 @@ export interface CompiledFlag {
   /** Evaluated by the evaluator's direct loop: see compile-flag.ts, isDirect. */
   readonly direct: boolean
   /**
-   * How `store.variation()` may evaluate the flag for a plain context without the general path
-   * (FAST_NONE, FAST_FIXED, FAST_RULES or FAST_INDEX; compile-flag.ts, fastKind).
+   * How `store.variation()` may evaluate the flag without the general path (FAST_NONE,
+   * FAST_FIXED, FAST_RULES, FAST_INDEX or FAST_SINGLE_INDEX; fast-kinds.ts, fastKind).
    */
   readonly fast: number
   /**
-   * A direct flag's rules in one flat array (compile-flag.ts, directProgram); empty otherwise.
+   * A direct flag's rules in one flat array (fast-kinds.ts, directProgram); empty otherwise.
    * Per rule: its clause count, the offset of the next rule, then per clause its reader, its
    * value count and its values. perf: one array instead of rule, clause and value objects.
    */

@@ -581,6 +581,21 @@ describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
     expect(store.variation('off', plain({}), null)).toBe(2)
   })
 
+  it("reads a context's key once, as the general path does", () => {
+    const store = createFlagStore()
+    store.put(1, flags)
+    for (const flag of flags) {
+      let reads = 0
+      const counting = {
+        get key(): unknown {
+          return reads++ === 0 ? 7 : 'u1'
+        },
+      }
+      expect(store.variation(flag.key, counting as Context, -1), flag.key).toBe(-1)
+      expect(reads, flag.key).toBe(1)
+    }
+  })
+
   it('serves the fallback when a getter throws', () => {
     const store = createFlagStore()
     store.put(1, flags)

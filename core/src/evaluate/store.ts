@@ -250,8 +250,11 @@ class MemoryFlagStore implements FlagStore {
       const flag = this.compiled.get(key)
       if (flag === undefined) return fallback
       let index: number
-      // perf: a fast flag and a plain context skip the general path (compile/fast-kinds.ts)
-      if (flag.fast !== FAST_NONE && isContext(context)) {
+      // perf: a fast flag skips the general path (compile/fast-kinds.ts). It is valid, so for
+      // a context the general path refuses it would serve the fallback too; asking the general
+      // path would read the context's key a second time (a getter could answer differently).
+      if (flag.fast !== FAST_NONE) {
+        if (!isContext(context)) return fallback
         index = evaluateFast(flag, context)
       } else {
         index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
