@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import type { ChangeBus } from './db/bus.js'
 import type { Database } from './db/client.js'
@@ -110,6 +111,18 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
+  // why: browsers call OFREP with a (public) client key from their own origin; no cookies are
+  // involved, so any origin may, and the key in the Authorization header is what authorizes
+  app.use(
+    '/ofrep/v1/*',
+    cors({
+      origin: '*',
+      allowMethods: ['POST'],
+      allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'If-None-Match'],
+      exposeHeaders: ['ETag'],
+      maxAge: 600,
+    }),
+  )
   app.route('/ofrep/v1', ofrepRoutes({ hub, authenticateSdk }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))

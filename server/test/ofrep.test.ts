@@ -154,11 +154,86 @@ describeEachDb('OFREP', (target) => {
     expect(moved.headers.get('etag')).not.toBe(first.headers.get('etag'))
   })
 
-  it('takes server SDK keys only', async () => {
+  it('shows a client key clientSide flags only, and other flags as missing', async () => {
     const client = (
       await server.api('POST', '/api/v1/environments/production/keys', { type: 'client' })
     ).body.key
-    expect((await ofrep(server, client, '/evaluate/flags', {})).status).toBe(403)
+    await server.api('POST', '/api/v1/flags', {
+      key: 'web-theme',
+      kind: 'string',
+      clientSide: true,
+      variations: [{ value: 'light' }, { value: 'dark' }],
+    })
+    await server.api('PUT', '/api/v1/flags/web-theme/envs/production', {
+      on: true,
+      offVariation: 0,
+      rules: [
+        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 1 } },
+      ],
+      fallthrough: { variation: 0 },
+    })
+    const context = { context: { targetingKey: 'u1', country: 'DE' } }
+
+    const bulk = await ofrep(server, client, '/evaluate/flags', context)
+    expect(bulk.status).toBe(200)
+    expect(bulk.body.flags).toEqual([
+      { key: 'web-theme', value: 'dark', reason: 'TARGETING_MATCH', variant: '1', metadata: {} },
+    ])
+    const one = await ofrep(server, client, '/evaluate/flags/web-theme', context)
+    expect(one.body).toMatchObject({ key: 'web-theme', value: 'dark' })
+    // the server-side flag exists, but a client key cannot tell it from a missing one
+    const hidden = await ofrep(server, client, '/evaluate/flags/banner', context)
+    const missing = await ofrep(server, client, '/evaluate/flags/nope', context)
+    expect(hidden.status).toBe(404)
+    expect(hidden.body).toEqual({ ...missing.body, key: 'banner' })
+    // a server key still sees both, and the two bulk answers never share an ETag
+    const all = await ofrep(server, key, '/evaluate/flags', context)
+    expect(all.body.flags.map((f: { key: string }) => f.key)).toEqual(['banner', 'web-theme'])
+    expect(all.headers.get('etag')).not.toBe(bulk.headers.get('etag'))
+    const reused = await ofrep(server, key, '/evaluate/flags', context, {
+      'if-none-match': bulk.headers.get('etag')!,
+    })
+    expect(reused.status).toBe(200)
+
+    await server.api('DELETE', '/api/v1/flags/web-theme')
+  })
+
+  it('answers browsers from any origin (CORS), errors included', async () => {
+    const preflight = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+      'authorization',
+    )
+    const ok = await ofrep(server, key, '/evaluate/flags', {}, { origin: 'https://shop.example' })
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*')
+    expect(ok.headers.get('access-control-expose-headers')).toContain('ETag')
+    const refused = await ofrep(
+      server,
+      'sy_sdk_nope',
+      '/evaluate/flags',
+      {},
+      {
+        origin: 'https://shop.example',
+      },
+    )
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*')
+    // the admin API is not opened to other origins
+    const api = await fetch(`${server.url}/api/v1/flags`, {
+      headers: { origin: 'https://x.example' },
+    })
+    expect(api.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('takes SDK keys only, by either header', async () => {
     expect(
       (await ofrep(server, 'sy_tok_test-admin-token-0123456789', '/evaluate/flags', {})).status,
     ).toBe(401)

@@ -1,20 +1,30 @@
+import type { SdkPrincipal } from '../domain/environments.js'
 import type { SdkAuthenticator } from '../domain/sdk-auth.js'
 import { readSdkKey } from '../stream/hub.js'
 import { forbidden, unauthorized } from './problem.js'
 
+/** The SDK key given in a header, server or client: 401 without one or for an unknown or revoked key. */
+export async function sdkKeyPrincipal(
+  authenticate: SdkAuthenticator,
+  header: string | undefined,
+): Promise<SdkPrincipal> {
+  const key = readSdkKey(header)
+  if (!key) throw unauthorized('An SDK key is required')
+  const principal = await authenticate(key)
+  if (!principal) throw unauthorized('The SDK key is unknown or revoked')
+  return principal
+}
+
 /**
- * The environment of a server SDK key given in a header: 401 without one or for an unknown or
- * revoked key, 403 (with `clientKeyRefusal`) for a client key.
+ * The environment of a server SDK key given in a header: 401 as sdkKeyPrincipal, 403 (with
+ * `clientKeyRefusal`) for a client key.
  */
 export async function serverKeyEnvironment(
   authenticate: SdkAuthenticator,
   header: string | undefined,
   clientKeyRefusal: string,
 ): Promise<string> {
-  const key = readSdkKey(header)
-  if (!key) throw unauthorized('An SDK key is required')
-  const principal = await authenticate(key)
-  if (!principal) throw unauthorized('The SDK key is unknown or revoked')
+  const principal = await sdkKeyPrincipal(authenticate, header)
   if (principal.type !== 'server') throw forbidden(clientKeyRefusal)
   return principal.env
 }

@@ -74,6 +74,12 @@ interface Connection {
 
 /** The heartbeat visits one slice of the connections per tick, each slice once per interval. */
 const HEARTBEAT_TICK_MS = 100
+/** What a client key is told of a flag that is not clientSide: the same as of a missing one. */
+const NOT_FOUND_DETAIL: EvaluationDetail = Object.freeze({
+  value: undefined,
+  variationIndex: null,
+  reason: Object.freeze({ kind: 'ERROR', errorKind: 'FLAG_NOT_FOUND' }),
+}) as EvaluationDetail
 const MAX_HEARTBEAT_SLICES = 100
 
 /**
@@ -131,6 +137,7 @@ export class StreamHub {
     env: string,
     context: Context,
     key?: string,
+    clientSideOnly = false,
   ): Promise<{
     version: number
     etag: string
@@ -138,10 +145,14 @@ export class StreamHub {
   } | null> {
     const state = await this.state(env)
     if (!state) return null
-    const keys = key === undefined ? [...state.flags.keys()].sort() : [key]
+    // A client key sees clientSide flags only: any other flag is as unknown as a missing one.
+    const visible = (k: string) => !clientSideOnly || state.flags.get(k)?.clientSide === true
+    const keys = key === undefined ? [...state.flags.keys()].filter(visible).sort() : [key]
     const results = keys.map((k) => ({
       key: k,
-      detail: state.store.variationDetail(k, context, undefined) as EvaluationDetail,
+      detail: visible(k)
+        ? (state.store.variationDetail(k, context, undefined) as EvaluationDetail)
+        : NOT_FOUND_DETAIL,
     }))
     return { version: state.version, etag: this.etag(state), results }
   }

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
 import { isHttpProblem, notFound } from '../../http/problem.js'
-import { serverKeyEnvironment } from '../../http/sdk-key.js'
+import { sdkKeyPrincipal } from '../../http/sdk-key.js'
 import { isNotModified, parseBody, parseParams } from '../../http/validate.js'
 import { ResourceKey } from '../../schemas/common.js'
 import type { StreamHub } from '../../stream/hub.js'
@@ -24,12 +24,13 @@ function stableJson(value: unknown): string {
 }
 
 /**
- * The bulk answer depends on the flags and the context, so its ETag covers both: a client that
- * keeps its ETag across a context change (the OpenFeature web provider does) gets fresh values.
+ * The bulk answer depends on the flags, the context and the kind of key (a client key sees fewer
+ * flags), so its ETag covers all three: a client that keeps its ETag across a context change
+ * (the OpenFeature web provider does) gets fresh values.
  */
-function bulkEtag(dataEtag: string, context: Record<string, unknown>): string {
+function bulkEtag(dataEtag: string, context: Record<string, unknown>, client: boolean): string {
   const digest = createHash('sha256').update(stableJson(context)).digest('base64url').slice(0, 16)
-  return `${dataEtag.slice(0, -1)}-${digest}"`
+  return `${dataEtag.slice(0, -1)}-${client ? 'c-' : ''}${digest}"`
 }
 
 /** OpenFeature's `targetingKey` is Switchyard's context `key`. */
@@ -79,24 +80,26 @@ function toResult(key: string, detail: EvaluationDetail) {
 
 /**
  * The OpenFeature Remote Evaluation Protocol, evaluated by the same core evaluator on this
- * replica's snapshot. Server SDK keys only (`Authorization: Bearer` or `X-API-Key`).
+ * replica's snapshot (`Authorization: Bearer` or `X-API-Key`). A server SDK key sees every flag;
+ * a client SDK key (public: it ships in web pages) sees clientSide flags only, and any other
+ * flag answers as a missing one. Only values and reasons leave the server, never rules or
+ * target lists. Browsers may call it from any origin (app.ts sets CORS for /ofrep).
  */
 export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenticator }) {
   const app = new Hono<AppEnv>()
 
-  const environment = (c: Context<AppEnv>) =>
-    serverKeyEnvironment(
+  const principal = (c: Context<AppEnv>) =>
+    sdkKeyPrincipal(
       deps.authenticateSdk,
       c.req.header('authorization') ?? c.req.header('x-api-key'),
-      'OFREP needs a server SDK key',
     )
 
   app.post('/evaluate/flags/:key', async (c) => {
-    const env = await environment(c)
+    const { env, type } = await principal(c)
     const { key } = parseParams(c, FlagParams)
     const { context, error } = await readContext(c)
     if (error) return c.json({ key, ...error }, 400)
-    const evaluated = await deps.hub.evaluate(env, toContext(context), key)
+    const evaluated = await deps.hub.evaluate(env, toContext(context), key, type === 'client')
     if (!evaluated) throw notFound('environment', env)
     const result = toResult(key, evaluated.results[0]!.detail)
     if ('errorCode' in result)
@@ -105,12 +108,13 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
   })
 
   app.post('/evaluate/flags', async (c) => {
-    const env = await environment(c)
+    const { env, type } = await principal(c)
     const { context, error } = await readContext(c)
     if (error) return c.json(error, 400)
-    const evaluated = await deps.hub.evaluate(env, toContext(context))
+    const client = type === 'client'
+    const evaluated = await deps.hub.evaluate(env, toContext(context), undefined, client)
     if (!evaluated) throw notFound('environment', env)
-    const etag = bulkEtag(evaluated.etag, context)
+    const etag = bulkEtag(evaluated.etag, context, client)
     c.header('ETag', etag)
     if (isNotModified(c, etag)) return c.body(null, 304)
     return c.json({ flags: evaluated.results.map((r) => toResult(r.key, r.detail)) })
