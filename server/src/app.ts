@@ -71,6 +71,19 @@ export function createApp(deps: AppDeps) {
       'request',
     )
   })
+  // why: browsers call OFREP with a (public) client key from their own origin; no cookies are
+  // involved, so any origin may, and the key in the Authorization header is what authorizes.
+  // Before the body limit, so that a 413 is readable by the page too.
+  app.use(
+    '/ofrep/v1/*',
+    cors({
+      origin: '*',
+      allowMethods: ['POST'],
+      allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'If-None-Match'],
+      exposeHeaders: ['ETag'],
+      maxAge: 600,
+    }),
+  )
   app.use(
     '*',
     bodyLimit({
@@ -111,18 +124,6 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
-  // why: browsers call OFREP with a (public) client key from their own origin; no cookies are
-  // involved, so any origin may, and the key in the Authorization header is what authorizes
-  app.use(
-    '/ofrep/v1/*',
-    cors({
-      origin: '*',
-      allowMethods: ['POST'],
-      allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'If-None-Match'],
-      exposeHeaders: ['ETag'],
-      maxAge: 600,
-    }),
-  )
   app.route('/ofrep/v1', ofrepRoutes({ hub, authenticateSdk }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))

@@ -4,7 +4,7 @@ import { loadVectors } from '../../core/test/vectors.js'
 import type { Database } from '../src/db/client.js'
 import * as tables from '../src/db/schema/index.js'
 import { describeEachDb, pgliteTarget } from './db.suite.js'
-import { startTestServer, type TestServer } from './helpers.js'
+import { startTestServer, waitFor, type TestServer } from './helpers.js'
 
 async function ofrep(
   server: TestServer,
@@ -194,8 +194,46 @@ describeEachDb('OFREP', (target) => {
       'if-none-match': bulk.headers.get('etag')!,
     })
     expect(reused.status).toBe(200)
+    // the client's ETag says nothing of the environment, nor of changes to flags it cannot see
+    expect(bulk.headers.get('etag')).not.toContain('production')
+    const hiddenChange = await server.api('PUT', '/api/v1/flags/banner/envs/production', {
+      on: false,
+      offVariation: 1,
+      fallthrough: { variation: 1 },
+    })
+    expect(hiddenChange.status).toBe(200)
+    // on Postgres the change reaches this replica's snapshot through LISTEN/NOTIFY: wait for it
+    await waitFor(async () => {
+      const seen = await ofrep(server, key, '/evaluate/flags/banner', context)
+      return seen.body.reason === 'DISABLED'
+    }, 5_000)
+    const unchanged = await ofrep(server, client, '/evaluate/flags', context, {
+      'if-none-match': bulk.headers.get('etag')!,
+    })
+    expect(unchanged.status).toBe(304)
+    // and a flag that stops being clientSide is gone for the client at once
+    expect(
+      (await server.api('PATCH', '/api/v1/flags/web-theme', { clientSide: false })).status,
+    ).toBe(200)
+    let after = await ofrep(server, client, '/evaluate/flags', context)
+    await waitFor(async () => {
+      after = await ofrep(server, client, '/evaluate/flags', context, {
+        'if-none-match': bulk.headers.get('etag')!,
+      })
+      return after.status === 200
+    }, 5_000)
+    expect(after.body.flags).toEqual([])
+    expect((await ofrep(server, client, '/evaluate/flags/web-theme', context)).status).toBe(404)
 
     await server.api('DELETE', '/api/v1/flags/web-theme')
+    await server.api('PUT', '/api/v1/flags/banner/envs/production', {
+      on: true,
+      offVariation: 1,
+      rules: [
+        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } },
+      ],
+      fallthrough: { variation: 1 },
+    })
   })
 
   it('answers browsers from any origin (CORS), errors included', async () => {
@@ -209,9 +247,28 @@ describeEachDb('OFREP', (target) => {
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
-    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+    // a preflight that names no headers still learns every header OFREP takes
+    const bare = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    })
+    expect(bare.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual([
       'authorization',
-    )
+      'x-api-key',
+      'content-type',
+      'if-none-match',
+    ])
+    const tooLarge = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: {
+        origin: 'https://shop.example',
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ context: { pad: 'x'.repeat(9 * 1024 * 1024) } }),
+    })
+    expect(tooLarge.status).toBe(413)
+    expect(tooLarge.headers.get('access-control-allow-origin')).toBe('*')
     const ok = await ofrep(server, key, '/evaluate/flags', {}, { origin: 'https://shop.example' })
     expect(ok.headers.get('access-control-allow-origin')).toBe('*')
     expect(ok.headers.get('access-control-expose-headers')).toContain('ETag')

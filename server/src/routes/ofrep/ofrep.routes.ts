@@ -24,13 +24,20 @@ function stableJson(value: unknown): string {
 }
 
 /**
- * The bulk answer depends on the flags, the context and the kind of key (a client key sees fewer
- * flags), so its ETag covers all three: a client that keeps its ETag across a context change
- * (the OpenFeature web provider does) gets fresh values.
+ * The bulk answer depends on the flags and the context, so its ETag covers both: a client that
+ * keeps its ETag across a context change (the OpenFeature web provider does) gets fresh values.
  */
-function bulkEtag(dataEtag: string, context: Record<string, unknown>, client: boolean): string {
+function bulkEtag(dataEtag: string, context: Record<string, unknown>): string {
   const digest = createHash('sha256').update(stableJson(context)).digest('base64url').slice(0, 16)
-  return `${dataEtag.slice(0, -1)}-${client ? 'c-' : ''}${digest}"`
+  return `${dataEtag.slice(0, -1)}-${digest}"`
+}
+
+/**
+ * A client key's bulk ETag: a digest of the answer itself. The data ETag would tell a public key
+ * the environment's key and version, and so when any flag it cannot see changed.
+ */
+function clientBulkEtag(body: unknown): string {
+  return `"c-${createHash('sha256').update(stableJson(body)).digest('base64url').slice(0, 22)}"`
 }
 
 /** OpenFeature's `targetingKey` is Switchyard's context `key`. */
@@ -114,10 +121,11 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     const client = type === 'client'
     const evaluated = await deps.hub.evaluate(env, toContext(context), undefined, client)
     if (!evaluated) throw notFound('environment', env)
-    const etag = bulkEtag(evaluated.etag, context, client)
+    const body = { flags: evaluated.results.map((r) => toResult(r.key, r.detail)) }
+    const etag = client ? clientBulkEtag(body) : bulkEtag(evaluated.etag, context)
     c.header('ETag', etag)
     if (isNotModified(c, etag)) return c.body(null, 304)
-    return c.json({ flags: evaluated.results.map((r) => toResult(r.key, r.detail)) })
+    return c.json(body)
   })
 
   return app
