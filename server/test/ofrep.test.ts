@@ -25,6 +25,21 @@ async function ofrep(
   }
 }
 
+/** A config serving `matched` to contexts in DE and `otherwise` to the rest. */
+function germanyRule(matched: number, otherwise: number, offVariation: number) {
+  return {
+    on: true,
+    offVariation,
+    rules: [
+      {
+        clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }],
+        serve: { variation: matched },
+      },
+    ],
+    fallthrough: { variation: otherwise },
+  }
+}
+
 describeEachDb('OFREP', (target) => {
   let database: Database
   let server: TestServer
@@ -40,14 +55,7 @@ describeEachDb('OFREP', (target) => {
       kind: 'string',
       variations: [{ value: 'bold' }, { value: 'calm' }],
     })
-    await server.api('PUT', '/api/v1/flags/banner/envs/production', {
-      on: true,
-      offVariation: 1,
-      rules: [
-        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } },
-      ],
-      fallthrough: { variation: 1 },
-    })
+    await server.api('PUT', '/api/v1/flags/banner/envs/production', germanyRule(0, 1, 1))
   })
 
   afterAll(async () => {
@@ -164,14 +172,7 @@ describeEachDb('OFREP', (target) => {
       clientSide: true,
       variations: [{ value: 'light' }, { value: 'dark' }],
     })
-    await server.api('PUT', '/api/v1/flags/web-theme/envs/production', {
-      on: true,
-      offVariation: 0,
-      rules: [
-        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 1 } },
-      ],
-      fallthrough: { variation: 0 },
-    })
+    await server.api('PUT', '/api/v1/flags/web-theme/envs/production', germanyRule(1, 0, 0))
     const context = { context: { targetingKey: 'u1', country: 'DE' } }
 
     const bulk = await ofrep(server, client, '/evaluate/flags', context)
@@ -226,14 +227,7 @@ describeEachDb('OFREP', (target) => {
     expect((await ofrep(server, client, '/evaluate/flags/web-theme', context)).status).toBe(404)
 
     await server.api('DELETE', '/api/v1/flags/web-theme')
-    await server.api('PUT', '/api/v1/flags/banner/envs/production', {
-      on: true,
-      offVariation: 1,
-      rules: [
-        { clauses: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: { variation: 0 } },
-      ],
-      fallthrough: { variation: 1 },
-    })
+    await server.api('PUT', '/api/v1/flags/banner/envs/production', germanyRule(0, 1, 1))
   })
 
   it('answers browsers from any origin (CORS), errors included', async () => {
