@@ -2,8 +2,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OpenFeaturePage } from './browser/openfeature-page.js'
 import { api, freePort, startServerProcess, type ServerProcess } from './process.js'
 
 // A web page on its own origin evaluates flags through OFREP with the environment's public
@@ -53,11 +56,28 @@ describe.runIf(available)('a web page evaluates clientSide flags with a client k
     expect(key.status).toBe(201)
     clientKey = key.body.key
 
-    // The page's own origin: another port, so every OFREP call is cross-origin.
+    // The page's own origin: another port, so every OFREP call is cross-origin. It also serves
+    // OpenFeature's web SDK with its OFREP provider, bundled from e2e/browser/openfeature-page.ts.
+    const bundled = await build({
+      entryPoints: [fileURLToPath(new URL('./browser/openfeature-page.ts', import.meta.url))],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    })
+    const openFeatureScript = bundled.outputFiles[0]!.text
     const port = await freePort()
-    site = createServer((_req, res) => {
+    site = createServer((req, res) => {
+      if (req.url === '/openfeature.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' })
+        res.end(openFeatureScript)
+        return
+      }
       res.writeHead(200, { 'content-type': 'text/html' })
-      res.end('<!doctype html><title>shop</title><p>shop</p>')
+      res.end(
+        '<!doctype html><title>shop</title><script src="/openfeature.js"></script><p>shop</p>',
+      )
     })
     await new Promise<void>((resolve) => site.listen(port, '127.0.0.1', resolve))
     siteUrl = `http://127.0.0.1:${port}/`
@@ -128,6 +148,36 @@ describe.runIf(available)('a web page evaluates clientSide flags with a client k
     const hidden = await evaluateInPage('/evaluate/flags/server-only-payments')
     expect(hidden.status).toBe(404)
     expect(hidden.body).toMatchObject({ errorCode: 'FLAG_NOT_FOUND' })
+  })
+
+  it("works with OpenFeature's own OFREP web provider", async () => {
+    const result = await page.evaluate(
+      ([url, key]) =>
+        (globalThis as unknown as OpenFeaturePage).evaluateWithOpenFeature(url!, key!),
+      [server.url, clientKey],
+    )
+    expect(result).toEqual({
+      theme: {
+        flagKey: 'web-theme',
+        value: 'dark',
+        variant: '1',
+        reason: 'TARGETING_MATCH',
+        flagMetadata: {},
+      },
+      hidden: expect.objectContaining({
+        flagKey: 'server-only-payments',
+        value: false,
+        reason: 'ERROR',
+        errorCode: 'FLAG_NOT_FOUND',
+      }),
+      afterContextChange: {
+        flagKey: 'web-theme',
+        value: 'light',
+        variant: '0',
+        reason: 'DEFAULT',
+        flagMetadata: {},
+      },
+    })
   })
 
   it('reads the error of a refused key too', async () => {
