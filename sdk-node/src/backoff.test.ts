@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { createBackoff, isRetryable } from './backoff.js'
 
+/** A backoff on a clock the test sets (`clock.now`), with delays of half the ceiling. */
+function clockedBackoff() {
+  const clock = { now: 0 }
+  const backoff = createBackoff({
+    initialMs: 100,
+    maxMs: 10_000,
+    resetAfterMs: 60_000,
+    random: () => 0.5,
+    now: () => clock.now,
+  })
+  return { backoff, clock }
+}
+
 describe('createBackoff', () => {
   it('doubles the ceiling on each failure and caps it at maxMs', () => {
     const backoff = createBackoff({ initialMs: 100, maxMs: 1_000, random: () => 0.999_999 })
@@ -39,48 +52,34 @@ describe('createBackoff', () => {
   })
 
   it('resets only after a connection stayed healthy for resetAfterMs', () => {
-    let now = 0
-    const backoff = createBackoff({
-      initialMs: 100,
-      maxMs: 10_000,
-      resetAfterMs: 60_000,
-      random: () => 0.5,
-      now: () => now,
-    })
+    const { backoff, clock } = clockedBackoff()
     backoff.next()
     backoff.next()
     backoff.markHealthy()
-    now = 59_999
+    clock.now = 59_999
     expect(backoff.next()).toBe(200)
 
     backoff.markHealthy()
-    now += 60_000
+    clock.now += 60_000
     expect(backoff.next()).toBe(50)
   })
 
   it('resets on resetUnlessRepeated only when the previous call is resetAfterMs old', () => {
-    let now = 0
-    const backoff = createBackoff({
-      initialMs: 100,
-      maxMs: 10_000,
-      resetAfterMs: 60_000,
-      random: () => 0.5,
-      now: () => now,
-    })
+    const { backoff, clock } = clockedBackoff()
     backoff.next()
     backoff.next()
 
     expect(backoff.resetUnlessRepeated()).toBe(true)
     expect(backoff.next()).toBe(50)
-    now = 59_999
+    clock.now = 59_999
     expect(backoff.resetUnlessRepeated()).toBe(false)
     expect(backoff.next()).toBe(100)
     // the window counts from the latest call, so a steady repetition never resets
-    now += 59_999
+    clock.now += 59_999
     expect(backoff.resetUnlessRepeated()).toBe(false)
     expect(backoff.next()).toBe(200)
 
-    now += 60_000
+    clock.now += 60_000
     expect(backoff.resetUnlessRepeated()).toBe(true)
     expect(backoff.next()).toBe(50)
   })

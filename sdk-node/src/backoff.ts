@@ -43,6 +43,10 @@ export function createBackoff(options: BackoffOptions): Backoff {
   let attempts = 0
   let healthySince: number | null = null
   let lastResetRequestAt: number | null = null
+  const reset = (): void => {
+    attempts = 0
+    healthySince = null
+  }
 
   return {
     get attempts() {
@@ -59,17 +63,13 @@ export function createBackoff(options: BackoffOptions): Backoff {
     markHealthy() {
       healthySince ??= now()
     },
-    reset() {
-      attempts = 0
-      healthySince = null
-    },
+    reset,
     resetUnlessRepeated() {
       const at = now()
       const repeated = lastResetRequestAt !== null && at - lastResetRequestAt < resetAfterMs
       lastResetRequestAt = at
       if (repeated) return false
-      attempts = 0
-      healthySince = null
+      reset()
       return true
     },
   }

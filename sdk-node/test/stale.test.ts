@@ -65,26 +65,26 @@ describe('maxDataAgeMs', () => {
     expect(events.map((e) => e.stale)).toEqual([true, false, true])
   })
 
-  it('stays fresh while the server pings', async () => {
-    const s = await startServer(50)
-    const t = createClient(s, { maxDataAgeMs: MAX_AGE })
+  it.each([
+    {
+      label: 'stays fresh while the server pings',
+      pingMs: 50,
+      maxDataAgeMs: MAX_AGE,
+      quietMs: MAX_AGE * 3,
+    },
+    {
+      label: 'never goes stale without the option',
+      pingMs: null,
+      maxDataAgeMs: undefined,
+      quietMs: MAX_AGE * 2,
+    },
+  ])('$label', async ({ pingMs, maxDataAgeMs, quietMs }) => {
+    const s = await startServer(pingMs)
+    const t = createClient(s, maxDataAgeMs === undefined ? {} : { maxDataAgeMs })
     const events = recordStale(t)
     await t.client.waitForReady({ timeoutMs: 2_000 })
 
-    await quietPeriod(MAX_AGE * 3)
-
-    expect(t.client.stale).toBe(false)
-    expect(events).toEqual([])
-    expect(t.client.variation('new-checkout', USER, false)).toBe(true)
-  })
-
-  it('never goes stale without the option', async () => {
-    const s = await startServer(null)
-    const t = createClient(s)
-    const events = recordStale(t)
-    await t.client.waitForReady({ timeoutMs: 2_000 })
-
-    await quietPeriod(MAX_AGE * 2)
+    await quietPeriod(quietMs)
 
     expect(t.client.stale).toBe(false)
     expect(events).toEqual([])

@@ -7,6 +7,7 @@ import {
   type PatchMessage,
   type PingMessage,
   createFlagStore,
+  errorReason,
   type Context,
   type EvaluationDetail,
   type FlagStore,
@@ -74,13 +75,14 @@ interface Connection {
 
 /** The heartbeat visits one slice of the connections per tick, each slice once per interval. */
 const HEARTBEAT_TICK_MS = 100
+const MAX_HEARTBEAT_SLICES = 100
+
 /** What a client key is told of a flag that is not clientSide: the same as of a missing one. */
 const NOT_FOUND_DETAIL: EvaluationDetail = Object.freeze({
   value: undefined,
   variationIndex: null,
-  reason: Object.freeze({ kind: 'ERROR', errorKind: 'FLAG_NOT_FOUND' }),
-}) as EvaluationDetail
-const MAX_HEARTBEAT_SLICES = 100
+  reason: errorReason('FLAG_NOT_FOUND'),
+})
 
 /**
  * Holds one in-memory snapshot per environment, fans changes out to SDK sockets, and answers
