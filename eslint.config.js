@@ -1,5 +1,5 @@
-// ESLint flat config: recommended JS and TypeScript rules, plus the project's boundaries
-// (STYLE.md §1-2): core has no dependencies and no `node:` imports; no `any` without a reason.
+// ESLint flat config: recommended JS and TypeScript rules, plus the project's boundaries:
+// core has no dependencies and no `node:` imports; no `any` without a reason.
 import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'

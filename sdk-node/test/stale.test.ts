@@ -5,7 +5,7 @@ import { boolFlag, type FakeServer, quietPeriod, startFakeServer, waitFor } from
 import { closeClients, createClient, USER } from './helpers.js'
 
 // maxDataAgeMs: a client whose data the server has not confirmed for that long serves fallbacks
-// (LESSONS 4: "let a flag fail safe when data is too old"). The ages here are short and the
+// (it fails safe rather than serve data that is too old). The ages here are short and the
 // margins wide (pings every 50 ms against 400 ms), so a loaded machine does not flip them.
 
 const MAX_AGE = 400
