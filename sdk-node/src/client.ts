@@ -11,6 +11,7 @@ import {
   type Widen,
 } from '@switchyard/core'
 import { loadBootstrap } from './bootstrap.js'
+import { changedFlags, copyWire, flagsUsingSegment } from './changes.js'
 import { messageOf, sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
 import {
@@ -154,14 +155,7 @@ class Client implements SwitchyardClient {
     if (hadData && version < store.version) {
       this.#options.logger.warn(`Snapshot version went back from ${store.version} to ${version}`)
     }
-    const before = new Map<string, string>()
-    const segmentsBefore = new Map<string, string>()
-    if (hadData) {
-      for (const key of store.keys()) before.set(key, JSON.stringify(store.getWire(key)))
-      for (const key of store.segmentKeys()) {
-        segmentsBefore.set(key, JSON.stringify(store.getWireSegment(key)))
-      }
-    }
+    const before = hadData ? copyWire(store) : null
     try {
       store.put(version, flags, segments)
     } catch (err) {
@@ -170,23 +164,10 @@ class Client implements SwitchyardClient {
     onApplied()
     this.#touch()
     this.#markReady()
-    if (!hadData) return { ok: true }
-    const changedSegments = new Set<string>()
-    for (const key of store.segmentKeys()) {
-      if (segmentsBefore.get(key) !== JSON.stringify(store.getWireSegment(key))) {
-        changedSegments.add(key)
-      }
-      segmentsBefore.delete(key)
+    if (!before) return { ok: true }
+    for (const key of changedFlags(store, before)) {
+      this.#emitter.emit('change', { key, version })
     }
-    for (const key of segmentsBefore.keys()) changedSegments.add(key)
-    const changed = new Set<string>()
-    for (const key of store.keys()) {
-      if (before.get(key) !== JSON.stringify(store.getWire(key))) changed.add(key)
-      else if (this.#usesAnySegment(key, changedSegments)) changed.add(key)
-      before.delete(key)
-    }
-    for (const key of before.keys()) changed.add(key)
-    for (const key of changed) this.#emitter.emit('change', { key, version })
     return { ok: true }
   }
 
@@ -230,16 +211,9 @@ class Client implements SwitchyardClient {
 
   /** Emits 'change' for every flag whose rules refer to the segment `segmentKey`. */
   #emitSegmentChange(segmentKey: string, version: number): void {
-    const changed = new Set([segmentKey])
-    for (const key of this.#store.keys()) {
-      if (this.#usesAnySegment(key, changed)) this.#emitter.emit('change', { key, version })
+    for (const key of flagsUsingSegment(this.#store, segmentKey)) {
+      this.#emitter.emit('change', { key, version })
     }
-  }
-
-  #usesAnySegment(flagKey: string, segmentKeys: ReadonlySet<string>): boolean {
-    if (segmentKeys.size === 0) return false
-    const used = this.#store.get(flagKey)?.segmentKeys ?? []
-    return used.some((segmentKey) => segmentKeys.has(segmentKey))
   }
 
   #remove(version: number, key: string): ApplyResult {
