@@ -14,6 +14,7 @@ import { loadBootstrap } from './bootstrap.js'
 import { changedFlags, copyWire, flagsUsingSegment } from './changes.js'
 import { messageOf, sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
+import { FreshnessTracker, warnIfPollsOutliveMaxAge } from './freshness.js'
 import {
   MAX_TIMER_MS,
   resolveOptions,
@@ -50,11 +51,7 @@ class Client implements SwitchyardClient {
   #pollHealthy = false
   /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
   #streamSilent = false
-  #lastUpdated: Date | null = null
-  /** Monotonic ms (performance.now) of the last confirmation, or of init() before any. */
-  #confirmedAt = performance.now()
-  #stale = false
-  #staleTimer: NodeJS.Timeout | undefined
+  readonly #freshness: FreshnessTracker
   #stoppedBy: SwitchyardError | null = null
   #lastError: SwitchyardError | null = null
   #fallbackTimer: NodeJS.Timeout | undefined
@@ -63,6 +60,11 @@ class Client implements SwitchyardClient {
     this.#options = resolveOptions(options)
     const opts = this.#options
     this.#emitter = new Emitter(opts.logger)
+    this.#freshness = new FreshnessTracker({
+      maxDataAgeMs: opts.maxDataAgeMs,
+      logger: opts.logger,
+      onStaleChange: (event) => this.#emitter.emit('stale', event),
+    })
     this.#state = opts.offline ? 'offline' : 'initializing'
 
     if (opts.bootstrap !== undefined) {
@@ -75,7 +77,7 @@ class Client implements SwitchyardClient {
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
     // why: a bootstrap counts as confirmed at init(); without data there is nothing to age
-    if (this.#ready) this.#armStaleTimer()
+    if (this.#ready) this.#freshness.startAging()
     warnIfPollsOutliveMaxAge(opts)
 
     if (opts.offline) return
@@ -90,7 +92,7 @@ class Client implements SwitchyardClient {
       patchSegment: (version, segment) => this.#patchSegment(version, segment),
       remove: (version, key) => this.#remove(version, key),
       removeSegment: (version, key) => this.#removeSegment(version, key),
-      confirm: () => this.#touch(),
+      confirm: () => this.#freshness.confirm(),
       reportError: (error) => this.#reportError(error),
     }
     this.#poller = new Poller(opts, sink, {
@@ -127,11 +129,11 @@ class Client implements SwitchyardClient {
   }
 
   get lastUpdated(): Date | null {
-    return this.#lastUpdated
+    return this.#freshness.lastUpdated
   }
 
   get dataAgeMs(): number | null {
-    return this.#lastUpdated === null ? null : Date.now() - this.#lastUpdated.getTime()
+    return this.#freshness.dataAgeMs
   }
 
   get ready(): boolean {
@@ -139,7 +141,7 @@ class Client implements SwitchyardClient {
   }
 
   get stale(): boolean {
-    return this.#stale
+    return this.#freshness.stale
   }
 
   // DataSink: called by the stream and the poller
@@ -162,7 +164,7 @@ class Client implements SwitchyardClient {
       return { ok: false, reason: messageOf(err), cause: err }
     }
     onApplied()
-    this.#touch()
+    this.#freshness.confirm()
     this.#markReady()
     if (!before) return { ok: true }
     for (const key of changedFlags(store, before)) {
@@ -180,7 +182,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`patch version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     this.#emitter.emit('change', { key: flag.key, version })
     return 'applied'
   }
@@ -194,7 +196,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`segment patch version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     this.#emitSegmentChange(segment.key, version)
     return 'applied'
   }
@@ -204,7 +206,7 @@ class Client implements SwitchyardClient {
     if (check !== 'applied') return check
     const existed = this.#store.getWireSegment(key) !== undefined
     this.#store.removeSegment(version, key)
-    this.#touch()
+    this.#freshness.confirm()
     if (existed) this.#emitSegmentChange(key, version)
     return 'applied'
   }
@@ -226,7 +228,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`delete version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     if (existed) this.#emitter.emit('change', { key, version })
     return 'applied'
   }
@@ -274,8 +276,8 @@ class Client implements SwitchyardClient {
   }
 
   variation<T>(key: string, context: Context, fallback: T): Widen<T> {
-    // perf: a field read, not a clock read: the stale timer keeps #stale current
-    if (!this.#store.initialized || this.#stale) return fallback as Widen<T>
+    // perf: a field read, not a clock read: the stale timer keeps it current
+    if (!this.#store.initialized || this.#freshness.stale) return fallback as Widen<T>
     try {
       return this.#store.variation(key, context, fallback)
     } catch {
@@ -287,7 +289,7 @@ class Client implements SwitchyardClient {
     if (!this.#store.initialized) {
       return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_NOT_READY }
     }
-    if (this.#stale) {
+    if (this.#freshness.stale) {
       return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_STALE }
     }
     try {
@@ -321,7 +323,8 @@ class Client implements SwitchyardClient {
   allFlags(context: Context): Record<string, JsonValue> {
     const entries: [string, JsonValue][] = []
     if (!this.#store.initialized) return {}
-    if (this.#stale) return Object.fromEntries(this.#store.keys().map((key) => [key, null]))
+    if (this.#freshness.stale)
+      return Object.fromEntries(this.#store.keys().map((key) => [key, null]))
     try {
       for (const key of this.#store.keys()) {
         const flag = this.#store.get(key)
@@ -397,57 +400,10 @@ class Client implements SwitchyardClient {
     return 'applied'
   }
 
-  #touch(): void {
-    this.#lastUpdated = new Date()
-    const now = performance.now()
-    const age = now - this.#confirmedAt
-    this.#confirmedAt = now
-    if (this.#stale) {
-      this.#stale = false
-      this.#options.logger.info('Data confirmed by the server again: serving flags again')
-      this.#emitter.emit('stale', { stale: false, dataAgeMs: Math.round(age) })
-      this.#armStaleTimer()
-    }
-  }
-
-  /**
-   * With maxDataAgeMs, once there is data: a timer that fires when the data would reach that
-   * age. It does not move on every confirmation; when it fires early (the data was confirmed
-   * meanwhile) it waits for the rest. It keeps running after close() and after a refused key:
-   * that data is not confirmed any more either. The age is on the monotonic clock
-   * (performance.now, like Node's timers), so a wall-clock jump neither triggers nor hides it;
-   * time the machine spends suspended is not counted.
-   */
-  #armStaleTimer(): void {
-    const maxAge = this.#options.maxDataAgeMs
-    if (maxAge === null) return
-    clearTimeout(this.#staleTimer)
-    const wait = Math.max(0, maxAge - (performance.now() - this.#confirmedAt))
-    this.#staleTimer = setTimeout(() => this.#checkStale(), Math.ceil(wait))
-    this.#staleTimer.unref()
-  }
-
-  #checkStale(): void {
-    const maxAge = this.#options.maxDataAgeMs
-    if (maxAge === null || this.#stale) return
-    const age = performance.now() - this.#confirmedAt
-    if (age < maxAge) {
-      this.#armStaleTimer()
-      return
-    }
-    this.#stale = true
-    const dataAgeMs = Math.round(age)
-    this.#options.logger.warn(
-      `Data not confirmed by the server for ${dataAgeMs} ms (maxDataAgeMs ${maxAge}): ` +
-        'serving fallbacks until it is',
-    )
-    this.#emitter.emit('stale', { stale: true, dataAgeMs })
-  }
-
   #markReady(): void {
     if (this.#ready) return
     this.#ready = true
-    this.#armStaleTimer()
+    this.#freshness.startAging()
     this.#emitReady()
   }
 
@@ -562,16 +518,6 @@ class Client implements SwitchyardClient {
     if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
     return 'interrupted'
   }
-}
-
-/** Polls further apart than maxDataAgeMs would make a polling client go stale between polls. */
-function warnIfPollsOutliveMaxAge(options: ResolvedOptions): void {
-  const maxAge = options.maxDataAgeMs
-  if (options.offline || maxAge === null || maxAge > options.pollIntervalMs) return
-  options.logger.warn(
-    `maxDataAgeMs (${maxAge}) is not above pollIntervalMs (${options.pollIntervalMs}): ` +
-      'while polling, the client will serve fallbacks between polls',
-  )
 }
 
 function applyError(what: string, cause: unknown): SwitchyardError {
