@@ -22,9 +22,8 @@ import {
   type ResolvedOptions,
   type Snapshot,
 } from './options.js'
-import { Poller } from './poll.js'
 import type { ApplyResult, DataSink, PutResult } from './sink.js'
-import { StreamSource } from './stream.js'
+import { DataSourceSupervisor } from './supervisor.js'
 import type { SwitchyardClient, WaitForReadyOptions } from './types.js'
 
 const DEFAULT_READY_TIMEOUT_MS = 5_000
@@ -42,19 +41,10 @@ class Client implements SwitchyardClient {
   readonly #store: FlagStore = createFlagStore()
   readonly #emitter: Emitter
   readonly #waiters = new Set<Waiter>()
-  readonly #stream: StreamSource | null = null
-  readonly #poller: Poller | null = null
-  #state: ConnectionState
-  #ready = false
-  #closed = false
-  #everConnected = false
-  #pollHealthy = false
-  /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
-  #streamSilent = false
   readonly #freshness: FreshnessTracker
-  #stoppedBy: SwitchyardError | null = null
+  readonly #sources: DataSourceSupervisor
+  #ready = false
   #lastError: SwitchyardError | null = null
-  #fallbackTimer: NodeJS.Timeout | undefined
 
   constructor(options: Options) {
     this.#options = resolveOptions(options)
@@ -65,7 +55,6 @@ class Client implements SwitchyardClient {
       logger: opts.logger,
       onStaleChange: (event) => this.#emitter.emit('stale', event),
     })
-    this.#state = opts.offline ? 'offline' : 'initializing'
 
     if (opts.bootstrap !== undefined) {
       const result = loadBootstrap(opts.bootstrap, opts.maxMessageBytes)
@@ -80,7 +69,6 @@ class Client implements SwitchyardClient {
     if (this.#ready) this.#freshness.startAging()
     warnIfPollsOutliveMaxAge(opts)
 
-    if (opts.offline) return
     const store = this.#store
     // why: a separate object, so the sink methods are not reachable from the public client
     const sink: DataSink = {
@@ -95,33 +83,15 @@ class Client implements SwitchyardClient {
       confirm: () => this.#freshness.confirm(),
       reportError: (error) => this.#reportError(error),
     }
-    this.#poller = new Poller(opts, sink, {
-      onHealthy: () => {
-        this.#pollHealthy = true
-        this.#everConnected = true
-        this.#updateState()
-      },
-      onDown: () => {
-        this.#pollHealthy = false
-        this.#updateState()
-      },
-      onStopped: (error) => this.#stopAll(error),
+    this.#sources = new DataSourceSupervisor(opts, sink, {
+      onKeyRefused: (error) => this.#onKeyRefused(error),
+      onConnectionState: (event) => this.#emitter.emit('connectionState', event),
     })
-    if (!opts.stream) {
-      this.#poller.start()
-      return
-    }
-    this.#stream = new StreamSource(opts, sink, {
-      onHealthy: () => this.#onStreamHealthy(),
-      onDown: () => this.#onStreamDown(),
-      onStopped: (error) => this.#stopAll(error),
-    })
-    this.#stream.start()
-    this.#armFallback()
+    this.#sources.start()
   }
 
   get connectionState(): ConnectionState {
-    return this.#state
+    return this.#sources.connectionState
   }
 
   get dataVersion(): number {
@@ -359,13 +329,9 @@ class Client implements SwitchyardClient {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    const stopped = Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+    if (this.#sources.state.kind === 'closed') return
     // why: closed from the call on, not once the server acknowledges the close (up to 1 s)
-    this.#updateState()
+    const stopped = this.#sources.close()
     this.#rejectWaiters()
     try {
       await stopped
@@ -414,11 +380,14 @@ class Client implements SwitchyardClient {
   }
 
   #notReadyReason(): SwitchyardTimeoutError | null {
-    if (this.#closed) return new SwitchyardTimeoutError('Client closed before it was ready')
-    if (this.#stoppedBy) {
+    const state = this.#sources.state
+    if (state.kind === 'closed') {
+      return new SwitchyardTimeoutError('Client closed before it was ready')
+    }
+    if (state.kind === 'stopped') {
       return new SwitchyardTimeoutError(
-        `Client will not become ready: ${this.#stoppedBy.message}`,
-        this.#stoppedBy,
+        `Client will not become ready: ${state.error.message}`,
+        state.error,
       )
     }
     return null
@@ -431,92 +400,11 @@ class Client implements SwitchyardClient {
     this.#waiters.clear()
   }
 
-  /** The stream delivered a message. */
-  #onStreamHealthy(): void {
-    this.#everConnected = true
-    this.#streamSilent = false
-    // the fallback deadline counts from the stream's last message
-    if (this.#fallbackTimer) this.#fallbackTimer.refresh()
-    else this.#armFallback()
-    if (this.#poller?.running) {
-      this.#options.logger.info('Stream is back; stopped polling')
-      this.#pollHealthy = false
-      void this.#poller.pause()
-    }
-    this.#updateState()
-  }
-
-  #onStreamDown(): void {
-    const stream = this.#stream
-    if (stream && stream.consecutiveFailures >= this.#options.fallbackAfterFailures) {
-      this.#startFallback()
-    } else {
-      this.#armFallback()
-    }
-    this.#updateState()
-  }
-
-  #armFallback(): void {
-    if (this.#fallbackTimer || this.#poller?.running) return
-    this.#fallbackTimer = setTimeout(() => {
-      this.#fallbackTimer = undefined
-      // why: an open socket that stopped delivering (LESSONS 2) is as good as a closed one
-      if (this.#stream?.healthy) this.#streamSilent = true
-      this.#startFallback()
-    }, this.#options.fallbackAfterMs)
-  }
-
-  #startFallback(): void {
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    const poller = this.#poller
-    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#streamDelivering())
-      return
-    const why = this.#streamSilent
-      ? `Stream delivered nothing for ${this.#options.fallbackAfterMs} ms`
-      : 'Stream unavailable'
-    this.#options.logger.warn(
-      `${why}; polling every ${this.#options.pollIntervalMs} ms until it is back`,
-    )
-    poller.start()
-    this.#updateState()
-  }
-
-  #streamDelivering(): boolean {
-    return (this.#stream?.healthy ?? false) && !this.#streamSilent
-  }
-
-  #stopAll(error: SwitchyardError): void {
-    if (this.#stoppedBy) return
-    this.#stoppedBy = error
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    this.#pollHealthy = false
-    void this.#stream?.stop()
-    void this.#poller?.stop()
+  #onKeyRefused(error: SwitchyardError): void {
     this.#options.logger.error(`${error.message}; no longer retrying, serving the last flags`)
     this.#lastError = error
     this.#emitter.emit('error', error)
-    this.#updateState()
     this.#rejectWaiters()
-  }
-
-  #updateState(): void {
-    const next = this.#computeState()
-    const previous = this.#state
-    if (next === previous) return
-    this.#state = next
-    this.#options.logger.debug(`Connection state ${previous} -> ${next}`)
-    this.#emitter.emit('connectionState', { state: next, previous })
-  }
-
-  #computeState(): ConnectionState {
-    if (this.#closed) return 'closed'
-    if (this.#options.offline) return 'offline'
-    if (this.#streamDelivering()) return 'streaming'
-    if (this.#poller?.running && this.#pollHealthy) return 'polling'
-    if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
-    return 'interrupted'
   }
 }
 
