@@ -15,13 +15,8 @@ import { changedFlags, copyWire, flagsUsingSegment } from './changes.js'
 import { messageOf, sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
 import { FreshnessTracker, warnIfPollsOutliveMaxAge } from './freshness.js'
-import {
-  MAX_TIMER_MS,
-  resolveOptions,
-  type Options,
-  type ResolvedOptions,
-  type Snapshot,
-} from './options.js'
+import { resolveOptions, type Options, type ResolvedOptions, type Snapshot } from './options.js'
+import { ReadyWaiters } from './ready-waiters.js'
 import type { ApplyResult, DataSink, PutResult } from './sink.js'
 import { DataSourceSupervisor } from './supervisor.js'
 import type { SwitchyardClient, WaitForReadyOptions } from './types.js'
@@ -31,16 +26,11 @@ const REASON_NOT_READY = errorReason('CLIENT_NOT_READY')
 const REASON_EXCEPTION = errorReason('MALFORMED_FLAG')
 const REASON_STALE = errorReason('STALE_DATA')
 
-interface Waiter {
-  resolve(): void
-  reject(error: SwitchyardTimeoutError): void
-}
-
 class Client implements SwitchyardClient {
   readonly #options: ResolvedOptions
   readonly #store: FlagStore = createFlagStore()
   readonly #emitter: Emitter
-  readonly #waiters = new Set<Waiter>()
+  readonly #waiters = new ReadyWaiters()
   readonly #freshness: FreshnessTracker
   readonly #sources: DataSourceSupervisor
   #ready = false
@@ -216,32 +206,13 @@ class Client implements SwitchyardClient {
     const notReady = this.#notReadyReason()
     if (notReady) return Promise.reject(notReady)
     const timeoutMs = options?.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
-    return new Promise<void>((resolve, reject) => {
-      // why: a longer delay (Infinity included) would make the timer fire after 1 ms
-      const timer = setTimeout(
-        () => {
-          this.#waiters.delete(waiter)
-          const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
-          reject(
-            new SwitchyardTimeoutError(
-              `Client not ready after ${timeoutMs} ms${last}`,
-              this.#lastError ?? undefined,
-            ),
-          )
-        },
-        Math.min(timeoutMs, MAX_TIMER_MS),
+    return this.#waiters.add(timeoutMs, () => {
+      const lastError = this.#lastError
+      const last = lastError ? `; last error: ${lastError.message}` : ''
+      return new SwitchyardTimeoutError(
+        `Client not ready after ${timeoutMs} ms${last}`,
+        lastError ?? undefined,
       )
-      const waiter: Waiter = {
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      }
-      this.#waiters.add(waiter)
     })
   }
 
@@ -374,8 +345,7 @@ class Client implements SwitchyardClient {
   }
 
   #emitReady(): void {
-    for (const waiter of this.#waiters) waiter.resolve()
-    this.#waiters.clear()
+    this.#waiters.resolveAll()
     this.#emitter.emit('ready', { version: this.#store.version })
   }
 
@@ -395,9 +365,7 @@ class Client implements SwitchyardClient {
 
   #rejectWaiters(): void {
     const error = this.#notReadyReason()
-    if (!error) return
-    for (const waiter of this.#waiters) waiter.reject(error)
-    this.#waiters.clear()
+    if (error) this.#waiters.rejectAll(error)
   }
 
   #onKeyRefused(error: SwitchyardError): void {
