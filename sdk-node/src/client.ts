@@ -11,123 +11,40 @@ import {
   type Widen,
 } from '@switchyard/core'
 import { loadBootstrap } from './bootstrap.js'
+import { changedFlags, copyWire, flagsUsingSegment } from './changes.js'
 import { messageOf, sdkError, SwitchyardTimeoutError } from './errors.js'
 import { Emitter, type ClientEventName, type ConnectionState, type Listener } from './events.js'
-import {
-  MAX_TIMER_MS,
-  resolveOptions,
-  type Options,
-  type ResolvedOptions,
-  type Snapshot,
-} from './options.js'
-import { Poller } from './poll.js'
+import { FreshnessTracker, warnIfPollsOutliveMaxAge } from './freshness.js'
+import { resolveOptions, type Options, type ResolvedOptions, type Snapshot } from './options.js'
+import { ReadyWaiters } from './ready-waiters.js'
 import type { ApplyResult, DataSink, PutResult } from './sink.js'
-import { StreamSource } from './stream.js'
-
-/** Options for {@link SwitchyardClient.waitForReady}. */
-export interface WaitForReadyOptions {
-  /** How long to wait, in ms (default 5000). */
-  timeoutMs?: number
-}
-
-/** A Switchyard client: holds one environment's flags in memory and evaluates them locally. */
-export interface SwitchyardClient {
-  /** Where the client gets its data from right now. */
-  readonly connectionState: ConnectionState
-  /** Environment version of the data served; -1 before any data. */
-  readonly dataVersion: number
-  /** When the server last confirmed the data was current (update, up-to-date ping or poll); null if never. */
-  readonly lastUpdated: Date | null
-  /** Milliseconds since `lastUpdated`, or null if the server never confirmed the data. */
-  readonly dataAgeMs: number | null
-  /** The client has data it can serve (from the server or a bootstrap), or is offline. */
-  readonly ready: boolean
-  /**
-   * With `maxDataAgeMs`: the data has gone unconfirmed for that long, so every evaluation serves
-   * its fallback (`ERROR/STALE_DATA`). Always false without the option.
-   */
-  readonly stale: boolean
-
-  /**
-   * Resolves once the client is ready (at once if it already is); rejects with
-   * SwitchyardTimeoutError after `timeoutMs`, or as soon as the client can no longer become ready
-   * (closed, or the key was refused). The client keeps serving bootstrap data or fallbacks either way.
-   */
-  waitForReady(options?: WaitForReadyOptions): Promise<void>
-
-  /**
-   * Evaluates a flag for a context and returns its value, or `fallback` when the flag is missing,
-   * broken, of another type, or the client has no data yet. Never throws, never does I/O.
-   *
-   * @example
-   * if (client.variation('new-checkout', { key: user.id, country: 'DE' }, false)) showNewCheckout()
-   */
-  variation<T>(key: string, context: Context, fallback: T): Widen<T>
-  /** Like `variation`, plus the variation index and the reason for the result. Never throws. */
-  variationDetail<T>(key: string, context: Context, fallback: T): EvaluationDetail<Widen<T>>
-  /** `variation` for a boolean flag: serves only a boolean (else `fallback`); never throws. */
-  boolVariation(key: string, context: Context, fallback: boolean): boolean
-  /** `variation` for a string flag: serves only a string (else `fallback`); never throws. */
-  stringVariation(key: string, context: Context, fallback: string): string
-  /** `variation` for a number flag: serves only a number (else `fallback`); never throws. */
-  numberVariation(key: string, context: Context, fallback: number): number
-  /** `variation` for a JSON flag; never throws. */
-  jsonVariation<T extends JsonValue>(key: string, context: Context, fallback: T): T
-  /**
-   * Evaluates every flag for a context: a plain object of flag key → value (null where a flag
-   * errors) in which every key, even `__proto__`, is an own property. Never throws.
-   */
-  allFlags(context: Context): Record<string, JsonValue>
-
-  /** Adds an event listener; a listener that throws is logged and does not affect the client. */
-  on<E extends ClientEventName>(event: E, listener: Listener<E>): this
-  /** Adds a listener that runs at most once. */
-  once<E extends ClientEventName>(event: E, listener: Listener<E>): this
-  /** Removes an event listener. */
-  off<E extends ClientEventName>(event: E, listener: Listener<E>): this
-
-  /** Stops timers and closes the connection (code 1000); evaluation keeps serving the last data. Never rejects. */
-  close(): Promise<void>
-}
+import { DataSourceSupervisor } from './supervisor.js'
+import type { SwitchyardClient, WaitForReadyOptions } from './types.js'
 
 const DEFAULT_READY_TIMEOUT_MS = 5_000
 const REASON_NOT_READY = errorReason('CLIENT_NOT_READY')
 const REASON_EXCEPTION = errorReason('MALFORMED_FLAG')
 const REASON_STALE = errorReason('STALE_DATA')
 
-interface Waiter {
-  resolve(): void
-  reject(error: SwitchyardTimeoutError): void
-}
-
 class Client implements SwitchyardClient {
   readonly #options: ResolvedOptions
   readonly #store: FlagStore = createFlagStore()
   readonly #emitter: Emitter
-  readonly #waiters = new Set<Waiter>()
-  readonly #stream: StreamSource | null = null
-  readonly #poller: Poller | null = null
-  #state: ConnectionState
+  readonly #waiters = new ReadyWaiters()
+  readonly #freshness: FreshnessTracker
+  readonly #sources: DataSourceSupervisor
   #ready = false
-  #closed = false
-  #everConnected = false
-  #pollHealthy = false
-  /** The stream's socket is open but delivered nothing for `fallbackAfterMs`. */
-  #streamSilent = false
-  #lastUpdated: Date | null = null
-  /** Monotonic ms (performance.now) of the last confirmation, or of init() before any. */
-  #confirmedAt = performance.now()
-  #stale = false
-  #staleTimer: NodeJS.Timeout | undefined
-  #stoppedBy: SwitchyardError | null = null
   #lastError: SwitchyardError | null = null
-  #fallbackTimer: NodeJS.Timeout | undefined
 
   constructor(options: Options) {
     this.#options = resolveOptions(options)
     const opts = this.#options
     this.#emitter = new Emitter(opts.logger)
-    this.#state = opts.offline ? 'offline' : 'initializing'
+    this.#freshness = new FreshnessTracker({
+      maxDataAgeMs: opts.maxDataAgeMs,
+      logger: opts.logger,
+      onStaleChange: (event) => this.#emitter.emit('stale', event),
+    })
 
     if (opts.bootstrap !== undefined) {
       const result = loadBootstrap(opts.bootstrap, opts.maxMessageBytes)
@@ -139,10 +56,9 @@ class Client implements SwitchyardClient {
     if (opts.offline) this.#ready = true
     if (this.#ready) queueMicrotask(() => this.#emitReady())
     // why: a bootstrap counts as confirmed at init(); without data there is nothing to age
-    if (this.#ready) this.#armStaleTimer()
+    if (this.#ready) this.#freshness.startAging()
     warnIfPollsOutliveMaxAge(opts)
 
-    if (opts.offline) return
     const store = this.#store
     // why: a separate object, so the sink methods are not reachable from the public client
     const sink: DataSink = {
@@ -154,36 +70,18 @@ class Client implements SwitchyardClient {
       patchSegment: (version, segment) => this.#patchSegment(version, segment),
       remove: (version, key) => this.#remove(version, key),
       removeSegment: (version, key) => this.#removeSegment(version, key),
-      confirm: () => this.#touch(),
+      confirm: () => this.#freshness.confirm(),
       reportError: (error) => this.#reportError(error),
     }
-    this.#poller = new Poller(opts, sink, {
-      onHealthy: () => {
-        this.#pollHealthy = true
-        this.#everConnected = true
-        this.#updateState()
-      },
-      onDown: () => {
-        this.#pollHealthy = false
-        this.#updateState()
-      },
-      onStopped: (error) => this.#stopAll(error),
+    this.#sources = new DataSourceSupervisor(opts, sink, {
+      onKeyRefused: (error) => this.#onKeyRefused(error),
+      onConnectionState: (event) => this.#emitter.emit('connectionState', event),
     })
-    if (!opts.stream) {
-      this.#poller.start()
-      return
-    }
-    this.#stream = new StreamSource(opts, sink, {
-      onHealthy: () => this.#onStreamHealthy(),
-      onDown: () => this.#onStreamDown(),
-      onStopped: (error) => this.#stopAll(error),
-    })
-    this.#stream.start()
-    this.#armFallback()
+    this.#sources.start()
   }
 
   get connectionState(): ConnectionState {
-    return this.#state
+    return this.#sources.connectionState
   }
 
   get dataVersion(): number {
@@ -191,11 +89,11 @@ class Client implements SwitchyardClient {
   }
 
   get lastUpdated(): Date | null {
-    return this.#lastUpdated
+    return this.#freshness.lastUpdated
   }
 
   get dataAgeMs(): number | null {
-    return this.#lastUpdated === null ? null : Date.now() - this.#lastUpdated.getTime()
+    return this.#freshness.dataAgeMs
   }
 
   get ready(): boolean {
@@ -203,7 +101,7 @@ class Client implements SwitchyardClient {
   }
 
   get stale(): boolean {
-    return this.#stale
+    return this.#freshness.stale
   }
 
   // DataSink: called by the stream and the poller
@@ -219,39 +117,19 @@ class Client implements SwitchyardClient {
     if (hadData && version < store.version) {
       this.#options.logger.warn(`Snapshot version went back from ${store.version} to ${version}`)
     }
-    const before = new Map<string, string>()
-    const segmentsBefore = new Map<string, string>()
-    if (hadData) {
-      for (const key of store.keys()) before.set(key, JSON.stringify(store.getWire(key)))
-      for (const key of store.segmentKeys()) {
-        segmentsBefore.set(key, JSON.stringify(store.getWireSegment(key)))
-      }
-    }
+    const before = hadData ? copyWire(store) : null
     try {
       store.put(version, flags, segments)
     } catch (err) {
       return { ok: false, reason: messageOf(err), cause: err }
     }
     onApplied()
-    this.#touch()
+    this.#freshness.confirm()
     this.#markReady()
-    if (!hadData) return { ok: true }
-    const changedSegments = new Set<string>()
-    for (const key of store.segmentKeys()) {
-      if (segmentsBefore.get(key) !== JSON.stringify(store.getWireSegment(key))) {
-        changedSegments.add(key)
-      }
-      segmentsBefore.delete(key)
+    if (!before) return { ok: true }
+    for (const key of changedFlags(store, before)) {
+      this.#emitter.emit('change', { key, version })
     }
-    for (const key of segmentsBefore.keys()) changedSegments.add(key)
-    const changed = new Set<string>()
-    for (const key of store.keys()) {
-      if (before.get(key) !== JSON.stringify(store.getWire(key))) changed.add(key)
-      else if (this.#usesAnySegment(key, changedSegments)) changed.add(key)
-      before.delete(key)
-    }
-    for (const key of before.keys()) changed.add(key)
-    for (const key of changed) this.#emitter.emit('change', { key, version })
     return { ok: true }
   }
 
@@ -264,7 +142,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`patch version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     this.#emitter.emit('change', { key: flag.key, version })
     return 'applied'
   }
@@ -278,7 +156,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`segment patch version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     this.#emitSegmentChange(segment.key, version)
     return 'applied'
   }
@@ -288,23 +166,16 @@ class Client implements SwitchyardClient {
     if (check !== 'applied') return check
     const existed = this.#store.getWireSegment(key) !== undefined
     this.#store.removeSegment(version, key)
-    this.#touch()
+    this.#freshness.confirm()
     if (existed) this.#emitSegmentChange(key, version)
     return 'applied'
   }
 
   /** Emits 'change' for every flag whose rules refer to the segment `segmentKey`. */
   #emitSegmentChange(segmentKey: string, version: number): void {
-    const changed = new Set([segmentKey])
-    for (const key of this.#store.keys()) {
-      if (this.#usesAnySegment(key, changed)) this.#emitter.emit('change', { key, version })
+    for (const key of flagsUsingSegment(this.#store, segmentKey)) {
+      this.#emitter.emit('change', { key, version })
     }
-  }
-
-  #usesAnySegment(flagKey: string, segmentKeys: ReadonlySet<string>): boolean {
-    if (segmentKeys.size === 0) return false
-    const used = this.#store.get(flagKey)?.segmentKeys ?? []
-    return used.some((segmentKey) => segmentKeys.has(segmentKey))
   }
 
   #remove(version: number, key: string): ApplyResult {
@@ -317,7 +188,7 @@ class Client implements SwitchyardClient {
       this.#reportError(applyError(`delete version ${version}`, err))
       return 'gap'
     }
-    this.#touch()
+    this.#freshness.confirm()
     if (existed) this.#emitter.emit('change', { key, version })
     return 'applied'
   }
@@ -335,38 +206,19 @@ class Client implements SwitchyardClient {
     const notReady = this.#notReadyReason()
     if (notReady) return Promise.reject(notReady)
     const timeoutMs = options?.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS
-    return new Promise<void>((resolve, reject) => {
-      // why: a longer delay (Infinity included) would make the timer fire after 1 ms
-      const timer = setTimeout(
-        () => {
-          this.#waiters.delete(waiter)
-          const last = this.#lastError ? `; last error: ${this.#lastError.message}` : ''
-          reject(
-            new SwitchyardTimeoutError(
-              `Client not ready after ${timeoutMs} ms${last}`,
-              this.#lastError ?? undefined,
-            ),
-          )
-        },
-        Math.min(timeoutMs, MAX_TIMER_MS),
+    return this.#waiters.add(timeoutMs, () => {
+      const lastError = this.#lastError
+      const last = lastError ? `; last error: ${lastError.message}` : ''
+      return new SwitchyardTimeoutError(
+        `Client not ready after ${timeoutMs} ms${last}`,
+        lastError ?? undefined,
       )
-      const waiter: Waiter = {
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      }
-      this.#waiters.add(waiter)
     })
   }
 
   variation<T>(key: string, context: Context, fallback: T): Widen<T> {
-    // perf: a field read, not a clock read: the stale timer keeps #stale current
-    if (!this.#store.initialized || this.#stale) return fallback as Widen<T>
+    // perf: a field read, not a clock read: the stale timer keeps it current
+    if (!this.#store.initialized || this.#freshness.stale) return fallback as Widen<T>
     try {
       return this.#store.variation(key, context, fallback)
     } catch {
@@ -378,7 +230,7 @@ class Client implements SwitchyardClient {
     if (!this.#store.initialized) {
       return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_NOT_READY }
     }
-    if (this.#stale) {
+    if (this.#freshness.stale) {
       return { value: fallback as Widen<T>, variationIndex: null, reason: REASON_STALE }
     }
     try {
@@ -412,7 +264,8 @@ class Client implements SwitchyardClient {
   allFlags(context: Context): Record<string, JsonValue> {
     const entries: [string, JsonValue][] = []
     if (!this.#store.initialized) return {}
-    if (this.#stale) return Object.fromEntries(this.#store.keys().map((key) => [key, null]))
+    if (this.#freshness.stale)
+      return Object.fromEntries(this.#store.keys().map((key) => [key, null]))
     try {
       for (const key of this.#store.keys()) {
         const flag = this.#store.get(key)
@@ -447,13 +300,9 @@ class Client implements SwitchyardClient {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    const stopped = Promise.all([this.#stream?.stop(), this.#poller?.stop()])
+    if (this.#sources.state.kind === 'closed') return
     // why: closed from the call on, not once the server acknowledges the close (up to 1 s)
-    this.#updateState()
+    const stopped = this.#sources.close()
     this.#rejectWaiters()
     try {
       await stopped
@@ -488,72 +337,27 @@ class Client implements SwitchyardClient {
     return 'applied'
   }
 
-  #touch(): void {
-    this.#lastUpdated = new Date()
-    const now = performance.now()
-    const age = now - this.#confirmedAt
-    this.#confirmedAt = now
-    if (this.#stale) {
-      this.#stale = false
-      this.#options.logger.info('Data confirmed by the server again: serving flags again')
-      this.#emitter.emit('stale', { stale: false, dataAgeMs: Math.round(age) })
-      this.#armStaleTimer()
-    }
-  }
-
-  /**
-   * With maxDataAgeMs, once there is data: a timer that fires when the data would reach that
-   * age. It does not move on every confirmation; when it fires early (the data was confirmed
-   * meanwhile) it waits for the rest. It keeps running after close() and after a refused key:
-   * that data is not confirmed any more either. The age is on the monotonic clock
-   * (performance.now, like Node's timers), so a wall-clock jump neither triggers nor hides it;
-   * time the machine spends suspended is not counted.
-   */
-  #armStaleTimer(): void {
-    const maxAge = this.#options.maxDataAgeMs
-    if (maxAge === null) return
-    clearTimeout(this.#staleTimer)
-    const wait = Math.max(0, maxAge - (performance.now() - this.#confirmedAt))
-    this.#staleTimer = setTimeout(() => this.#checkStale(), Math.ceil(wait))
-    this.#staleTimer.unref()
-  }
-
-  #checkStale(): void {
-    const maxAge = this.#options.maxDataAgeMs
-    if (maxAge === null || this.#stale) return
-    const age = performance.now() - this.#confirmedAt
-    if (age < maxAge) {
-      this.#armStaleTimer()
-      return
-    }
-    this.#stale = true
-    const dataAgeMs = Math.round(age)
-    this.#options.logger.warn(
-      `Data not confirmed by the server for ${dataAgeMs} ms (maxDataAgeMs ${maxAge}): ` +
-        'serving fallbacks until it is',
-    )
-    this.#emitter.emit('stale', { stale: true, dataAgeMs })
-  }
-
   #markReady(): void {
     if (this.#ready) return
     this.#ready = true
-    this.#armStaleTimer()
+    this.#freshness.startAging()
     this.#emitReady()
   }
 
   #emitReady(): void {
-    for (const waiter of this.#waiters) waiter.resolve()
-    this.#waiters.clear()
+    this.#waiters.resolveAll()
     this.#emitter.emit('ready', { version: this.#store.version })
   }
 
   #notReadyReason(): SwitchyardTimeoutError | null {
-    if (this.#closed) return new SwitchyardTimeoutError('Client closed before it was ready')
-    if (this.#stoppedBy) {
+    const state = this.#sources.state
+    if (state.kind === 'closed') {
+      return new SwitchyardTimeoutError('Client closed before it was ready')
+    }
+    if (state.kind === 'stopped') {
       return new SwitchyardTimeoutError(
-        `Client will not become ready: ${this.#stoppedBy.message}`,
-        this.#stoppedBy,
+        `Client will not become ready: ${state.error.message}`,
+        state.error,
       )
     }
     return null
@@ -561,108 +365,15 @@ class Client implements SwitchyardClient {
 
   #rejectWaiters(): void {
     const error = this.#notReadyReason()
-    if (!error) return
-    for (const waiter of this.#waiters) waiter.reject(error)
-    this.#waiters.clear()
+    if (error) this.#waiters.rejectAll(error)
   }
 
-  /** The stream delivered a message. */
-  #onStreamHealthy(): void {
-    this.#everConnected = true
-    this.#streamSilent = false
-    // the fallback deadline counts from the stream's last message
-    if (this.#fallbackTimer) this.#fallbackTimer.refresh()
-    else this.#armFallback()
-    if (this.#poller?.running) {
-      this.#options.logger.info('Stream is back; stopped polling')
-      this.#pollHealthy = false
-      void this.#poller.pause()
-    }
-    this.#updateState()
-  }
-
-  #onStreamDown(): void {
-    const stream = this.#stream
-    if (stream && stream.consecutiveFailures >= this.#options.fallbackAfterFailures) {
-      this.#startFallback()
-    } else {
-      this.#armFallback()
-    }
-    this.#updateState()
-  }
-
-  #armFallback(): void {
-    if (this.#fallbackTimer || this.#poller?.running) return
-    this.#fallbackTimer = setTimeout(() => {
-      this.#fallbackTimer = undefined
-      // why: an open socket that stopped delivering (LESSONS 2) is as good as a closed one
-      if (this.#stream?.healthy) this.#streamSilent = true
-      this.#startFallback()
-    }, this.#options.fallbackAfterMs)
-  }
-
-  #startFallback(): void {
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    const poller = this.#poller
-    if (!poller || poller.running || this.#closed || this.#stoppedBy || this.#streamDelivering())
-      return
-    const why = this.#streamSilent
-      ? `Stream delivered nothing for ${this.#options.fallbackAfterMs} ms`
-      : 'Stream unavailable'
-    this.#options.logger.warn(
-      `${why}; polling every ${this.#options.pollIntervalMs} ms until it is back`,
-    )
-    poller.start()
-    this.#updateState()
-  }
-
-  #streamDelivering(): boolean {
-    return (this.#stream?.healthy ?? false) && !this.#streamSilent
-  }
-
-  #stopAll(error: SwitchyardError): void {
-    if (this.#stoppedBy) return
-    this.#stoppedBy = error
-    clearTimeout(this.#fallbackTimer)
-    this.#fallbackTimer = undefined
-    this.#pollHealthy = false
-    void this.#stream?.stop()
-    void this.#poller?.stop()
+  #onKeyRefused(error: SwitchyardError): void {
     this.#options.logger.error(`${error.message}; no longer retrying, serving the last flags`)
     this.#lastError = error
     this.#emitter.emit('error', error)
-    this.#updateState()
     this.#rejectWaiters()
   }
-
-  #updateState(): void {
-    const next = this.#computeState()
-    const previous = this.#state
-    if (next === previous) return
-    this.#state = next
-    this.#options.logger.debug(`Connection state ${previous} -> ${next}`)
-    this.#emitter.emit('connectionState', { state: next, previous })
-  }
-
-  #computeState(): ConnectionState {
-    if (this.#closed) return 'closed'
-    if (this.#options.offline) return 'offline'
-    if (this.#streamDelivering()) return 'streaming'
-    if (this.#poller?.running && this.#pollHealthy) return 'polling'
-    if (!this.#everConnected && !this.#stoppedBy) return 'initializing'
-    return 'interrupted'
-  }
-}
-
-/** Polls further apart than maxDataAgeMs would make a polling client go stale between polls. */
-function warnIfPollsOutliveMaxAge(options: ResolvedOptions): void {
-  const maxAge = options.maxDataAgeMs
-  if (options.offline || maxAge === null || maxAge > options.pollIntervalMs) return
-  options.logger.warn(
-    `maxDataAgeMs (${maxAge}) is not above pollIntervalMs (${options.pollIntervalMs}): ` +
-      'while polling, the client will serve fallbacks between polls',
-  )
 }
 
 function applyError(what: string, cause: unknown): SwitchyardError {

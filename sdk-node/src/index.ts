@@ -1,4 +1,5 @@
-export { init, type SwitchyardClient, type WaitForReadyOptions } from './client.js'
+export { init } from './client.js'
+export type { SwitchyardClient, WaitForReadyOptions } from './types.js'
 export { SwitchyardTimeoutError } from './errors.js'
 export type {
   ChangeEvent,

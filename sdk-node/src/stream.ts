@@ -3,8 +3,9 @@ import WebSocket from 'ws'
 import { createBackoff, isRetryable, type Backoff } from './backoff.js'
 import { sdkError } from './errors.js'
 import type { Logger } from './logger.js'
-import { isSnapshot, streamUrl } from './options.js'
+import { streamUrl } from './options.js'
 import type { DataSink, SourceHooks } from './sink.js'
+import { parseStreamMessage } from './stream-message.js'
 
 export interface StreamSourceOptions {
   sdkKey: string
@@ -274,87 +275,64 @@ export class StreamSource {
   }
 
   #onMessage(attempt: Attempt, text: string | null): void {
-    let message: unknown
-    try {
-      message = text === null ? undefined : JSON.parse(text)
-    } catch {
-      message = undefined
-    }
-    if (typeof message !== 'object' || message === null || !('type' in message)) {
-      this.#protocolError(attempt, 'a message that is not a JSON object with a type')
-      return
-    }
-    const m = message as Record<string, unknown>
+    const message = parseStreamMessage(text)
     const sink = this.#sink
-    switch (m.type) {
+    switch (message.kind) {
       case 'put': {
-        if (!isSnapshot(m)) {
-          // why: as for a refused put below, a resync would likely bring the same put, and pings
-          // would keep the stale connection looking healthy
-          const message = `Stream sent a malformed put; the flags served are unchanged; reconnecting: ${attempt.where}`
-          return this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message))
-        }
-        const result = sink.put(m.version, m.flags, m.segments, () => {
+        const { version, flags, segments } = message
+        const result = sink.put(version, flags, segments, () => {
           this.#markHealthy(attempt)
           this.#resyncSentAt = null
         })
         if (!result.ok) {
           // why: a resync would likely bring the same put; a new connection may reach another
           // replica, and the backoff keeps a server that always sends it from causing a storm
-          const message = `Stream sent a put the client cannot apply (${result.reason}); the flags served are unchanged; reconnecting: ${attempt.where}`
-          this.#abandon(attempt, sdkError('PROTOCOL_ERROR', message, result.cause))
+          const text = `Stream sent a put the client cannot apply (${result.reason}); the flags served are unchanged; reconnecting: ${attempt.where}`
+          this.#abandon(attempt, sdkError('PROTOCOL_ERROR', text, result.cause))
         }
         return
       }
-      case 'patch': {
-        // A patch carries exactly one of `flag` and `segment`.
-        const isFlag = m.flag !== undefined
-        const item = (isFlag ? m.flag : m.segment) as { key?: unknown } | null | undefined
-        if (
-          !isVersion(m.version) ||
-          isFlag === (m.segment !== undefined) ||
-          typeof item !== 'object' ||
-          typeof item?.key !== 'string'
-        ) {
-          return this.#protocolError(attempt, 'a malformed patch')
-        }
-        this.#markHealthy(attempt)
-        const result = isFlag
-          ? sink.patch(m.version, item as Parameters<DataSink['patch']>[1])
-          : sink.patchSegment(m.version, item as Parameters<DataSink['patchSegment']>[1])
-        if (result === 'gap') this.#resync(attempt, `patch version ${m.version}`)
-        return
+      case 'malformed-put': {
+        // why: as for a refused put, a resync would likely bring the same put, and pings would
+        // keep the stale connection looking healthy
+        const text = `Stream sent a malformed put; the flags served are unchanged; reconnecting: ${attempt.where}`
+        return this.#abandon(attempt, sdkError('PROTOCOL_ERROR', text))
       }
-      case 'delete': {
-        const kind = m.kind ?? 'flag'
-        if (!isVersion(m.version) || typeof m.key !== 'string') {
-          return this.#protocolError(attempt, 'a malformed delete')
-        }
-        if (kind !== 'flag' && kind !== 'segment') {
-          // why: skipping it would silently lose a version; a snapshot is always correct
-          return this.#protocolError(attempt, `a delete of unknown kind ${String(kind)}`)
-        }
+      case 'patch':
+      case 'patch-segment': {
         this.#markHealthy(attempt)
         const result =
-          kind === 'flag' ? sink.remove(m.version, m.key) : sink.removeSegment(m.version, m.key)
-        if (result === 'gap') this.#resync(attempt, `delete version ${m.version}`)
+          message.kind === 'patch'
+            ? sink.patch(message.version, message.flag)
+            : sink.patchSegment(message.version, message.segment)
+        if (result === 'gap') this.#resync(attempt, `patch version ${message.version}`)
+        return
+      }
+      case 'delete':
+      case 'delete-segment': {
+        this.#markHealthy(attempt)
+        const result =
+          message.kind === 'delete'
+            ? sink.remove(message.version, message.key)
+            : sink.removeSegment(message.version, message.key)
+        if (result === 'gap') this.#resync(attempt, `delete version ${message.version}`)
         return
       }
       case 'ping': {
         this.#markHealthy(attempt)
-        this.#send(attempt, {
-          type: 'pong',
-          time: typeof m.time === 'number' ? m.time : Date.now(),
-        })
-        if (isVersion(m.version)) {
-          if (m.version > sink.version) this.#resync(attempt, `ping version ${m.version}`)
-          else if (m.version === sink.version) sink.confirm()
-        }
+        this.#send(attempt, { type: 'pong', time: message.time ?? Date.now() })
+        const { version } = message
+        if (version === null) return
+        if (version > sink.version) this.#resync(attempt, `ping version ${version}`)
+        else if (version === sink.version) sink.confirm()
         return
       }
-      default:
+      case 'unknown':
         // why: newer servers may send message types this SDK does not know; skip them
-        this.#options.logger.debug(`Ignoring stream message of unknown type ${String(m.type)}`)
+        this.#options.logger.debug(`Ignoring stream message of unknown type ${message.type}`)
+        return
+      case 'invalid':
+        return this.#protocolError(attempt, message.what)
     }
   }
 
@@ -393,8 +371,4 @@ export class StreamSource {
 
 function isTooLarge(err: Error): boolean {
   return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-}
-
-function isVersion(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value)
 }
