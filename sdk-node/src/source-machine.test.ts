@@ -95,7 +95,7 @@ describe('transition', () => {
       ],
     },
     {
-      label: 'stops polling when the stream is back, without starting the timer',
+      label: 'stops polling when the stream is back, and times its silence again',
       config: STREAM,
       events: [start, down(3), polled, delivered],
       states: [
@@ -110,6 +110,7 @@ describe('transition', () => {
         'clear-fallback',
         'start-polling(stream-unavailable)',
         'pause-polling',
+        'restart-fallback',
       ],
     },
     {
@@ -129,6 +130,7 @@ describe('transition', () => {
         'restart-fallback',
         'start-polling(stream-silent)',
         'pause-polling',
+        'restart-fallback',
       ],
     },
     {

@@ -72,7 +72,10 @@ const STREAMING: SourceState = { kind: 'streaming' }
 const CLOSED: SourceState = { kind: 'closed' }
 const NO_ACTIONS: readonly SourceAction[] = []
 const RESTART_FALLBACK: readonly SourceAction[] = [{ type: 'restart-fallback' }]
-const PAUSE_POLLING: readonly SourceAction[] = [{ type: 'pause-polling' }]
+const STREAM_BACK: readonly SourceAction[] = [
+  { type: 'pause-polling' },
+  { type: 'restart-fallback' },
+]
 const ARM_FALLBACK: readonly SourceAction[] = [{ type: 'arm-fallback' }]
 const STOP: readonly SourceAction[] = [{ type: 'clear-fallback' }, { type: 'stop-sources' }]
 
@@ -107,8 +110,8 @@ export function transition(state: SourceState, event: SourceEvent, config: Machi
         actions: [{ type: 'start-polling', why: 'configured' }],
       }
     case 'stream-delivered':
-      // the fallback timer does not run while polling, and is not started again here
-      return { state: STREAMING, actions: poller === null ? RESTART_FALLBACK : PAUSE_POLLING }
+      // back from polling, the silence deadline counts again from this message
+      return { state: STREAMING, actions: poller === null ? RESTART_FALLBACK : STREAM_BACK }
     case 'stream-down':
       if (poller !== null) return unchanged(state)
       if (event.failures >= config.fallbackAfterFailures) {

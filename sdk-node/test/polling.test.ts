@@ -194,7 +194,8 @@ describe('polling fallback', () => {
   it('polls when an open stream goes silent for fallbackAfterMs, and stops when it speaks', async () => {
     const t = createClient(server, {
       pollIntervalMs: 40,
-      fallbackAfterMs: 150,
+      // above the quiet period below: the silence deadline runs again once the stream is back
+      fallbackAfterMs: 300,
       streamTimeoutMs: 10_000,
     })
     await t.client.waitForReady({ timeoutMs: 2_000 })
@@ -215,6 +216,31 @@ describe('polling fallback', () => {
     expect(server.pollRequests.length).toBe(polls)
     // interrupted: from the moment the silence is noticed until the first poll succeeds
     expect(t.states).toEqual(['streaming', 'interrupted', 'polling', 'streaming'])
+  })
+
+  it('polls again when the stream comes back and then goes silent again', async () => {
+    const t = createClient(server, {
+      pollIntervalMs: 40,
+      fallbackAfterMs: 150,
+      streamTimeoutMs: 10_000,
+    })
+    await t.client.waitForReady({ timeoutMs: 2_000 })
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling')
+
+    server.broadcast({ type: 'ping', time: 1, version: 1 })
+    await waitFor(() => t.client.connectionState === 'streaming', 2_000, 'streaming again')
+
+    // one message, then silence on the same socket: the fallback must engage a second time
+    await waitFor(() => t.client.connectionState === 'polling', 2_000, 'polling again')
+    expect(server.upgradeRequests).toHaveLength(1)
+    expect(t.states).toEqual([
+      'streaming',
+      'interrupted',
+      'polling',
+      'streaming',
+      'interrupted',
+      'polling',
+    ])
   })
 
   it('does not poll while the stream keeps delivering pings', async () => {
