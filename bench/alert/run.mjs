@@ -38,22 +38,14 @@ import { createServer as createHttpServer } from 'node:http'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
-import {
-  ROOT,
-  SERVER_ENTRY,
-  expectStatus,
-  freePort,
-  intOption,
-  option,
-  restClient,
-  round as roundTo,
-  sleep,
-  spawnKept,
-  startServer as startBenchServer,
-  summarize,
-  uptimeLine,
-  waitUntilUp,
-} from '../lib.mjs'
+import { uptimeLine } from '../lib/machine.mjs'
+import { intOption, option } from '../lib/options.mjs'
+import { ROOT, SERVER_ENTRY } from '../lib/paths.mjs'
+import { freePort, spawnKept, waitUntilUp } from '../lib/processes.mjs'
+import { expectStatus, restClient } from '../lib/rest.mjs'
+import { startServer as startBenchServer } from '../lib/server.mjs'
+import { round as roundTo, summarize } from '../lib/stats.mjs'
+import { sleep } from '../lib/time.mjs'
 
 const ADMIN_TOKEN = 'sy_tok_bench-alert-admin-0123456789'
 const ENV = 'production'
@@ -93,8 +85,8 @@ const FLAG_KEY = `bench-alert-${RUN_ID}`
 
 // ---------------------------------------------------------------- cleanup and the global limit
 
-let server = null // lib.mjs startServer handle
-let alertmanager = null // lib.mjs spawnKept handle, with url and dir
+let server = null // lib/server.mjs startServer handle
+let alertmanager = null // lib/processes.mjs spawnKept handle, with url and dir
 let recorder = null // http.Server
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */
 const clients = []

@@ -22,7 +22,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { option, ROOT, uptimeLine } from '../lib.mjs'
+import { uptimeLine } from '../lib/machine.mjs'
+import { option } from '../lib/options.mjs'
+import { ROOT } from '../lib/paths.mjs'
 import { SCENARIOS } from './scenarios.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))

@@ -39,21 +39,14 @@ import { availableParallelism, cpus, loadavg } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
-import {
-  ROOT,
-  createScratchDatabase,
-  expectStatus,
-  flagOption,
-  gitState,
-  intOption,
-  option,
-  restClient,
-  round,
-  serverEnvFromBenchEnv,
-  sleep,
-  startServer as startBenchServer,
-  summarize,
-} from '../lib.mjs'
+import { gitState } from '../lib/machine.mjs'
+import { flagOption, intOption, option } from '../lib/options.mjs'
+import { ROOT } from '../lib/paths.mjs'
+import { expectStatus, restClient } from '../lib/rest.mjs'
+import { createScratchDatabase } from '../lib/scratch-database.mjs'
+import { serverEnvFromBenchEnv, startServer as startBenchServer } from '../lib/server.mjs'
+import { round, summarize } from '../lib/stats.mjs'
+import { sleep } from '../lib/time.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CLIENTS_ENTRY = join(HERE, 'clients.mjs')
@@ -101,8 +94,8 @@ const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Bo
 /** Replica A takes the writes; replica B holds the SDK connections (the same server with one replica). */
 let writer = null
 let streamer = null
-const servers = [] // lib.mjs startServer handles
-let scratch = null // lib.mjs createScratchDatabase
+const servers = [] // lib/server.mjs startServer handles
+let scratch = null // lib/scratch-database.mjs
 let scratchDropped = false
 let clientsProc = null
 let cleanedUp = false
