@@ -33,16 +33,17 @@
 // SDK clients, the REST and alert calls and the webhook recorder all live here.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { join } from 'node:path'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
 import { uptimeLine } from '../lib/machine.mjs'
 import { intOption, option } from '../lib/options.mjs'
-import { ROOT, SERVER_ENTRY } from '../lib/paths.mjs'
+import { SERVER_ENTRY } from '../lib/paths.mjs'
 import { freePort, spawnKept, waitUntilUp } from '../lib/processes.mjs'
 import { expectStatus, restClient } from '../lib/rest.mjs'
+import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { startServer as startBenchServer } from '../lib/server.mjs'
 import { round as roundTo, summarize } from '../lib/stats.mjs'
 import { sleep } from '../lib/time.mjs'
@@ -688,12 +689,8 @@ async function main() {
       hookChanged: hookAnswer?.changed ?? undefined,
     })),
   }
-  const out =
-    options.out ??
-    join(ROOT, 'bench', 'results', `alert-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
-  mkdirSync(dirname(out), { recursive: true })
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
-  console.log(`results: ${relative(process.cwd(), out) || out}`)
+  const shownFile = writeResults(options.out ?? defaultResultsFile('alert', startedAt), report)
+  console.log(`results: ${shownFile}`)
   return incomplete === 0 && wrongActor === 0
 }
 

@@ -3,22 +3,24 @@ import { execFileSync } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { ROOT } from './paths.mjs'
 
-/** The commit measured, and whether the working tree differed from it. */
-export function gitState() {
+/** `git <args>` in the repository, trimmed; null when git fails or is missing. */
+export function git(...args) {
   try {
-    const git = (...args) =>
-      execFileSync('git', args, {
-        cwd: ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim()
-    return {
-      commit: git('rev-parse', 'HEAD'),
-      dirty: git('status', '--porcelain', '--untracked-files=no').length > 0,
-    }
+    return execFileSync('git', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
   } catch {
     return null
   }
+}
+
+/** The commit measured, and whether the working tree differed from it. */
+export function gitState() {
+  const commit = git('rev-parse', 'HEAD')
+  const status = git('status', '--porcelain', '--untracked-files=no')
+  return commit === null || status === null ? null : { commit, dirty: status.length > 0 }
 }
 
 export function uptimeLine() {

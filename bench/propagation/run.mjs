@@ -34,15 +34,15 @@
 // clients process and the server(s). Timestamps are performance.timeOrigin + performance.now() in
 // both measuring processes; the offset between the two clocks is estimated over IPC and reported.
 import { execFileSync, fork } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createSilentLogger, init } from '@switchyard/sdk-node'
 import { gitState } from '../lib/machine.mjs'
 import { flagOption, intOption, option } from '../lib/options.mjs'
-import { ROOT } from '../lib/paths.mjs'
 import { expectStatus, restClient } from '../lib/rest.mjs'
+import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { createScratchDatabase } from '../lib/scratch-database.mjs'
 import { serverEnvFromBenchEnv, startServer as startBenchServer } from '../lib/server.mjs'
 import { round, summarize } from '../lib/stats.mjs'
@@ -742,13 +742,8 @@ async function main() {
     shutdown: { clients: closed, server: stopped, servers: stoppedAll },
   }
 
-  const outFile =
-    options.out ??
-    join(ROOT, 'bench', 'results', `propagation-${results.date.replace(/[:.]/g, '-')}.json`)
-  mkdirSync(dirname(outFile), { recursive: true })
-  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)
-
-  printTable(results, relative(process.cwd(), outFile))
+  const outFile = options.out ?? defaultResultsFile('propagation', new Date(results.date))
+  printTable(results, writeResults(outFile, results))
   if (misses > 0 || wrongValues > 0) {
     console.error(
       `\n${misses} missed change events and ${wrongValues} wrong values: propagation is not reliable`,
