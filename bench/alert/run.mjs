@@ -29,8 +29,8 @@
 //   --out FILE         BENCH_OUT          results file (default bench/results/alert-<timestamp>.json)
 //   --alertmanager P   ALERTMANAGER_BIN   (default /usr/bin/prometheus-alertmanager)
 //
-// Everything listens on 127.0.0.1. All timestamps are performance.now() in this one process: the
-// SDK clients, the REST and alert calls and the webhook recorder all live here.
+// Everything listens on 127.0.0.1. All timestamps are read in this one process: the SDK clients,
+// the REST and alert calls and the webhook recorder all live here.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -46,7 +46,7 @@ import { expectStatus, restClient } from '../lib/rest.mjs'
 import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { startServer as startBenchServer } from '../lib/server.mjs'
 import { round as roundTo, summarize } from '../lib/stats.mjs'
-import { sleep } from '../lib/time.mjs'
+import { now, sleep } from '../lib/time.mjs'
 
 const ADMIN_TOKEN = 'sy_tok_bench-alert-admin-0123456789'
 const ENV = 'production'
@@ -55,7 +55,6 @@ const ITERATION_TIMEOUT_MS = 10_000
 const PAUSE_MS = 100 // after the restore has reached every client, before the next alert
 const CONNECT_BATCH = 100
 
-const now = () => performance.now()
 const round2 = (x) => roundTo(x)
 
 // ---------------------------------------------------------------- options
@@ -197,7 +196,7 @@ async function stopChild(handle, graceMs) {
 
 // ---------------------------------------------------------------- the webhook recorder
 
-/** alertname -> performance.now() when Alertmanager's notification for it arrived here. */
+/** alertname -> now() when Alertmanager's notification for it arrived here. */
 const recorded = new Map()
 const recorderWaiters = new Map()
 

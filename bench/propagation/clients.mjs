@@ -9,11 +9,11 @@
 //   { type: 'arm', id, expected, timeoutMs }      -> { type: 'armed', id }, later { type: 'done', id, ... }
 //   { type: 'close' }                             -> { type: 'closed', ... } then exit
 //
-// All times are absolute milliseconds: performance.timeOrigin + performance.now(), the same clock
-// the parent uses, so the parent can subtract its own timestamps from them.
+// All times are absolute milliseconds (now() of lib/time.mjs), the same clock the parent uses, so
+// the parent can subtract its own timestamps from them.
 import { createSilentLogger, init } from '@switchyard/sdk-node'
+import { now } from '../lib/time.mjs'
 
-const now = () => performance.timeOrigin + performance.now()
 const CONTEXT = { key: 'bench-user' }
 
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */

@@ -46,7 +46,7 @@ import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { createScratchDatabase } from '../lib/scratch-database.mjs'
 import { serverEnvFromBenchEnv, startServer as startBenchServer } from '../lib/server.mjs'
 import { round, summarize } from '../lib/stats.mjs'
-import { sleep } from '../lib/time.mjs'
+import { now, sleep } from '../lib/time.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const CLIENTS_ENTRY = join(HERE, 'clients.mjs')
@@ -58,8 +58,6 @@ const FLIP_TIMEOUT_MS = 5_000
 const PAUSE_BETWEEN_FLIPS_MS = 150
 const SETTLE_MS = 2_000
 const CONNECT_BATCH = 100
-
-const now = () => performance.timeOrigin + performance.now()
 
 // ---------------------------------------------------------------- options
 
