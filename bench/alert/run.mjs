@@ -46,6 +46,7 @@ import { expectStatus, restClient } from '../lib/rest.mjs'
 import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { startServer as startBenchServer } from '../lib/server.mjs'
 import { round as roundTo, summarize } from '../lib/stats.mjs'
+import { guardRun } from '../lib/run-guard.mjs'
 import { now, sleep } from '../lib/time.mjs'
 
 const ADMIN_TOKEN = 'sy_tok_bench-alert-admin-0123456789'
@@ -85,57 +86,18 @@ const FLAG_KEY = `bench-alert-${RUN_ID}`
 
 // ---------------------------------------------------------------- cleanup and the global limit
 
+const guard = guardRun('alert', options.timeoutMs)
 let server = null // lib/server.mjs startServer handle
-let alertmanager = null // lib/processes.mjs spawnKept handle, with url and dir
+let alertmanager = null // lib/processes.mjs spawnKept handle, with url and cleanUp()
 let recorder = null // http.Server
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */
 const clients = []
-let finished = false
 let stopping = false
-
-function killHard() {
-  server?.killHard()
-  alertmanager?.killHard()
-}
-
-function removeDirs() {
-  server?.cleanUp()
-  if (alertmanager?.dir) rmSync(alertmanager.dir, { recursive: true, force: true })
-  if (alertmanager) alertmanager.dir = null
-}
-
-function fail(message, error) {
-  if (finished) return
-  finished = true
-  console.error(`\nalert benchmark failed: ${message}`)
-  if (error) console.error(error)
-  const serverOut = server?.output()
-  if (serverOut) console.error(`\n--- server output (last 4 KB) ---\n${serverOut.slice(-4096)}`)
-  const amOut = alertmanager?.output()
-  if (amOut) console.error(`\n--- alertmanager output (last 4 KB) ---\n${amOut.slice(-4096)}`)
-  for (const c of clients) void c.close()
-  killHard()
-  removeDirs()
-  process.exit(1)
-}
-
-const globalTimer = setTimeout(
-  () => fail(`did not finish within ${options.timeoutMs} ms; killed everything`),
-  options.timeoutMs,
-)
-globalTimer.unref()
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => fail(`interrupted by ${signal}`))
-process.on('exit', () => {
-  // last resort, synchronous: never leave a server or an Alertmanager behind
-  killHard()
-  removeDirs()
-})
 
 // ---------------------------------------------------------------- processes
 
 const onUnexpectedExit = (what) => (code, signal) => {
-  if (!stopping) fail(`${what} exited unexpectedly (code ${code}, signal ${signal})`)
+  if (!stopping) guard.fail(`${what} exited unexpectedly (code ${code}, signal ${signal})`)
 }
 
 async function startServer() {
@@ -145,6 +107,7 @@ async function startServer() {
     dataDirPrefix: 'sy-bench-alert-',
     onUnexpectedExit: onUnexpectedExit('server'),
   })
+  guard.track(Object.assign(server, { label: 'server' }))
 }
 
 /** What Alertmanager runs with: every new alertname is a new group, dispatched at once. */
@@ -186,7 +149,9 @@ async function startAlertmanager(config) {
     onUnexpectedExit: onUnexpectedExit('prometheus-alertmanager'),
   })
   alertmanager.url = `http://127.0.0.1:${port}`
-  alertmanager.dir = dir
+  alertmanager.label = 'alertmanager'
+  alertmanager.cleanUp = () => rmSync(dir, { recursive: true, force: true })
+  guard.track(alertmanager)
   await waitUntilUp(`${alertmanager.url}/-/ready`, 'alertmanager', 20_000)
 }
 
@@ -286,6 +251,7 @@ async function settle(flip, timeoutMs) {
 }
 
 async function connectClients(sdkKey) {
+  guard.track({ killHard: () => clients.forEach((c) => void c.close()) })
   const logger = createSilentLogger()
   const started = now()
   for (let offset = 0; offset < options.clients; offset += CONNECT_BATCH) {
@@ -591,7 +557,8 @@ async function main() {
     }
   }
   const serverStop = await stopChild(server, 15_000)
-  removeDirs()
+  server.cleanUp()
+  alertmanager.cleanUp()
 
   // 6. Report.
   const measured = results.filter((r) => !r.warmup)
@@ -695,9 +662,8 @@ async function main() {
 
 main().then(
   (ok) => {
-    finished = true
-    clearTimeout(globalTimer)
+    guard.end()
     process.exit(ok ? 0 : 1)
   },
-  (error) => fail(error?.message ?? String(error), error?.stack ? error : undefined),
+  (error) => guard.fail(error?.message ?? String(error), error?.stack ? error : undefined),
 )

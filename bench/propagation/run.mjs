@@ -46,6 +46,7 @@ import { defaultResultsFile, writeResults } from '../lib/results.mjs'
 import { createScratchDatabase } from '../lib/scratch-database.mjs'
 import { serverEnvFromBenchEnv, startServer as startBenchServer } from '../lib/server.mjs'
 import { round, summarize } from '../lib/stats.mjs'
+import { guardRun } from '../lib/run-guard.mjs'
 import { now, sleep } from '../lib/time.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -89,6 +90,7 @@ const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Bo
 
 // ---------------------------------------------------------------- cleanup and the global limit
 
+const guard = guardRun('propagation', options.timeoutMs)
 /** Replica A takes the writes; replica B holds the SDK connections (the same server with one replica). */
 let writer = null
 let streamer = null
@@ -96,58 +98,7 @@ const servers = [] // lib/server.mjs startServer handles
 let scratch = null // lib/scratch-database.mjs
 let scratchDropped = false
 let clientsProc = null
-let cleanedUp = false
 let stoppingServers = false
-
-function killHard() {
-  if (clientsProc && clientsProc.exitCode === null && clientsProc.signalCode === null)
-    clientsProc.kill('SIGKILL')
-  for (const s of servers) s.killHard()
-}
-
-function fail(message, error) {
-  if (cleanedUp) return
-  cleanedUp = true
-  console.error(`\npropagation benchmark failed: ${message}`)
-  if (error) console.error(error)
-  for (const [i, s] of servers.entries()) {
-    const output = s.output()
-    if (output)
-      console.error(
-        `\n--- server ${servers.length > 1 ? 'AB'[i] + ' ' : ''}output (last 4 KB) ---\n${output.slice(-4096)}`,
-      )
-  }
-  killHard()
-  for (const s of servers) s.cleanUp()
-  // The servers are gone (SIGKILL): drop the scratch database, then leave.
-  const exit = () => process.exit(1)
-  if (!scratch) return exit()
-  Promise.all(servers.map((s) => s.exited))
-    .then(() => scratch.drop())
-    .then(() => (scratchDropped = true))
-    .catch((e) =>
-      console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`),
-    )
-    .finally(exit)
-  setTimeout(exit, 10_000).unref()
-}
-
-const globalTimer = setTimeout(
-  () => fail(`did not finish within ${options.timeoutMs} ms; killed everything`),
-  options.timeoutMs,
-)
-globalTimer.unref()
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => fail(`interrupted by ${signal}`))
-process.on('exit', () => {
-  // last resort, synchronous: never leave a server or 1,000 sockets behind
-  killHard()
-  for (const s of servers) s.cleanUp()
-  if (scratch && !scratchDropped)
-    console.error(
-      `note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`,
-    )
-})
 
 // ---------------------------------------------------------------- server processes and REST
 
@@ -164,10 +115,13 @@ async function startServer(label, databaseUrl) {
     ipc: true,
     onUnexpectedExit: (code, signal) => {
       if (!stoppingServers)
-        fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
+        guard.fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
     },
   })
   servers.push(handle)
+  guard.track(
+    Object.assign(handle, { label: options.replicas === 2 ? `server ${label}` : 'server' }),
+  )
   handle.child.on('message', (message) => {
     if (message?.type !== 'bench:memory') return
     probeWaiters.get(message.seq)?.(message)
@@ -319,8 +273,14 @@ function startClientsProcess() {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: extraNodeArgs,
   })
+  guard.track({
+    killHard: () => {
+      if (clientsProc.exitCode === null && clientsProc.signalCode === null)
+        clientsProc.kill('SIGKILL')
+    },
+  })
   clientsProc.on('message', (message) => {
-    if (message.type === 'fatal') return fail('clients process failed', message.error)
+    if (message.type === 'fatal') return guard.fail('clients process failed', message.error)
     const key =
       message.id !== undefined
         ? `${message.type}:${message.id}`
@@ -335,7 +295,7 @@ function startClientsProcess() {
   })
   clientsProc.once('exit', (code, signal) => {
     if (!closingClients)
-      fail(`clients process exited unexpectedly (code ${code}, signal ${signal})`)
+      guard.fail(`clients process exited unexpectedly (code ${code}, signal ${signal})`)
   })
 }
 
@@ -406,6 +366,22 @@ async function main() {
   let databaseUrl = options.databaseUrl
   if (options.scratchDb) {
     scratch = await createScratchDatabase(options.databaseUrl)
+    guard.track({
+      // The servers are gone (SIGKILL): drop the scratch database, then leave.
+      release: () =>
+        Promise.all(servers.map((s) => s.exited))
+          .then(() => scratch.drop())
+          .then(() => (scratchDropped = true))
+          .catch((e) =>
+            console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`),
+          ),
+      atExit: () => {
+        if (!scratchDropped)
+          console.error(
+            `note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`,
+          )
+      },
+    })
     databaseUrl = scratch.url
     console.log(`scratch database ${scratch.name}`)
   }
@@ -586,7 +562,7 @@ async function main() {
     await scratch.drop()
     scratchDropped = true
   }
-  cleanedUp = true
+  guard.end()
 
   // 7. Results.
   const measured = flips.filter((f) => !f.warmup)
@@ -797,4 +773,4 @@ function printTable(r, outFile) {
   console.log(lines.join('\n'))
 }
 
-main().catch((error) => fail(error?.message ?? String(error), error?.stack))
+main().catch((error) => guard.fail(error?.message ?? String(error), error?.stack))
