@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { git, uptimeLine } from '../lib/machine.mjs'
 import { option } from '../lib/options.mjs'
 import { ROOT } from '../lib/paths.mjs'
-import { defaultResultsFile, writeResults } from '../lib/results.mjs'
+import { defaultResultsFile, writeResults } from '../lib/results-file.mjs'
 import { SCENARIOS } from './scenarios.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
