@@ -1,5 +1,5 @@
 // The client side of the propagation benchmark: N Switchyard SDK clients in one process,
-// driven over IPC by run.mjs. It never talks to the REST API itself.
+// driven over IPC by fleet.mjs. It never talks to the REST API itself.
 //
 // Messages from the parent:
 //   { type: 'clock', seq }                        -> { type: 'clock', seq, t }
