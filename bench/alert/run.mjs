@@ -84,8 +84,8 @@ async function main() {
     databaseUrl: options.databaseUrl,
     dataDirPrefix: 'sy-bench-alert-',
     onUnexpectedExit: onUnexpectedExit('server'),
+    onSpawn: (handle) => guard.track(Object.assign(handle, { label: 'server' })),
   })
-  guard.track(Object.assign(server, { label: 'server' }))
   const call = restClient(server.url, ADMIN_TOKEN)
   const killSwitch = await createKillSwitch(call)
 

@@ -9,6 +9,7 @@ import { freePort, spawnKept, waitUntilUp } from './processes.mjs'
  * Starts the built server (server/dist/main.js) on a free port of 127.0.0.1 and waits for
  * /readyz. Without `databaseUrl` it gets PGlite in a new temp directory, removed by `cleanUp()`.
  * `nodeArgs` go before the entry (e.g. a preload), `env` is added to the server's environment.
+ * `onSpawn(handle)` runs as soon as the process exists, before it is ready (to track it).
  * Resolves with the handle, its `url`, its `pid`, and `ready` (the /readyz body).
  */
 export async function startServer({
@@ -19,6 +20,7 @@ export async function startServer({
   env = {},
   ipc = false,
   onUnexpectedExit,
+  onSpawn,
 }) {
   const port = await freePort()
   const serverEnv = {
@@ -44,6 +46,7 @@ export async function startServer({
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
     dataDir = null
   }
+  onSpawn?.(handle)
   try {
     handle.ready = await (await waitUntilUp(`${handle.url}/readyz`, 'server', 60_000)).json()
   } catch (error) {

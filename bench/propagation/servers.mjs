@@ -55,11 +55,13 @@ export async function startServers(options, guard) {
         if (!stopping)
           guard.fail(`server ${label} exited unexpectedly (code ${code}, signal ${signal})`)
       },
+      onSpawn: (handle) => {
+        all.push(handle)
+        guard.track(
+          Object.assign(handle, { label: options.replicas === 2 ? `server ${label}` : 'server' }),
+        )
+      },
     })
-    all.push(handle)
-    guard.track(
-      Object.assign(handle, { label: options.replicas === 2 ? `server ${label}` : 'server' }),
-    )
     return handle
   }
   // One after the other: the second start finds the migrations applied.
