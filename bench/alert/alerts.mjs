@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { expectStatus } from '../lib/rest.mjs'
 import { round } from '../lib/stats.mjs'
 import { now, sleep } from '../lib/time.mjs'
-import { ENV, FLAG_KEY, RUN_ID } from './kill-switch.mjs'
+import { ENV } from '../lib/flags.mjs'
+import { FLAG_KEY, RUN_ID } from './kill-switch.mjs'
 
 export const ITERATION_TIMEOUT_MS = 10_000
 export const PAUSE_MS = 100 // after the restore has reached every client, before the next alert

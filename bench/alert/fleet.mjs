@@ -1,11 +1,11 @@
 // The SDK client fleet, in this process: clients connected in batches, and flips armed on them:
 // each client's time of the 'change' event showing the expected value of the flag.
 import { createSilentLogger, init } from '@switchyard/sdk-node'
+import { CONTEXT } from '../lib/flags.mjs'
 import { round } from '../lib/stats.mjs'
 import { now } from '../lib/time.mjs'
 import { FLAG_KEY } from './kill-switch.mjs'
 
-const CONTEXT = { key: 'bench-user' }
 const CONNECT_BATCH = 100
 
 /** An empty fleet whose clients the run guard closes on failure. */

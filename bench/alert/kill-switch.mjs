@@ -2,24 +2,15 @@
 // directly) and the server SDK key of the clients; all named after this run, and removed after it
 // from a shared database.
 import { randomBytes } from 'node:crypto'
+import { ENV, createFlagOn, createServerKey } from '../lib/flags.mjs'
 import { expectStatus } from '../lib/rest.mjs'
 
 export const RUN_ID = randomBytes(4).toString('hex')
 export const FLAG_KEY = `bench-alert-${RUN_ID}`
-export const ENV = 'production'
 
 /** Creates the flag (on), both triggers and the SDK key through REST (`call`). */
 export async function createKillSwitch(call) {
-  await expectStatus(
-    call('POST', '/api/v1/flags', { key: FLAG_KEY, comment: 'bench: alert latency' }),
-    201,
-    'create flag',
-  )
-  await expectStatus(
-    call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }),
-    200,
-    'turn the flag on',
-  )
+  await createFlagOn(call, { key: FLAG_KEY, comment: 'bench: alert latency' })
   const amTriggerName = `bench-am-${RUN_ID}`
   const directTriggerName = `bench-direct-${RUN_ID}`
   const trigger = (name) =>
@@ -38,11 +29,7 @@ export async function createKillSwitch(call) {
     )
   const amTrigger = await trigger(amTriggerName)
   const directTrigger = await trigger(directTriggerName)
-  const sdkKey = await expectStatus(
-    call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }),
-    201,
-    'create SDK key',
-  )
+  const sdkKey = await createServerKey(call)
   return { amTriggerName, directTriggerName, amTrigger, directTrigger, sdkKey }
 }
 

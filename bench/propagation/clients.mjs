@@ -12,9 +12,8 @@
 // All times are absolute milliseconds (now() of lib/time.mjs), the same clock the parent uses, so
 // the parent can subtract its own timestamps from them.
 import { createSilentLogger, init } from '@switchyard/sdk-node'
+import { CONTEXT } from '../lib/flags.mjs'
 import { now } from '../lib/time.mjs'
-
-const CONTEXT = { key: 'bench-user' }
 
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */
 let clients = []

@@ -2,7 +2,8 @@
 // from the request and from the response to that client's 'change', with the CPU time the
 // benchmark's processes and the rest of the machine spent meanwhile.
 import { now, sleep } from '../lib/time.mjs'
-import { ENV, FLAG_KEY } from './kill-switch.mjs'
+import { ENV } from '../lib/flags.mjs'
+import { FLAG_KEY } from './kill-switch.mjs'
 import { cpuMs, machineCpuMs, totalCpuMs } from './proc.mjs'
 
 const FLIP_TIMEOUT_MS = 5_000

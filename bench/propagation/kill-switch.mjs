@@ -1,25 +1,14 @@
 // The flag the benchmark flips, on from the start, and the server SDK key its clients use.
 import { createSilentLogger, init } from '@switchyard/sdk-node'
-import { expectStatus } from '../lib/rest.mjs'
+import { CONTEXT, createFlagOn, createServerKey } from '../lib/flags.mjs'
 import { sleep } from '../lib/time.mjs'
 
 export const FLAG_KEY = 'bench-kill-switch'
-export const ENV = 'production'
 
 /** Creates the flag through REST (`call`), turns it on, and resolves with a new server SDK key. */
 export async function createKillSwitch(call) {
-  await expectStatus(call('POST', '/api/v1/flags', { key: FLAG_KEY }), 201, 'create flag')
-  await expectStatus(
-    call('POST', `/api/v1/flags/${FLAG_KEY}/envs/${ENV}/restore`, { comment: 'bench: on' }),
-    200,
-    'turn the flag on',
-  )
-  const key = await expectStatus(
-    call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }),
-    201,
-    'create SDK key',
-  )
-  return key.key
+  await createFlagOn(call, { key: FLAG_KEY })
+  return (await createServerKey(call)).key
 }
 
 /**
@@ -36,7 +25,7 @@ export async function warmUp(servers, sdkKey) {
   await poll.text()
   const probe = init({ sdkKey, baseUrl: streamer.url, logger: createSilentLogger() })
   await probe.waitForReady({ timeoutMs: 10_000 })
-  if (probe.variation(FLAG_KEY, { key: 'bench-user' }, false) !== true)
+  if (probe.variation(FLAG_KEY, CONTEXT, false) !== true)
     throw new Error('flag is not on after restore')
   await probe.close()
   for (const s of servers.all)
