@@ -43,9 +43,9 @@ export async function startServers(options, guard) {
     console.log(`scratch database ${scratch.name}`)
   }
 
-  const start = async (label) => {
-    // The probe only answers memory questions over IPC (see server-probe.mjs); main.js is unchanged.
-    const handle = await startServer({
+  // The probe only answers memory questions over IPC (see server-probe.mjs); main.js is unchanged.
+  const start = (label) =>
+    startServer({
       adminToken: ADMIN_TOKEN,
       databaseUrl,
       nodeArgs: [...options.nodeArgs, '--expose-gc', '--import', pathToFileURL(PROBE_ENTRY).href],
@@ -62,8 +62,6 @@ export async function startServers(options, guard) {
         )
       },
     })
-    return handle
-  }
   // One after the other: the second start finds the migrations applied.
   const writer = await start('A')
   const streamer = options.replicas === 2 ? await start('B') : writer
