@@ -17,12 +17,15 @@
 // scenario for every contender, round 2 does it again with the contender order rotated, and so
 // on. Round 1 calibrates each pair's iteration count (~0.5 s of timed work); later rounds reuse
 // it, so every run of a pair times the same number of evaluations. The table reports medians.
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { option, ROOT, uptimeLine } from '../lib.mjs'
+import { git, uptimeLine } from '../lib/machine.mjs'
+import { option } from '../lib/options.mjs'
+import { ROOT } from '../lib/paths.mjs'
+import { defaultResultsFile, writeResults } from '../lib/results-file.mjs'
 import { SCENARIOS } from './scenarios.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -56,11 +59,7 @@ const scenarioIds = option(
   SCENARIOS.map((s) => s.id).join(','),
 ).split(',')
 const startedAt = new Date()
-const outFile = option(
-  'out',
-  'BENCH_OUT',
-  join(ROOT, 'bench', 'results', `eval-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`),
-)
+const outFile = option('out', 'BENCH_OUT', defaultResultsFile('eval', startedAt))
 const deadline = Date.now() + Number(option('timeout', 'BENCH_TIMEOUT_MS', '600000'))
 
 for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`)
@@ -82,14 +81,6 @@ function packageVersion(name) {
   }
 }
 
-function git(args) {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
-  } catch {
-    return null
-  }
-}
-
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? null,
@@ -104,8 +95,8 @@ const packages = Object.fromEntries(
 )
 packages['@openfeature/core'] = packageVersion('@openfeature/core')
 const switchyardSource = {
-  commit: git(['rev-parse', '--short', 'HEAD']),
-  coreUncommittedChanges: (git(['status', '--porcelain', '--', 'core']) ?? '') !== '',
+  commit: git('rev-parse', '--short', 'HEAD'),
+  coreUncommittedChanges: (git('status', '--porcelain', '--', 'core') ?? '') !== '',
   // set when measuring another build of core (see contenders/switchyard.mjs)
   override: process.env.SWITCHYARD_CORE || null,
 }
@@ -334,33 +325,25 @@ const output = [
 ]
 console.log(output.join('\n'))
 
-mkdirSync(dirname(outFile), { recursive: true })
-writeFileSync(
-  outFile,
-  JSON.stringify(
-    {
-      benchmark: 'eval',
-      startedAt: startedAt.toISOString(),
-      durationSeconds: (Date.now() - t0) / 1000,
-      machine,
-      load: { before: uptimeBefore, after: uptimeAfter, perRound1m: loadPerRound },
-      packages,
-      switchyardSource,
-      options: { runs, contenders, scenarios: scenarioIds },
-      scenarios: SCENARIOS.filter((s) => scenarioIds.includes(s.id)).map((s) => ({
-        id: s.id,
-        title: s.title,
-      })),
-      summary,
-      verdicts,
-      timedOut,
-      results,
-    },
-    null,
-    2,
-  ) + '\n',
-)
-console.error(`results: ${relative(process.cwd(), outFile)}`)
+const shownFile = writeResults(outFile, {
+  benchmark: 'eval',
+  startedAt: startedAt.toISOString(),
+  durationSeconds: (Date.now() - t0) / 1000,
+  machine,
+  load: { before: uptimeBefore, after: uptimeAfter, perRound1m: loadPerRound },
+  packages,
+  switchyardSource,
+  options: { runs, contenders, scenarios: scenarioIds },
+  scenarios: SCENARIOS.filter((s) => scenarioIds.includes(s.id)).map((s) => ({
+    id: s.id,
+    title: s.title,
+  })),
+  summary,
+  verdicts,
+  timedOut,
+  results,
+})
+console.error(`results: ${shownFile}`)
 const checksFailed = Object.values(summary).some((row) =>
   Object.values(row).some((e) => e.runs > 0 && !e.checkOk),
 )

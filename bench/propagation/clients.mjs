@@ -1,5 +1,5 @@
 // The client side of the propagation benchmark: N Switchyard SDK clients in one process,
-// driven over IPC by run.mjs. It never talks to the REST API itself.
+// driven over IPC by fleet.mjs. It never talks to the REST API itself.
 //
 // Messages from the parent:
 //   { type: 'clock', seq }                        -> { type: 'clock', seq, t }
@@ -9,12 +9,11 @@
 //   { type: 'arm', id, expected, timeoutMs }      -> { type: 'armed', id }, later { type: 'done', id, ... }
 //   { type: 'close' }                             -> { type: 'closed', ... } then exit
 //
-// All times are absolute milliseconds: performance.timeOrigin + performance.now(), the same clock
-// the parent uses, so the parent can subtract its own timestamps from them.
+// All times are absolute milliseconds (now() of lib/time.mjs), the same clock the parent uses, so
+// the parent can subtract its own timestamps from them.
 import { createSilentLogger, init } from '@switchyard/sdk-node'
-
-const now = () => performance.timeOrigin + performance.now()
-const CONTEXT = { key: 'bench-user' }
+import { CONTEXT } from '../lib/flags.mjs'
+import { now } from '../lib/time.mjs'
 
 /** @type {import('@switchyard/sdk-node').SwitchyardClient[]} */
 let clients = []

@@ -20,6 +20,7 @@ import { createRequire } from 'node:module'
 import net from 'node:net'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { now, sleep } from '../lib/time.mjs'
 
 // ws is a dependency of the server and the SDK, not of the bench: resolve it from the server.
 const require = createRequire(fileURLToPath(new URL('../../server/package.json', import.meta.url)))
@@ -28,8 +29,6 @@ const { WebSocket, WebSocketServer } = require('ws')
 const N = Number(process.env.CLIENTS ?? 1000)
 const ROUNDS = Number(process.env.ROUNDS ?? 30)
 const WARMUP = 5
-const now = () => performance.timeOrigin + performance.now()
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const JSON_MESSAGE = JSON.stringify({
   type: 'patch',

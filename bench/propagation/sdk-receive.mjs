@@ -12,6 +12,7 @@ import { fork } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { sleep } from '../lib/time.mjs'
 
 const require = createRequire(fileURLToPath(new URL('../../server/package.json', import.meta.url)))
 const { WebSocketServer } = require('ws')
@@ -20,7 +21,6 @@ const N = Number(process.env.CLIENTS ?? 1000)
 const ROUNDS = Number(process.env.ROUNDS ?? 40)
 const WARMUP = 10
 const FLAG_KEY = 'bench-kill-switch'
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const flag = (on, version) => ({
   key: FLAG_KEY,

@@ -1,4 +1,4 @@
-// Preloaded into the server process by run.mjs (node --expose-gc --import <this> server/dist/main.js).
+// Preloaded into the server process by servers.mjs (node --expose-gc --import <this> main.js).
 // It adds nothing to the server but an answer over the IPC channel: a full garbage collection on
 // request and the process's memory figures, so the benchmark can report retained heap per
 // connection next to the raw RSS. The server code itself is unchanged.
