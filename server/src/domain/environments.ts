@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { alreadyExists, notFound, validationFailed } from '../http/problem.js'
+import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js'
 import { lockFlagsAndEnvironments, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { defaultEnvConfig } from './flag-defaults.js'
@@ -74,7 +74,7 @@ export async function listEnvironments(db: Db) {
 
 export async function getEnvironment(db: Db | Tx, key: string) {
   const [row] = await db.select().from(tables.environments).where(eq(tables.environments.key, key))
-  if (!row) throw notFound('environment', key)
+  if (!row) throw new NotFoundError('environment', key)
   return describeEnvironment(row)
 }
 
@@ -96,7 +96,7 @@ export async function requireEnvironmentField(db: Db | Tx, key: string, path = '
     .from(tables.environments)
     .where(eq(tables.environments.key, key))
   if (!row) {
-    throw validationFailed([
+    throw new ValidationError([
       { path, code: 'not_found', message: `environment '${key}' does not exist` },
     ])
   }
@@ -131,7 +131,7 @@ export async function createEnvironment(
       .values({ key: input.key, name: input.name ?? input.key })
       .onConflictDoNothing()
       .returning()
-    if (inserted.length === 0) throw alreadyExists('environment', input.key)
+    if (inserted.length === 0) throw new AlreadyExistsError('environment', input.key)
     const flagRows = await tx.select().from(tables.flags)
     if (flagRows.length > 0) {
       await tx.insert(tables.flagConfigs).values(
@@ -190,7 +190,7 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
       .from(tables.sdkKeys)
       .where(and(eq(tables.sdkKeys.id, id), eq(tables.sdkKeys.envKey, env)))
       .for('update')
-    if (!before) throw notFound('sdk key', id)
+    if (!before) throw new NotFoundError('sdk key', id)
     if (before.revokedAt) return describeKey(before)
     const [after] = await tx
       .update(tables.sdkKeys)

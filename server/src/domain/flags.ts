@@ -12,18 +12,18 @@ import { and, arrayContains, asc, eq, gt, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { StoredVariation } from '../db/schema/index.js'
-import {
-  alreadyExists,
-  conflict,
-  notFound,
-  validationFailed,
-  versionConflict,
-  type ProblemFieldError,
-} from '../http/problem.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
 import { lockFlagsAndEnvironments, recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
 import { getEnvironment } from './environments.js'
+import {
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  VersionConflictError,
+  type FieldError,
+} from './errors.js'
 import { defaultEnvConfig } from './flag-defaults.js'
 
 export type FlagRow = typeof tables.flags.$inferSelect
@@ -99,8 +99,8 @@ function matchesKind(kind: FlagKind, value: JsonValue): boolean {
   }
 }
 
-function validateVariations(kind: FlagKind, variations: StoredVariation[]): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = []
+function validateVariations(kind: FlagKind, variations: StoredVariation[]): FieldError[] {
+  const errors: FieldError[] = []
   if (variations.length < 2) {
     errors.push({
       path: 'variations',
@@ -129,7 +129,7 @@ function validateVariations(kind: FlagKind, variations: StoredVariation[]): Prob
   return errors
 }
 
-function checkServe(serve: Serve, count: number, path: string, errors: ProblemFieldError[]) {
+function checkServe(serve: Serve, count: number, path: string, errors: FieldError[]) {
   if ('variation' in serve) {
     if (serve.variation >= count) {
       errors.push({
@@ -148,8 +148,8 @@ function checkServe(serve: Serve, count: number, path: string, errors: ProblemFi
 }
 
 /** Checks a config against its flag's variations: every index exists, one weight per variation. */
-export function validateConfig(config: ConfigInput, count: number): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = []
+export function validateConfig(config: ConfigInput, count: number): FieldError[] {
+  const errors: FieldError[] = []
   if (config.offVariation >= count) {
     errors.push({
       path: 'offVariation',
@@ -187,8 +187,8 @@ async function checkPrerequisites(
   flagKey: string,
   env: string,
   config: ConfigInput,
-): Promise<ProblemFieldError[]> {
-  const errors: ProblemFieldError[] = []
+): Promise<FieldError[]> {
+  const errors: FieldError[] = []
   if (config.prerequisites.length === 0) return errors
   const keys = config.prerequisites.map((p) => p.flag)
   const rows = await tx
@@ -244,11 +244,7 @@ async function checkPrerequisites(
 }
 
 /** segmentMatch clauses must name segments that exist in this environment. */
-async function checkSegmentRefs(
-  tx: Tx,
-  env: string,
-  config: ConfigInput,
-): Promise<ProblemFieldError[]> {
+async function checkSegmentRefs(tx: Tx, env: string, config: ConfigInput): Promise<FieldError[]> {
   const refs: Array<{ path: string; key: unknown }> = []
   config.rules.forEach((rule, r) =>
     rule.clauses.forEach((clause, c) => {
@@ -279,7 +275,7 @@ async function checkSegmentRefs(
 async function loadFlag(tx: Tx | Db, key: string, lock = false): Promise<FlagRow> {
   const query = tx.select().from(tables.flags).where(eq(tables.flags.key, key))
   const [row] = lock ? await query.for('update') : await query
-  if (!row) throw notFound('flag', key)
+  if (!row) throw new NotFoundError('flag', key)
   return row
 }
 
@@ -294,7 +290,7 @@ async function allEnvKeys(tx: Tx): Promise<string[]> {
 export async function createFlag(deps: DomainDeps, who: ChangeActor, input: CreateFlagInput) {
   const kind: FlagKind = input.kind ?? 'boolean'
   if (input.safetyValve && kind !== 'boolean') {
-    throw validationFailed([
+    throw new ValidationError([
       {
         path: 'safetyValve',
         code: 'invalid_kind',
@@ -305,7 +301,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
   let variations = input.variations
   if (!variations) {
     if (kind !== 'boolean')
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variations',
           code: 'required',
@@ -315,7 +311,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
     variations = [{ value: true }, { value: false }]
   }
   const errors = validateVariations(kind, variations)
-  if (errors.length) throw validationFailed(errors)
+  if (errors.length) throw new ValidationError(errors)
   return writeTransaction(deps, async (tx, w) => {
     await lockFlagsAndEnvironments(tx)
     const inserted = await tx
@@ -334,7 +330,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
       .onConflictDoNothing()
       .returning()
     const flag = inserted[0]
-    if (!flag) throw alreadyExists('flag', input.key)
+    if (!flag) throw new AlreadyExistsError('flag', input.key)
     const envs = await allEnvKeys(tx)
     const environments: Record<string, ReturnType<typeof describeConfig>> = {}
     for (const env of envs) {
@@ -424,7 +420,7 @@ export async function updateFlag(
   return writeTransaction(deps, async (tx, w) => {
     const before = await loadFlag(tx, key, true)
     if (input.safetyValve && before.kind !== 'boolean') {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'safetyValve',
           code: 'invalid_kind',
@@ -435,7 +431,7 @@ export async function updateFlag(
     const variations = input.variations ?? before.variations
     if (input.variations) {
       const errors = validateVariations(before.kind, variations)
-      if (errors.length) throw validationFailed(errors)
+      if (errors.length) throw new ValidationError(errors)
     }
     const configs = await tx
       .select()
@@ -474,9 +470,12 @@ export async function updateFlag(
         (r) => r.variation >= variations.length || r.baseline >= variations.length,
       )
       if (users.length || rolloutUsers.length) {
-        throw conflict(`flag '${key}' has variations in use by prerequisites or rollouts`, {
-          usedBy: [...users, ...rolloutUsers.map((r) => ({ rollout: r.id, env: r.envKey }))],
-        })
+        throw new ConflictError(
+          `flag '${key}' has variations in use by prerequisites or rollouts`,
+          {
+            usedBy: [...users, ...rolloutUsers.map((r) => ({ rollout: r.id, env: r.envKey }))],
+          },
+        )
       }
     }
     if (input.variations) {
@@ -484,7 +483,7 @@ export async function updateFlag(
       for (const c of configs) {
         const errors = validateConfig(c.config, variations.length)
         if (errors.length) {
-          throw validationFailed([
+          throw new ValidationError([
             {
               path: 'variations',
               code: 'in_use',
@@ -553,7 +552,7 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
       (d) => d.flagKey !== key && d.config.prerequisites.some((p) => p.flag === key),
     )
     if (users.length > 0) {
-      throw conflict(`flag '${key}' is a prerequisite of other flags`, {
+      throw new ConflictError(`flag '${key}' is a prerequisite of other flags`, {
         usedBy: users.map((u) => ({ flag: u.flagKey, env: u.envKey })),
       })
     }
@@ -598,7 +597,7 @@ async function loadFlagAndConfig(
   // Say which one is missing.
   await loadFlag(tx, key)
   await getEnvironment(tx, env)
-  throw notFound('flag config', `${key}/${env}`)
+  throw new NotFoundError('flag config', `${key}/${env}`)
 }
 
 export async function getFlagConfig(db: Db, key: string, env: string) {
@@ -631,7 +630,7 @@ export function problemToError(
   problem: string,
   code = 'invalid_config',
   rename: (path: string) => string = (p) => p,
-): ProblemFieldError {
+): FieldError {
   const match = /^([\w.]+): (.*)$/.exec(problem)
   return { path: match ? rename(match[1]!) : '', code, message: match?.[2] ?? problem }
 }
@@ -640,14 +639,10 @@ export function problemToError(
  * Every problem the compiler finds, not just the first: the compiler stops at one, so a config
  * that fails is compiled again rule by rule to name each rule that is wrong.
  */
-function compileProblems(
-  flag: FlagRow,
-  row: ConfigRow,
-  config: FlagEnvConfig,
-): ProblemFieldError[] {
+function compileProblems(flag: FlagRow, row: ConfigRow, config: FlagEnvConfig): FieldError[] {
   const whole = compileFlag(toWireFlag(flag, { ...row, config }))
   if (!whole.problem) return []
-  const errors: ProblemFieldError[] = []
+  const errors: FieldError[] = []
   config.rules.forEach((rule, i) => {
     const single = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [rule] } }))
     if (single.problem?.startsWith('rules.0'))
@@ -682,7 +677,7 @@ async function configErrors(
   flag: FlagRow,
   current: ConfigRow,
   input: ConfigInput,
-): Promise<ProblemFieldError[]> {
+): Promise<FieldError[]> {
   const errors = [
     ...validateConfig(input, flag.variations.length),
     ...(await checkPrerequisites(tx, flag.key, current.envKey, input)),
@@ -702,7 +697,7 @@ export async function configPatchErrors(
   key: string,
   env: string,
   patch: Partial<ConfigInput>,
-): Promise<ProblemFieldError[]> {
+): Promise<FieldError[]> {
   const { flag, config } = await loadFlagAndConfig(tx, key, env)
   return configErrors(tx, flag, config, mergeConfig(config.config, patch))
 }
@@ -736,11 +731,11 @@ export async function updateFlagConfigInTx(
 ) {
   const { flag, config: current } = await loadFlagAndConfig(tx, key, env, true)
   if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
-    throw versionConflict(options.ifMatch, current.version)
+    throw new VersionConflictError(options.ifMatch, current.version)
   }
   const input = update(current.config, flag)
   const errors = await configErrors(tx, flag, current, input)
-  if (errors.length) throw validationFailed(errors)
+  if (errors.length) throw new ValidationError(errors)
   const next = withRuleIds(input, current.config.salt)
   if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
     return { changed: false, config: describeConfig(current) }

@@ -4,9 +4,9 @@ import { BUCKET_SCALE, type Clause, type FlagEnvConfig } from '@switchyard/core'
 import { and, arrayContains, asc, eq, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { notFound, validationFailed } from '../http/problem.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { getEnvironment } from './environments.js'
+import { NotFoundError, ValidationError } from './errors.js'
 import {
   describeConfig,
   updateFlagConfigInTx,
@@ -66,7 +66,8 @@ function passVariation(flag: FlagRow): number {
 export function restoreUpdate(ruleId?: string): ConfigUpdate {
   return (current, flag): ConfigInput => {
     if (ruleId !== undefined) {
-      if (!current.rules.some((r) => r.kill && r.id === ruleId)) throw notFound('kill rule', ruleId)
+      if (!current.rules.some((r) => r.kill && r.id === ruleId))
+        throw new NotFoundError('kill rule', ruleId)
       return { ...current, rules: current.rules.filter((r) => r.id !== ruleId) }
     }
     const rules = current.rules.filter((r) => !r.kill)
@@ -136,7 +137,7 @@ export function percentToWeight(percent: number): number {
 export function throttleUpdate(percent: number): ConfigUpdate {
   return (current, flag) => {
     if (flag.kind !== 'boolean') {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'percent',
           code: 'invalid_kind',

@@ -3,15 +3,15 @@ import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
-import {
-  conflict,
-  isHttpProblem,
-  notFound,
-  validationFailed,
-  type ProblemFieldError,
-} from '../http/problem.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import {
+  ConflictError,
+  isDomainError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from './errors.js'
 import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { newId } from './secrets.js'
@@ -96,7 +96,7 @@ export async function createRollout(
   input: CreateRolloutInput,
   now: Date,
 ) {
-  const errors: ProblemFieldError[] = []
+  const errors: FieldError[] = []
   for (let i = 1; i < input.stages.length; i++) {
     if (input.stages[i]!.percent < input.stages[i - 1]!.percent) {
       errors.push({
@@ -106,16 +106,16 @@ export async function createRollout(
       })
     }
   }
-  if (errors.length) throw validationFailed(errors)
+  if (errors.length) throw new ValidationError(errors)
   return writeTransaction(deps, async (tx, w) => {
     await requireEnvironmentField(tx, input.env)
     const [flag] = await tx.select().from(tables.flags).where(eq(tables.flags.key, input.flag))
     if (!flag)
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
       ])
     if (input.variation >= flag.variations.length) {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variation',
           code: 'out_of_range',
@@ -149,7 +149,7 @@ export async function createRollout(
           })
         }
       })
-      if (errors.length) throw validationFailed(errors)
+      if (errors.length) throw new ValidationError(errors)
     }
     const [config] = await tx
       .select()
@@ -170,13 +170,13 @@ export async function createRollout(
         ),
       )
     if (running.length > 0)
-      throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, {
+      throw new ConflictError(`flag '${input.flag}' already has a rollout in '${input.env}'`, {
         rollout: running[0]!.id,
       })
     const before = config!.config
     const baseline = baselineOf(before, input.variation)
     if (baseline === null) {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variation',
           code: 'no_baseline',
@@ -279,10 +279,10 @@ export async function runDueRollouts(deps: DomainDeps, now: Date, limit = 100): 
       })
       if (!advanced) break
     } catch (error) {
-      if (!claimed || !isHttpProblem(error)) throw error
+      if (!claimed || !isDomainError(error)) throw error
       // The flag no longer accepts this step (e.g. its variations changed): pause, saying why,
       // rather than retrying it forever ahead of every other rollout.
-      await pauseForError(deps, claimed, `step failed: ${error.detail ?? error.title}`, now)
+      await pauseForError(deps, claimed, `step failed: ${error.message}`, now)
     }
   }
   return done
@@ -321,12 +321,12 @@ async function lockRollout(tx: Tx, id: string) {
     .from(tables.rollouts)
     .where(eq(tables.rollouts.id, id))
     .for('update')
-  if (!row) throw notFound('rollout', id)
+  if (!row) throw new NotFoundError('rollout', id)
   return row
 }
 
 const wrongState = (row: RolloutRow, verb: string) =>
-  conflict(`rollout ${row.id} is ${row.state}; it cannot be ${verb}`, { state: row.state })
+  new ConflictError(`rollout ${row.id} is ${row.state}; it cannot be ${verb}`, { state: row.state })
 
 export async function pauseRollout(deps: DomainDeps, who: ChangeActor, id: string, now: Date) {
   return writeTransaction(deps, async (tx) => {
@@ -486,7 +486,7 @@ export async function rollBackGuardedRollouts(
 
 export async function getRollout(db: Db, id: string) {
   const [row] = await db.select().from(tables.rollouts).where(eq(tables.rollouts.id, id))
-  if (!row) throw notFound('rollout', id)
+  if (!row) throw new NotFoundError('rollout', id)
   return describeRollout(row)
 }
 

@@ -3,8 +3,8 @@ import { LRUCache } from 'lru-cache'
 import type { ChangeBus } from '../db/bus.js'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { notFound } from '../http/problem.js'
 import { recordChange } from './changes.js'
+import { NotFoundError } from './errors.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
 
@@ -109,7 +109,7 @@ export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string
       .from(tables.tokens)
       .where(eq(tables.tokens.id, id))
       .for('update')
-    if (!before) throw notFound('token', id)
+    if (!before) throw new NotFoundError('token', id)
     if (before.revokedAt) return describeToken(before)
     const [after] = await tx
       .update(tables.tokens)

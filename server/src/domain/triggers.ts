@@ -1,14 +1,21 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { HttpProblem, invalidJson, notFound, validationFailed } from '../http/problem.js'
 import {
   parseAlerts,
-  signatureChallenge,
+  signatureScheme,
   verifySignature,
   type AlertEvent,
 } from '../triggers/payloads.js'
 import { recordChange } from './changes.js'
+import {
+  InvalidJsonError,
+  InvalidSignatureError,
+  NotFoundError,
+  RateLimitedError,
+  UnknownTriggerError,
+  ValidationError,
+} from './errors.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
 import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
@@ -59,12 +66,12 @@ export async function createTrigger(
   baseUrl: string,
 ) {
   if (input.action === 'throttle' && input.percent === undefined) {
-    throw validationFailed([
+    throw new ValidationError([
       { path: 'percent', code: 'required', message: 'a throttle trigger needs percent' },
     ])
   }
   if (input.action !== 'throttle' && input.percent !== undefined) {
-    throw validationFailed([
+    throw new ValidationError([
       { path: 'percent', code: 'unexpected', message: 'percent is only for throttle triggers' },
     ])
   }
@@ -75,11 +82,11 @@ export async function createTrigger(
       .from(tables.flags)
       .where(eq(tables.flags.key, input.flag))
     if (!flag)
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
       ])
     if (input.action === 'throttle' && flag.kind !== 'boolean') {
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' },
       ])
     }
@@ -140,7 +147,7 @@ async function updateTrigger(
       .from(tables.triggers)
       .where(eq(tables.triggers.id, id))
       .for('update')
-    if (!before) throw notFound('trigger', id)
+    if (!before) throw new NotFoundError('trigger', id)
     const [after] = await tx
       .update(tables.triggers)
       .set({ ...change(before), updatedAt: new Date() })
@@ -189,7 +196,7 @@ export async function rotateTrigger(
 export async function deleteTrigger(deps: DomainDeps, who: ChangeActor, id: string) {
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.triggers).where(eq(tables.triggers.id, id)).returning()
-    if (!before) throw notFound('trigger', id)
+    if (!before) throw new NotFoundError('trigger', id)
     await recordChange(tx, {
       ...who,
       action: 'trigger.delete',
@@ -202,9 +209,6 @@ export async function deleteTrigger(deps: DomainDeps, who: ChangeActor, id: stri
 
 /** Longer than any token handed out (50 characters): not worth hashing. */
 const MAX_TOKEN_LENGTH = 256
-
-/** Unknown and disabled tokens get the same answer, so a URL's existence does not leak. */
-const unknownTrigger = () => new HttpProblem(404, 'not-found', 'Not found', 'no such trigger')
 
 export interface FireResult {
   trigger: string
@@ -226,49 +230,36 @@ export async function fireTrigger(
   header: (name: string) => string | undefined,
   allow: (triggerId: string) => boolean,
 ): Promise<FireResult> {
-  if (token.length > MAX_TOKEN_LENGTH) throw unknownTrigger()
+  if (token.length > MAX_TOKEN_LENGTH) throw new UnknownTriggerError()
   const hash = hashSecret(token)
   const [trigger] = await deps.db
     .select()
     .from(tables.triggers)
     .where(eq(tables.triggers.tokenHash, hash))
-  if (!trigger || !trigger.enabled || !isSameHash(trigger.tokenHash, hash)) throw unknownTrigger()
+  if (!trigger || !trigger.enabled || !isSameHash(trigger.tokenHash, hash))
+    throw new UnknownTriggerError()
   if (!allow(trigger.id)) {
-    // 503, not 429: Alertmanager and most alerting tools retry 5xx but drop 4xx, and an alert
-    // that was rate-limited must still arrive once the bucket refills.
-    throw new HttpProblem(
-      503,
-      'rate-limited',
-      'Too many requests',
-      `trigger '${trigger.name}' is rate-limited; retry shortly`,
-      {},
-      { 'Retry-After': '2' },
-    )
+    // An alert that was rate-limited must still arrive once the bucket refills: retry soon.
+    throw new RateLimitedError(`trigger '${trigger.name}' is rate-limited; retry shortly`, 2)
   }
   if (
     trigger.signingSecret &&
     !verifySignature(trigger.format, trigger.signingSecret, rawBody, header)
   ) {
-    throw new HttpProblem(
-      401,
-      'invalid-signature',
-      'Invalid signature',
-      `the ${trigger.format} signature is missing or wrong`,
-      {},
-      { 'WWW-Authenticate': signatureChallenge(trigger.format) },
-    )
+    const { header, algorithm } = signatureScheme(trigger.format)
+    throw new InvalidSignatureError(trigger.format, header, algorithm)
   }
   let body: unknown = {}
   if (rawBody.trim() !== '') {
     try {
       body = JSON.parse(rawBody)
     } catch (error) {
-      throw invalidJson((error as Error).message)
+      throw new InvalidJsonError((error as Error).message)
     }
   }
   const parsed = parseAlerts(trigger.format, body)
   if (!parsed.ok)
-    throw validationFailed([{ path: '', code: 'invalid_payload', message: parsed.message }])
+    throw new ValidationError([{ path: '', code: 'invalid_payload', message: parsed.message }])
 
   return writeTransaction(deps, async (tx, w) => {
     // Serialise deliveries for one trigger so repeated notifications act exactly once.
@@ -277,7 +268,7 @@ export async function fireTrigger(
       .from(tables.triggers)
       .where(eq(tables.triggers.id, trigger.id))
       .for('update')
-    if (!locked || !locked.enabled) throw unknownTrigger()
+    if (!locked || !locked.enabled) throw new UnknownTriggerError()
     const started: AlertEvent[] = []
     const resolved: AlertEvent[] = []
     for (const alert of parsed.alerts) {

@@ -181,13 +181,12 @@ export const SIGNATURE_HEADERS: Record<TriggerFormat, string> = {
   honeycomb: 'x-honeycomb-webhook-token',
 }
 
-/**
- * The challenge of a refused delivery (RFC 9110 §11.6.1: every 401 carries one). No registered
- * scheme fits a webhook signature, so it names the header and how the value is made.
- */
-export function signatureChallenge(format: TriggerFormat): string {
-  const how = format === 'honeycomb' ? 'shared-secret' : 'hmac-sha256'
-  return `Signature realm="switchyard-triggers", header="${SIGNATURE_HEADERS[format]}", algorithm="${how}"`
+/** How a delivery of `format` is signed: the header the signature travels in, and how it is made. */
+export function signatureScheme(format: TriggerFormat) {
+  return {
+    header: SIGNATURE_HEADERS[format],
+    algorithm: format === 'honeycomb' ? ('shared-secret' as const) : ('hmac-sha256' as const),
+  }
 }
 
 /** Verifies a signed delivery: HMAC-SHA256 of the raw body (Honeycomb sends the shared secret). */

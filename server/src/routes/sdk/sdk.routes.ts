@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { SdkPrincipal } from '../../domain/environments.js'
 import type { AppEnv } from '../../http/env.js'
-import { HttpProblem, notFound } from '../../http/problem.js'
+import { notFound, upgradeRequired } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
 import { isNotModified } from '../../http/validate.js'
 import type { StreamHub } from '../../stream/hub.js'
@@ -31,14 +31,7 @@ export function sdkRoutes(deps: SdkRouteDeps) {
 
   // A plain GET on the stream path did not ask to upgrade.
   app.get('/stream', () => {
-    throw new HttpProblem(
-      426,
-      'upgrade-required',
-      'Upgrade required',
-      'Connect with a WebSocket client',
-      {},
-      { Upgrade: 'websocket' },
-    )
+    throw upgradeRequired()
   })
 
   return app
