@@ -1,6 +1,5 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { mapDatabaseError } from '../db/errors.js'
 import { isDomainError } from '../domain/errors.js'
 import type { Logger } from '../logger.js'
 import type { AppEnv } from './env.js'
@@ -14,7 +13,7 @@ import {
   unauthorized,
   validationFailed,
 } from './problem.js'
-import { domainProblem } from './to-problem.js'
+import { databaseProblem, domainProblem } from './to-problem.js'
 
 export function renderProblem(c: Context<AppEnv>, problem: HttpProblem): Response {
   const body = {
@@ -66,7 +65,7 @@ export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
     if (isHttpProblem(error)) return renderProblem(c, error)
     const refused = isDomainError(error) ? domainProblem(error) : undefined
     if (refused) return renderProblem(c, refused)
-    const mapped = mapDatabaseError(error)
+    const mapped = databaseProblem(error)
     if (mapped) {
       if (mapped.status >= 500)
         logger.warn({ err: error, requestId: c.get('requestId') }, 'database unavailable')

@@ -1,3 +1,4 @@
+import { fromDatabaseError } from '../domain/database-errors.js'
 import {
   AlreadyExistsError,
   ConflictError,
@@ -46,4 +47,10 @@ export function domainProblem(error: DomainError): HttpProblem | undefined {
     return invalidSignature(error.message, error.header, error.algorithm)
   if (error instanceof RateLimitedError) return rateLimited(error.message, error.retryAfterSeconds)
   return undefined
+}
+
+/** The problem type answering an error the database raised; undefined for any other error. */
+export function databaseProblem(error: unknown): HttpProblem | undefined {
+  const failure = fromDatabaseError(error)
+  return failure && domainProblem(failure)
 }
