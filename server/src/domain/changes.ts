@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { queueWebhookDeliveries } from './webhook-outbox.js'
@@ -49,22 +49,6 @@ export function describeChange(r: typeof tables.changes.$inferSelect): ChangeRec
     after: r.after,
     version: r.version,
   }
-}
-
-/** Serialises creating flags with creating environments, so neither misses the other's rows. */
-export async function lockFlagsAndEnvironments(tx: Tx): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(7400002)`)
-}
-
-/** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
-export async function bumpEnvVersion(tx: Tx, env: string): Promise<number> {
-  const [row] = await tx
-    .update(tables.environments)
-    .set({ version: sql`${tables.environments.version} + 1` })
-    .where(eq(tables.environments.key, env))
-    .returning({ version: tables.environments.version })
-  if (!row) throw new Error(`environment ${env} vanished during a write`)
-  return row.version
 }
 
 export interface ChangeQuery {

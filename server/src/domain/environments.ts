@@ -2,8 +2,13 @@ import { and, asc, eq, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js'
-import { lockFlagsAndEnvironments, recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { recordChange } from './changes.js'
+import {
+  lockFlagsAndEnvironments,
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+} from './write-transaction.js'
 import { defaultEnvConfig } from './flag-defaults.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
 

@@ -13,8 +13,14 @@ import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { StoredVariation } from '../db/schema/index.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
-import { lockFlagsAndEnvironments, recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import { recordChange } from './changes.js'
+import {
+  lockFlagsAndEnvironments,
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
 import { getEnvironment } from './environments.js'
 import {
   AlreadyExistsError,

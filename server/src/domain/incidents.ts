@@ -4,7 +4,7 @@ import { BUCKET_SCALE, type Clause, type FlagEnvConfig } from '@switchyard/core'
 import { and, arrayContains, asc, eq, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { getEnvironment } from './environments.js'
 import { NotFoundError, ValidationError } from './errors.js'
 import {

@@ -3,7 +3,12 @@ import { and, asc, desc, eq, gt, gte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { ConflictError, NotFoundError, NotRevertibleError } from './errors.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import {
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
 import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
 import { deleteSegmentInTx, loadSegment, putSegmentInTx } from './segments.js'
 

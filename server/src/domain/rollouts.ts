@@ -4,7 +4,12 @@ import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import {
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
 import {
   ConflictError,
   isDomainError,

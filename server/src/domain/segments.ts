@@ -6,7 +6,12 @@ import { isUniqueViolation } from '../db/errors.js'
 import * as tables from '../db/schema/index.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import {
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from './errors.js'
 import { getEnvironment } from './environments.js'
 import { problemToError } from './flags.js'

@@ -16,7 +16,7 @@ import {
   UnknownTriggerError,
   ValidationError,
 } from './errors.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
 import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { recordChange } from './changes.js'
 import { NotFoundError } from './errors.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { generateSecret, newId } from './secrets.js'
 
 type WebhookRow = typeof tables.webhooks.$inferSelect

@@ -1,4 +1,4 @@
-import type { DomainDeps } from '../domain/deps.js'
+import type { DomainDeps } from '../domain/write-transaction.js'
 import { runDueRollouts } from '../domain/rollouts.js'
 import { runDueSchedules } from '../domain/schedules.js'
 import type { Logger } from '../logger.js'

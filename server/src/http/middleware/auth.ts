@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { ChangeBus } from '../../db/bus.js'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createTokenAuthenticator,
   hasRole,

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createEnvironment,
   createSdkKey,

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createFlag,
   deleteFlag,

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import { requireEnvironmentFilter } from '../../domain/environments.js'
 import {
   createTrigger,

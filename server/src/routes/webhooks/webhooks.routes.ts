@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createWebhook,
   deleteWebhook,
