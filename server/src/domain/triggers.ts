@@ -19,7 +19,8 @@ import {
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { requireEnvironmentField } from './environments.js'
 import { updateFlagConfigInTx } from './flags.js'
-import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'
+import { killUpdate, restoreUpdate } from './kill-switch.js'
+import { throttleUpdate } from './safety-valves.js'
 import { rollBackGuardedRollouts } from './rollouts.js'
 import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
 

@@ -26,7 +26,8 @@ import {
   ThrottleBody,
   UpdateFlagBody,
 } from './flags.schemas.js'
-import { killFlag, restoreFlag, throttleFlag } from '../../domain/incidents.js'
+import { killFlag, restoreFlag } from '../../domain/kill-switch.js'
+import { throttleFlag } from '../../domain/safety-valves.js'
 import { CommentBody } from '../../schemas/common.js'
 
 function withEtag(c: Context<AppEnv>, version: number) {
