@@ -7,13 +7,9 @@ import * as tables from '../db/schema/index.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { getEnvironment } from './environments.js'
 import { NotFoundError } from './errors.js'
-import {
-  describeConfig,
-  updateFlagConfigInTx,
-  writeFlagConfig,
-  type ConfigInput,
-  type ConfigUpdate,
-} from './flags.js'
+import { updateFlagConfigInTx, writeFlagConfig, type ConfigUpdate } from './flag-configs.js'
+import { describeConfig } from './flag-presenters.js'
+import type { ConfigInput } from './flag-validation.js'
 import { passVariation } from './safety-valves.js'
 
 /** Index of the variation a kill serves: the config's offVariation. */

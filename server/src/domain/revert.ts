@@ -9,7 +9,8 @@ import {
   type DomainDeps,
   type WriteContext,
 } from './write-transaction.js'
-import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { updateFlagConfigInTx } from './flag-configs.js'
+import type { ConfigInput } from './flag-validation.js'
 import { deleteSegmentInTx, loadSegment, putSegmentInTx } from './segments.js'
 
 type ChangeRow = typeof tables.changes.$inferSelect

@@ -18,7 +18,8 @@ import {
   type FieldError,
 } from './errors.js'
 import { requireEnvironmentField } from './environments.js'
-import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { updateFlagConfigInTx } from './flag-configs.js'
+import type { ConfigInput } from './flag-validation.js'
 import { newId } from './secrets.js'
 
 type RolloutRow = typeof tables.rollouts.$inferSelect

@@ -4,7 +4,8 @@ import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { getEnvironment } from './environments.js'
 import { ValidationError } from './errors.js'
-import { writeFlagConfig, type ConfigUpdate, type FlagRow } from './flags.js'
+import type { FlagRow } from '../db/schema/index.js'
+import { writeFlagConfig, type ConfigUpdate } from './flag-configs.js'
 import type { ChangeActor, DomainDeps } from './write-transaction.js'
 
 /** The variation a safety valve lets through: its `true` variation. */

@@ -5,7 +5,8 @@ import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { ConflictError, isDomainError, NotFoundError, ValidationError } from './errors.js'
 import { requireEnvironmentField } from './environments.js'
-import { configPatchErrors, mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { configPatchErrors, mergeConfig, updateFlagConfigInTx } from './flag-configs.js'
+import type { ConfigInput } from './flag-validation.js'
 import { newId } from './secrets.js'
 
 type ScheduleRow = typeof tables.schedules.$inferSelect

@@ -14,9 +14,9 @@ import {
 } from './write-transaction.js'
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from './errors.js'
 import { getEnvironment } from './environments.js'
-import { problemToError } from './flags.js'
+import { problemToError } from './flag-validation.js'
 import { newSalt } from './flag-defaults.js'
-import { toWireSegment } from './snapshot.js'
+import { toWireSegment } from './wire.js'
 
 type SegmentRow = typeof tables.segments.$inferSelect
 

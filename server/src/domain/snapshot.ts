@@ -2,25 +2,12 @@ import type { WireFlag, WireSegment } from '@switchyard/core'
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { toWireFlag } from './flags.js'
+import { toWireFlag, toWireSegment } from './wire.js'
 
 export interface EnvSnapshot {
   version: number
   flags: WireFlag[]
   segments: WireSegment[]
-}
-
-type SegmentRow = typeof tables.segments.$inferSelect
-
-export function toWireSegment(row: SegmentRow): WireSegment {
-  return {
-    key: row.key,
-    version: row.version,
-    included: row.definition.included,
-    excluded: row.definition.excluded,
-    rules: row.definition.rules,
-    salt: row.definition.salt,
-  }
 }
 
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1)

@@ -18,7 +18,7 @@ import {
 } from './errors.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { requireEnvironmentField } from './environments.js'
-import { updateFlagConfigInTx } from './flags.js'
+import { updateFlagConfigInTx } from './flag-configs.js'
 import { killUpdate, restoreUpdate } from './kill-switch.js'
 import { throttleUpdate } from './safety-valves.js'
 import { rollBackGuardedRollouts } from './rollouts.js'

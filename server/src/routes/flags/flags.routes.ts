@@ -1,15 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { DomainDeps } from '../../domain/write-transaction.js'
-import {
-  createFlag,
-  deleteFlag,
-  getFlag,
-  getFlagConfig,
-  listFlags,
-  updateFlag,
-  writeFlagConfig,
-  mergeConfig,
-} from '../../domain/flags.js'
+import { getFlagConfig, mergeConfig, writeFlagConfig } from '../../domain/flag-configs.js'
+import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from '../../domain/flags.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
