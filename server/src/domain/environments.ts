@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { AlreadyExistsError, NotFoundError, ValidationError } from './errors.js'
@@ -10,20 +10,13 @@ import {
   type DomainDeps,
 } from './write-transaction.js'
 import { defaultEnvConfig } from './flag-defaults.js'
-import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
+import type { SdkKeyType } from './sdk-auth.js'
+import { generateSecret, hashSecret, newId, secretPrefix } from './secrets.js'
 
 export const DEFAULT_ENVIRONMENTS = [
   { key: 'production', name: 'Production' },
   { key: 'development', name: 'Development' },
 ] as const
-
-export type SdkKeyType = 'server' | 'client'
-
-export interface SdkPrincipal {
-  keyId: string
-  env: string
-  type: SdkKeyType
-}
 
 function describeEnvironment(row: typeof tables.environments.$inferSelect) {
   return {
@@ -212,21 +205,4 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
     w.events.push({ type: 'sdk-key-revoked', keyId: id })
     return describeKey(after!)
   })
-}
-
-/** Resolves an SDK key (server or client) to its environment; null when unknown or revoked. */
-export async function authenticateSdkKey(db: Db, key: string): Promise<SdkPrincipal | null> {
-  const hash = hashSecret(key)
-  const [row] = await db
-    .select({
-      id: tables.sdkKeys.id,
-      envKey: tables.sdkKeys.envKey,
-      type: tables.sdkKeys.type,
-      keyHash: tables.sdkKeys.keyHash,
-    })
-    .from(tables.sdkKeys)
-    .where(and(eq(tables.sdkKeys.keyHash, hash), isNull(tables.sdkKeys.revokedAt)))
-    .limit(1)
-  if (!row || !isSameHash(row.keyHash, hash)) return null
-  return { keyId: row.id, env: row.envKey, type: row.type }
 }

@@ -1,4 +1,4 @@
-import type { SdkPrincipal } from '../domain/environments.js'
+import type { SdkPrincipal } from '../domain/sdk-auth.js'
 import type { SdkAuthenticator } from '../domain/sdk-auth.js'
 import { readSdkKey } from '../stream/hub.js'
 import { forbidden, unauthorized } from './problem.js'

@@ -19,7 +19,7 @@ import type { BusEvent, ChangeBus } from '../db/bus.js'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import type { SdkPrincipal } from '../domain/environments.js'
+import type { SdkPrincipal } from '../domain/sdk-auth.js'
 import {
   readSnapshot,
   readWireFlags,

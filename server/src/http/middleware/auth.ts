@@ -6,7 +6,7 @@ import {
   hasRole,
   type Principal,
   type Role,
-} from '../../domain/tokens.js'
+} from '../../domain/token-auth.js'
 import type { AppEnv } from '../env.js'
 import { forbidden, unauthorized } from '../problem.js'
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { SdkPrincipal } from '../../domain/environments.js'
+import type { SdkPrincipal } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
 import { notFound, upgradeRequired } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
