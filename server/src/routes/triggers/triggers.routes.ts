@@ -2,15 +2,16 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { DomainDeps } from '../../domain/write-transaction.js'
 import { requireEnvironmentFilter } from '../../domain/environments.js'
+import { fireTrigger } from '../../domain/trigger-deliveries.js'
 import {
   createTrigger,
   deleteTrigger,
-  fireTrigger,
   listTriggers,
   rotateTrigger,
   setTriggerEnabled,
+  TRIGGER_ACTIONS,
+  TRIGGER_FORMATS,
 } from '../../domain/triggers.js'
-import { TRIGGER_ACTIONS, TRIGGER_FORMATS } from '../../db/schema/index.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
