@@ -97,8 +97,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       config.SWITCHYARD_SCHEDULER_INTERVAL_MS,
     )
     const dispatcher = new WebhookDispatcher({
-      db: database.db,
-      bus,
+      deps: { db: database.db, bus },
       logger,
       pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS,
     })
