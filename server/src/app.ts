@@ -25,11 +25,14 @@ import { webhookRoutes } from './routes/webhooks/webhooks.routes.js'
 import { rolloutRoutes, scheduleRoutes } from './routes/rollouts/rollouts.routes.js'
 import type { Clock } from './jobs/scheduler.js'
 import type { StreamHub } from './stream/hub.js'
+import type { EnvSnapshots } from './stream/snapshots.js'
 
 export interface AppDeps {
   database: Database
   bus: ChangeBus
   hub: StreamHub
+  /** The live snapshot of each environment, which polling and OFREP answer from. */
+  snapshots: EnvSnapshots
   authenticateSdk: SdkAuthenticator
   logger: Logger
   metrics: Metrics
@@ -44,7 +47,7 @@ export interface AppDeps {
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
 export function createApp(deps: AppDeps) {
-  const { database, bus, hub, logger, authenticateSdk, metrics } = deps
+  const { database, bus, hub, snapshots, logger, authenticateSdk, metrics } = deps
   const domain: DomainDeps = { db: database.db, bus }
   const app = new Hono<AppEnv>()
 
@@ -123,8 +126,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/schedules', scheduleRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
-  app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
-  app.route('/ofrep/v1', ofrepRoutes({ hub, authenticateSdk }))
+  app.route('/sdk/v1', sdkRoutes({ snapshots, authenticateSdk }))
+  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
   app.onError(createErrorHandler(logger, deps.maxBodyBytes))

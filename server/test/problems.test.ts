@@ -7,6 +7,7 @@ import { createLocalBus } from '../src/db/bus.js'
 import type { Database } from '../src/db/client.js'
 import { createMetrics } from '../src/metrics.js'
 import type { StreamHub } from '../src/stream/hub.js'
+import type { EnvSnapshots } from '../src/stream/snapshots.js'
 import { describeEachDb } from './db.suite.js'
 import { startTestServer, type TestServer } from './helpers.js'
 
@@ -85,11 +86,12 @@ describeEachDb('every documented problem type', (target) => {
       },
     })
     failing = (error) => {
-      const hub = { snapshot: () => Promise.reject(error) } as unknown as StreamHub
+      const snapshots = { get: () => Promise.reject(error) } as unknown as EnvSnapshots
       return createApp({
         database,
         bus: createLocalBus(() => {}),
-        hub,
+        hub: {} as StreamHub,
+        snapshots,
         authenticateSdk: () =>
           Promise.resolve({ keyId: 'key_test', env: 'production', type: 'server' }),
         logger: pino({ level: 'info' }, log),
