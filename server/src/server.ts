@@ -7,6 +7,7 @@ import { createLocalBus, type ChangeBus } from './db/bus.js'
 import { createPostgresBus } from './db/pg-bus.js'
 import { openPglite, openPostgres, type Database } from './db/client.js'
 import { findMigrationsDir, migrate } from './db/migrate.js'
+import type { Clock } from './domain/clock.js'
 import { ensureDefaultEnvironments } from './domain/environments.js'
 import { createSdkAuthenticator } from './domain/sdk-auth.js'
 import { bootstrapAdminToken } from './domain/tokens.js'
@@ -16,7 +17,7 @@ import { createStreamUpgrade } from './routes/sdk/stream-upgrade.js'
 import { StreamHub } from './stream/hub.js'
 import { EnvSnapshots } from './stream/snapshots.js'
 import { WebhookDispatcher } from './jobs/webhook-dispatcher.js'
-import { Scheduler, type Clock } from './jobs/scheduler.js'
+import { Scheduler } from './jobs/scheduler.js'
 
 export interface RunningServer {
   url: string
