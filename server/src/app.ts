@@ -14,8 +14,10 @@ import { notFound, payloadTooLarge } from './http/problem.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { changeRoutes } from './routes/changes/changes.routes.js'
-import { environmentRoutes } from './routes/environments/environments.routes.js'
-import { envRoutes } from './routes/envs/envs.routes.js'
+import {
+  environmentControlRoutes,
+  environmentRoutes,
+} from './routes/environments/environments.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.routes.js'
@@ -119,7 +121,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/flags', flagRoutes(domain))
   app.route('/api/v1/environments', environmentRoutes(domain))
   app.route('/api/v1/segments', segmentRoutes(domain))
-  app.route('/api/v1/envs', envRoutes(domain))
+  app.route('/api/v1/envs', environmentControlRoutes(domain))
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
   app.route('/api/v1/webhooks', webhookRoutes(domain))
