@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
+import { requireEnvironmentFilter } from './environment-refs.js'
 import { queueWebhookDeliveries } from './webhook-outbox.js'
 
 export interface ChangeInput {
@@ -73,7 +74,9 @@ export interface ChangeRecord {
   version: number | null
 }
 
+/** A page of the change log, newest first; an unknown `env` filter is a wrong field. */
 export async function listChanges(db: Db, query: ChangeQuery) {
+  await requireEnvironmentFilter(db, query.env)
   const conditions = []
   if (query.since) conditions.push(gte(tables.changes.createdAt, query.since))
   if (query.env) conditions.push(eq(tables.changes.envKey, query.env))

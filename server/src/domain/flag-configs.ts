@@ -141,6 +141,36 @@ export async function writeFlagConfig(
   )
 }
 
+/** Replaces a flag's config in one environment (PUT); `ifMatch` is the version the caller read. */
+export async function replaceFlagConfig(
+  deps: DomainDeps,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  config: ConfigInput,
+  ifMatch?: number,
+) {
+  return writeFlagConfig(deps, who, key, env, () => config, {
+    ifMatch,
+    action: 'flag.config.replace',
+  })
+}
+
+/** Changes the given top-level fields of a flag's config in one environment (PATCH). */
+export async function patchFlagConfig(
+  deps: DomainDeps,
+  who: ChangeActor,
+  key: string,
+  env: string,
+  patch: Partial<ConfigInput>,
+  ifMatch?: number,
+) {
+  return writeFlagConfig(deps, who, key, env, (current) => mergeConfig(current, patch), {
+    ifMatch,
+    action: 'flag.config.patch',
+  })
+}
+
 /** The body of writeFlagConfig, for writes that change several configs in one transaction. */
 export async function updateFlagConfigInTx(
   tx: Tx,

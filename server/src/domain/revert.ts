@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { and, asc, desc, eq, gt, gte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
+import { requireEnvironmentField } from './environment-refs.js'
 import { ConflictError, NotFoundError, NotRevertibleError } from './errors.js'
 import {
   writeTransaction,
@@ -185,6 +186,7 @@ export interface WindowRevertInput {
  * With dryRun, answers the plan and writes nothing.
  */
 export async function revertWindow(deps: DomainDeps, who: ChangeActor, input: WindowRevertInput) {
+  await requireEnvironmentField(deps.db, input.env)
   const plan = async (tx: Tx | Db) => {
     const rows = await tx
       .select()

@@ -17,7 +17,7 @@ import {
   ValidationError,
   type FieldError,
 } from './errors.js'
-import { requireEnvironmentField } from './environments.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
 import { updateFlagConfigInTx } from './flag-configs.js'
 import type { ConfigInput } from './flag-validation.js'
 import { newId } from './secrets.js'
@@ -504,6 +504,7 @@ export async function listRollouts(
     flag?: string | undefined
   },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.env) conditions.push(eq(tables.rollouts.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.rollouts.state, filter.state))

@@ -4,7 +4,7 @@ import * as tables from '../db/schema/index.js'
 import { recordChange } from './changes.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { ConflictError, isDomainError, NotFoundError, ValidationError } from './errors.js'
-import { requireEnvironmentField } from './environments.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
 import { configPatchErrors, mergeConfig, updateFlagConfigInTx } from './flag-configs.js'
 import type { ConfigInput } from './flag-validation.js'
 import { newId } from './secrets.js'
@@ -103,6 +103,7 @@ export async function listSchedules(
   db: Db,
   filter: { env?: string | undefined; state?: ScheduleRow['state'] | undefined },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.env) conditions.push(eq(tables.schedules.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.schedules.state, filter.state))

@@ -5,7 +5,7 @@ import type { TriggerAction, TriggerFormat } from '../db/schema/index.js'
 import { recordChange } from './changes.js'
 import { NotFoundError, ValidationError } from './errors.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
-import { requireEnvironmentField } from './environments.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
 import { generateSecret, hashSecret, newId, secretPrefix } from './secrets.js'
 
 type TriggerRow = typeof tables.triggers.$inferSelect
@@ -114,6 +114,7 @@ export async function listTriggers(
   db: Db,
   filter: { flag?: string | undefined; env?: string | undefined },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.flag) conditions.push(eq(tables.triggers.flagKey, filter.flag))
   if (filter.env) conditions.push(eq(tables.triggers.envKey, filter.env))

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { DomainDeps } from '../../domain/write-transaction.js'
-import { getFlagConfig, mergeConfig, writeFlagConfig } from '../../domain/flag-configs.js'
+import { getFlagConfig, patchFlagConfig, replaceFlagConfig } from '../../domain/flag-configs.js'
 import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from '../../domain/flags.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
@@ -68,10 +68,7 @@ export function flagRoutes(deps: DomainDeps) {
     const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } =
       await parseBody(c, ReplaceConfigBody)
     const config = { on, offVariation, targets, rules, fallthrough, prerequisites }
-    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, () => config, {
-      ifMatch,
-      action: 'flag.config.replace',
-    })
+    const result = await replaceFlagConfig(deps, changeActor(c, comment), key, env, config, ifMatch)
     withEtag(c, result.config.version)
     return c.json(result.config)
   })
@@ -80,17 +77,7 @@ export function flagRoutes(deps: DomainDeps) {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...patch } = await parseBody(c, PatchConfigBody)
-    const result = await writeFlagConfig(
-      deps,
-      changeActor(c, comment),
-      key,
-      env,
-      (current) => mergeConfig(current, patch),
-      {
-        ifMatch,
-        action: 'flag.config.patch',
-      },
-    )
+    const result = await patchFlagConfig(deps, changeActor(c, comment), key, env, patch, ifMatch)
     withEtag(c, result.config.version)
     return c.json(result.config)
   })

@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import type { Clock } from '../../domain/clock.js'
-import { requireEnvironmentFilter } from '../../domain/environments.js'
 import {
   abortRollout,
   createRollout,
@@ -23,7 +22,6 @@ export function rolloutRoutes(deps: DomainDeps, clock: Clock) {
 
   app.get('/', async (c) => {
     const query = parseQuery(c, RolloutQuery)
-    await requireEnvironmentFilter(deps.db, query.env)
     return c.json({ items: await listRollouts(deps.db, query) })
   })
   app.get('/:id', async (c) => c.json(await getRollout(deps.db, parseParams(c, RolloutParams).id)))

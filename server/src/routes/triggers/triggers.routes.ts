@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono'
 import type { DomainDeps } from '../../domain/write-transaction.js'
-import { requireEnvironmentFilter } from '../../domain/environments.js'
 import { fireTrigger } from '../../domain/trigger-deliveries.js'
 import {
   createTrigger,
@@ -37,7 +36,6 @@ export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
 
   app.get('/', async (c) => {
     const query = parseQuery(c, ListTriggersQuery)
-    await requireEnvironmentFilter(deps.db, query.env)
     return c.json({ items: await listTriggers(deps.db, query) })
   })
 
