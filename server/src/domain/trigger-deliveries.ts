@@ -11,7 +11,7 @@ import {
 } from './errors.js'
 import { updateFlagConfigInTx } from './flag-configs.js'
 import { killUpdate, restoreUpdate } from './kill-switch.js'
-import { rollBackGuardedRollouts } from './rollouts.js'
+import { rollBackGuardedRollouts } from './rollout-steps.js'
 import { throttleUpdate } from './safety-valves.js'
 import { hashSecret, isSameHash } from './secrets.js'
 import { signatureScheme, verifySignature } from './trigger-signatures.js'

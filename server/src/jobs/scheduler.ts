@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js'
 import type { DomainDeps } from '../domain/write-transaction.js'
-import { runDueRollouts } from '../domain/rollouts.js'
+import { runDueRollouts } from '../domain/rollout-steps.js'
 import { runDueSchedules } from '../domain/schedules.js'
 import type { Logger } from '../logger.js'
 
