@@ -26,7 +26,7 @@ export class NotFoundError extends DomainError {
   }
 }
 
-/** A trigger URL that no enabled trigger has: it names nothing, so a URL's existence does not leak. */
+/** A trigger URL no enabled trigger has: it names nothing, so a URL's existence does not leak. */
 export class UnknownTriggerError extends DomainError {
   constructor() {
     super('no such trigger')

@@ -88,7 +88,7 @@ export async function writeTransaction<T>(
       sentInTransaction = await deps.bus.publishInTransaction(tx, all)
     return value
   })
-  // This process's own listeners also get what was written, so its hub need not read it back.
+  // This process's own listeners also get what was written: its snapshots need not read it back.
   for (const event of [...envEvents(envs, true), ...events]) {
     if (sentInTransaction) deps.bus.deliverLocally(event)
     else deps.bus.publish(event)

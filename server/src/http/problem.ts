@@ -124,7 +124,7 @@ export const upgradeRequired = () =>
 export const unknownTrigger = (detail: string) =>
   new HttpProblem(404, 'not-found', 'Not found', detail)
 
-/** RFC 9110 §11.6.1: every 401 carries a challenge; no registered scheme fits a webhook signature. */
+/** RFC 9110 §11.6.1: every 401 carries a challenge; no registered scheme fits a signature. */
 export const invalidSignature = (detail: string, header: string, algorithm: string) =>
   new HttpProblem(
     401,

@@ -153,7 +153,7 @@ export class EnvSnapshots {
     this.unsubscribe = options.deps.bus.subscribe((event) => this.onBusEvent(event))
   }
 
-  /** The environment's live snapshot; null when it does not exist. A failed load is retried on the next call. */
+  /** An environment's live snapshot; null when it does not exist. A failed load is retried. */
   get(env: string): Promise<LiveSnapshot | null> {
     let loading = this.snapshots.get(env)
     if (!loading) {
