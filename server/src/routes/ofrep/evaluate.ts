@@ -1,5 +1,5 @@
 import { errorReason, toOpenFeature, type Context, type EvaluationDetail } from '@switchyard/core'
-import type { LiveSnapshot } from '../../stream/snapshots.js'
+import type { LiveSnapshot } from '../../stream/live-snapshot.js'
 
 /** What a client key is told of a flag that is not clientSide: the same as of a missing one. */
 const NOT_FOUND_DETAIL: EvaluationDetail = Object.freeze({

@@ -6,7 +6,8 @@ import { refuseUpgrade } from '../../http/refuse-upgrade.js'
 import { readSdkKey } from '../../http/sdk-key.js'
 import type { Logger } from '../../logger.js'
 import type { StreamHub } from '../../stream/hub.js'
-import type { EnvSnapshots, LiveSnapshot } from '../../stream/snapshots.js'
+import type { LiveSnapshot } from '../../stream/live-snapshot.js'
+import type { EnvSnapshots } from '../../stream/snapshots.js'
 
 export interface StreamUpgradeDeps {
   hub: StreamHub
