@@ -23,8 +23,9 @@ const DOCUMENTED = readFileSync(new URL('../../docs/problems.md', import.meta.ur
   }))
 
 /**
- * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` and the problem
- * types of refused stream upgrades (`slug: '…'`), read from the source of server/src.
+ * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` (the constructors
+ * of http/problem.ts, refused stream upgrades included) and any `slug: '…'`, read from the source
+ * of server/src.
  */
 function slugsInCode(dir = new URL('../src/', import.meta.url)): string[] {
   const found: string[] = []

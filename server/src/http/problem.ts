@@ -2,8 +2,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { FieldError } from '../domain/errors.js'
 
 /**
- * An RFC 9457 problem, thrown by the HTTP edge (middleware, request parsing) and rendered once by
- * onError. Every problem type the server answers is built by a constructor of this file.
+ * An RFC 9457 problem, thrown by the HTTP edge (middleware, request parsing, routes) and rendered
+ * once by onError. Every problem type the server answers is built by a constructor of this file.
  */
 export class HttpProblem extends Error {
   readonly status: ContentfulStatusCode
