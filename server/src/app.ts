@@ -5,7 +5,8 @@ import { requestId } from 'hono/request-id'
 import type { ChangeBus } from './db/bus.js'
 import type { Database } from './db/client.js'
 import { pendingMigrations } from './db/migrate.js'
-import type { DomainDeps } from './domain/deps.js'
+import type { Clock } from './domain/clock.js'
+import type { DomainDeps } from './domain/write-transaction.js'
 import type { SdkAuthenticator } from './domain/sdk-auth.js'
 import type { AppEnv } from './http/env.js'
 import { createErrorHandler, renderProblem } from './http/on-error.js'
@@ -13,8 +14,10 @@ import { notFound, payloadTooLarge } from './http/problem.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
 import { changeRoutes } from './routes/changes/changes.routes.js'
-import { environmentRoutes } from './routes/environments/environments.routes.js'
-import { envRoutes } from './routes/envs/envs.routes.js'
+import {
+  environmentControlRoutes,
+  environmentRoutes,
+} from './routes/environments/environments.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.routes.js'
@@ -22,14 +25,17 @@ import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
 import { hookRoutes, triggerRoutes } from './routes/triggers/triggers.routes.js'
 import { webhookRoutes } from './routes/webhooks/webhooks.routes.js'
-import { rolloutRoutes, scheduleRoutes } from './routes/rollouts/rollouts.routes.js'
-import type { Clock } from './jobs/scheduler.js'
+import { rolloutRoutes } from './routes/rollouts/rollouts.routes.js'
+import { scheduleRoutes } from './routes/schedules/schedules.routes.js'
 import type { StreamHub } from './stream/hub.js'
+import type { EnvSnapshots } from './stream/snapshots.js'
 
 export interface AppDeps {
   database: Database
   bus: ChangeBus
   hub: StreamHub
+  /** The live snapshot of each environment, which polling and OFREP answer from. */
+  snapshots: EnvSnapshots
   authenticateSdk: SdkAuthenticator
   logger: Logger
   metrics: Metrics
@@ -44,7 +50,7 @@ export interface AppDeps {
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
 export function createApp(deps: AppDeps) {
-  const { database, bus, hub, logger, authenticateSdk, metrics } = deps
+  const { database, bus, hub, snapshots, logger, authenticateSdk, metrics } = deps
   const domain: DomainDeps = { db: database.db, bus }
   const app = new Hono<AppEnv>()
 
@@ -115,7 +121,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/flags', flagRoutes(domain))
   app.route('/api/v1/environments', environmentRoutes(domain))
   app.route('/api/v1/segments', segmentRoutes(domain))
-  app.route('/api/v1/envs', envRoutes(domain))
+  app.route('/api/v1/envs', environmentControlRoutes(domain))
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
   app.route('/api/v1/webhooks', webhookRoutes(domain))
@@ -123,8 +129,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/schedules', scheduleRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
-  app.route('/sdk/v1', sdkRoutes({ hub, authenticateSdk }))
-  app.route('/ofrep/v1', ofrepRoutes({ hub, authenticateSdk }))
+  app.route('/sdk/v1', sdkRoutes({ snapshots, authenticateSdk }))
+  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
   app.onError(createErrorHandler(logger, deps.maxBodyBytes))

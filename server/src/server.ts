@@ -7,14 +7,17 @@ import { createLocalBus, type ChangeBus } from './db/bus.js'
 import { createPostgresBus } from './db/pg-bus.js'
 import { openPglite, openPostgres, type Database } from './db/client.js'
 import { findMigrationsDir, migrate } from './db/migrate.js'
+import type { Clock } from './domain/clock.js'
 import { ensureDefaultEnvironments } from './domain/environments.js'
 import { createSdkAuthenticator } from './domain/sdk-auth.js'
 import { bootstrapAdminToken } from './domain/tokens.js'
 import type { Logger } from './logger.js'
 import { createMetrics } from './metrics.js'
+import { createStreamUpgrade } from './routes/sdk/stream-upgrade.js'
 import { StreamHub } from './stream/hub.js'
+import { EnvSnapshots } from './stream/snapshots.js'
 import { WebhookDispatcher } from './jobs/webhook-dispatcher.js'
-import { Scheduler, type Clock } from './jobs/scheduler.js'
+import { Scheduler } from './jobs/scheduler.js'
 
 export interface RunningServer {
   url: string
@@ -68,19 +71,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const clock = options.clock ?? (() => new Date())
     const authenticateSdk = createSdkAuthenticator(database.db, bus)
     const metrics = createMetrics()
+    const snapshots = new EnvSnapshots({ deps: { db: database.db, bus }, logger, metrics })
     const hub = new StreamHub({
-      metrics,
-      db: database.db,
+      snapshots,
       bus,
       logger,
+      metrics,
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       maxBufferedBytes: config.SWITCHYARD_STREAM_MAX_BUFFERED_BYTES,
-      authenticate: authenticateSdk,
     })
+    const upgradeStream = createStreamUpgrade({ hub, snapshots, authenticateSdk, logger })
     const app = createApp({
       database,
       bus,
       hub,
+      snapshots,
       authenticateSdk,
       logger,
       metrics,
@@ -97,8 +102,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       config.SWITCHYARD_SCHEDULER_INTERVAL_MS,
     )
     const dispatcher = new WebhookDispatcher({
-      db: database.db,
-      bus,
+      deps: { db: database.db, bus },
       logger,
       pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS,
     })
@@ -111,7 +115,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })
     server.on('upgrade', (request, socket, head) => {
       const path = (request.url ?? '').split('?')[0]
-      if (path === '/sdk/v1/stream') void hub.handleUpgrade(request, socket, head)
+      if (path === '/sdk/v1/stream') void upgradeStream(request, socket, head)
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
     })
     const address = server.address() as AddressInfo
@@ -131,6 +135,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       close: () => {
         closing ??= (async () => {
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+          snapshots.close()
           await hub.close()
           await dispatcher.close()
           await scheduler.close()

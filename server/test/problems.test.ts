@@ -7,6 +7,7 @@ import { createLocalBus } from '../src/db/bus.js'
 import type { Database } from '../src/db/client.js'
 import { createMetrics } from '../src/metrics.js'
 import type { StreamHub } from '../src/stream/hub.js'
+import type { EnvSnapshots } from '../src/stream/snapshots.js'
 import { describeEachDb } from './db.suite.js'
 import { startTestServer, type TestServer } from './helpers.js'
 
@@ -22,8 +23,9 @@ const DOCUMENTED = readFileSync(new URL('../../docs/problems.md', import.meta.ur
   }))
 
 /**
- * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` and the problem
- * types of refused stream upgrades (`slug: '…'`), read from the source of server/src.
+ * Every slug the server's code can answer: `new HttpProblem(status, 'slug', …)` (the constructors
+ * of http/problem.ts, refused stream upgrades included) and any `slug: '…'`, read from the source
+ * of server/src.
  */
 function slugsInCode(dir = new URL('../src/', import.meta.url)): string[] {
   const found: string[] = []
@@ -85,11 +87,12 @@ describeEachDb('every documented problem type', (target) => {
       },
     })
     failing = (error) => {
-      const hub = { snapshot: () => Promise.reject(error) } as unknown as StreamHub
+      const snapshots = { get: () => Promise.reject(error) } as unknown as EnvSnapshots
       return createApp({
         database,
         bus: createLocalBus(() => {}),
-        hub,
+        hub: {} as StreamHub,
+        snapshots,
         authenticateSdk: () =>
           Promise.resolve({ keyId: 'key_test', env: 'production', type: 'server' }),
         logger: pino({ level: 'info' }, log),

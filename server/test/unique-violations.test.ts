@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Database } from '../src/db/client.js'
-import { mapDatabaseError, UNIQUE_CONSTRAINTS } from '../src/db/errors.js'
+import { UNIQUE_CONSTRAINTS } from '../src/db/errors.js'
 import * as tables from '../src/db/schema/index.js'
 import { toRows } from '../src/db/migrate.js'
+import { databaseProblem } from '../src/http/to-problem.js'
 import { describeEachDb } from './db.suite.js'
 import { startTestServer, waitFor, type TestServer } from './helpers.js'
 
@@ -33,7 +34,7 @@ describeEachDb('unique violations', (target) => {
       (e: unknown) => e,
     )
     expect(error, 'the insert fails').not.toBeNull()
-    return mapDatabaseError(error)
+    return databaseProblem(error)
   }
   const summary = (problem: Awaited<ReturnType<typeof problemOf>>) =>
     problem && { status: problem.status, slug: problem.slug, ...problem.extensions }

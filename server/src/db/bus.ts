@@ -29,8 +29,8 @@ export type BusEvent =
       reload?: boolean
       /**
        * Every upserted flag and segment exactly as the writing transaction committed it (its state
-       * at `version`), so this process's hub need not read it back. Only on events delivered inside
-       * the writing process; never sent over NOTIFY.
+       * at `version`), so this process's stream snapshots need not read it back. Only on events
+       * delivered inside the writing process; never sent over NOTIFY.
        */
       written?: WrittenState
     }

@@ -1,11 +1,3 @@
-import {
-  alreadyExists,
-  conflict,
-  type HttpProblem,
-  serviceUnavailable,
-  validationFailed,
-} from '../http/problem.js'
-
 interface PgLikeError {
   code?: string
   constraint?: string
@@ -79,37 +71,40 @@ function keyValue(detail: string | undefined, column: string): string | undefine
   return values[columns.indexOf(column)]
 }
 
-function uniqueViolation(pg: PgLikeError): HttpProblem {
+/** What a database error means to the caller, whichever driver raised it. */
+export type DatabaseFailure =
+  /** A unique constraint refused a row: what already exists, and its key when worth naming. */
+  | { kind: 'unique-violation'; resource: string; key: string | undefined }
+  /** A foreign key refused a change: another row refers to this one. */
+  | { kind: 'foreign-key-violation' }
+  /** Text the database cannot store (a NUL character). */
+  | { kind: 'invalid-text' }
+  /** A number out of the column's range. */
+  | { kind: 'out-of-range' }
+  /** The database cannot be reached, or is shutting down. */
+  | { kind: 'unreachable' }
+
+function uniqueViolation(pg: PgLikeError): DatabaseFailure {
   const known = UNIQUE_CONSTRAINTS[constraintOf(pg) ?? '']
-  if (!known) return alreadyExists('resource')
+  if (!known) return { kind: 'unique-violation', resource: 'resource', key: undefined }
   const key = known.column === undefined ? undefined : keyValue(pg.detail, known.column)
-  return alreadyExists(known.resource, key)
+  return { kind: 'unique-violation', resource: known.resource, key }
 }
 
-/** Maps database errors to problems, once: unique → 409, foreign key → 409, unreachable → 503. */
-export function mapDatabaseError(error: unknown): HttpProblem | undefined {
+/** Classifies an error of either driver (or one it caused); undefined when it is no database failure. */
+export function classifyDatabaseError(error: unknown): DatabaseFailure | undefined {
   const pg = findPgError(error)
   if (pg?.code === '23505') return uniqueViolation(pg)
-  if (pg?.code === '23503')
-    return conflict('The resource is referenced by another resource', { code: 'in-use' })
-  // Text the database cannot store (a NUL character) or a number out of its range.
-  if (pg?.code === '22021' || pg?.code === '22P05') {
-    return validationFailed([
-      { path: '', code: 'invalid_characters', message: 'text must not contain NUL characters' },
-    ])
-  }
-  if (pg?.code === '22003')
-    return validationFailed([
-      { path: '', code: 'out_of_range', message: 'a number is out of range' },
-    ])
+  if (pg?.code === '23503') return { kind: 'foreign-key-violation' }
+  if (pg?.code === '22021' || pg?.code === '22P05') return { kind: 'invalid-text' }
+  if (pg?.code === '22003') return { kind: 'out-of-range' }
   if (pg?.code === '57P01' || pg?.code === '57P03' || pg?.code?.startsWith('08')) {
-    return serviceUnavailable('The database is unavailable')
+    return { kind: 'unreachable' }
   }
   let current: unknown = error
   for (let depth = 0; depth < 5 && current; depth++) {
     const code = (current as { code?: unknown }).code
-    if (typeof code === 'string' && CONNECTION_CODES.has(code))
-      return serviceUnavailable('The database is unavailable')
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return { kind: 'unreachable' }
     current = (current as { cause?: unknown }).cause
   }
   return undefined

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
+import { requireEnvironmentFilter } from './environment-refs.js'
 import { queueWebhookDeliveries } from './webhook-outbox.js'
 
 export interface ChangeInput {
@@ -51,22 +52,6 @@ export function describeChange(r: typeof tables.changes.$inferSelect): ChangeRec
   }
 }
 
-/** Serialises creating flags with creating environments, so neither misses the other's rows. */
-export async function lockFlagsAndEnvironments(tx: Tx): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(7400002)`)
-}
-
-/** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
-export async function bumpEnvVersion(tx: Tx, env: string): Promise<number> {
-  const [row] = await tx
-    .update(tables.environments)
-    .set({ version: sql`${tables.environments.version} + 1` })
-    .where(eq(tables.environments.key, env))
-    .returning({ version: tables.environments.version })
-  if (!row) throw new Error(`environment ${env} vanished during a write`)
-  return row.version
-}
-
 export interface ChangeQuery {
   since?: Date | undefined
   env?: string | undefined
@@ -89,7 +74,9 @@ export interface ChangeRecord {
   version: number | null
 }
 
+/** A page of the change log, newest first; an unknown `env` filter is a wrong field. */
 export async function listChanges(db: Db, query: ChangeQuery) {
+  await requireEnvironmentFilter(db, query.env)
   const conditions = []
   if (query.since) conditions.push(gte(tables.changes.createdAt, query.since))
   if (query.env) conditions.push(eq(tables.changes.envKey, query.env))

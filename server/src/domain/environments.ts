@@ -1,24 +1,22 @@
-import { and, asc, eq, isNull } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { alreadyExists, notFound, validationFailed } from '../http/problem.js'
-import { lockFlagsAndEnvironments, recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { AlreadyExistsError, NotFoundError } from './errors.js'
+import { recordChange } from './changes.js'
+import {
+  lockFlagsAndEnvironments,
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+} from './write-transaction.js'
 import { defaultEnvConfig } from './flag-defaults.js'
-import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
+import type { SdkKeyType } from './sdk-auth.js'
+import { generateSecret, hashSecret, newId, secretPrefix } from './secrets.js'
 
 export const DEFAULT_ENVIRONMENTS = [
   { key: 'production', name: 'Production' },
   { key: 'development', name: 'Development' },
 ] as const
-
-export type SdkKeyType = 'server' | 'client'
-
-export interface SdkPrincipal {
-  keyId: string
-  env: string
-  type: SdkKeyType
-}
 
 function describeEnvironment(row: typeof tables.environments.$inferSelect) {
   return {
@@ -74,32 +72,8 @@ export async function listEnvironments(db: Db) {
 
 export async function getEnvironment(db: Db | Tx, key: string) {
   const [row] = await db.select().from(tables.environments).where(eq(tables.environments.key, key))
-  if (!row) throw notFound('environment', key)
+  if (!row) throw new NotFoundError('environment', key)
   return describeEnvironment(row)
-}
-
-/**
- * A list filter naming an environment (`?env=`): an unknown one is a 400 at `env`, not an empty
- * list, so a typo cannot pass for "nothing changed".
- */
-export async function requireEnvironmentFilter(db: Db | Tx, key: string | undefined) {
-  if (key !== undefined) await requireEnvironmentField(db, key)
-}
-
-/**
- * An environment named in a request body (a trigger's, rollout's or schedule's `env`): unknown is
- * a wrong field, 400 at `path`, as an unknown `flag` beside it is. In the path it is 404.
- */
-export async function requireEnvironmentField(db: Db | Tx, key: string, path = 'env') {
-  const [row] = await db
-    .select({ key: tables.environments.key })
-    .from(tables.environments)
-    .where(eq(tables.environments.key, key))
-  if (!row) {
-    throw validationFailed([
-      { path, code: 'not_found', message: `environment '${key}' does not exist` },
-    ])
-  }
 }
 
 async function insertKey(tx: Tx, env: string, type: SdkKeyType) {
@@ -131,7 +105,7 @@ export async function createEnvironment(
       .values({ key: input.key, name: input.name ?? input.key })
       .onConflictDoNothing()
       .returning()
-    if (inserted.length === 0) throw alreadyExists('environment', input.key)
+    if (inserted.length === 0) throw new AlreadyExistsError('environment', input.key)
     const flagRows = await tx.select().from(tables.flags)
     if (flagRows.length > 0) {
       await tx.insert(tables.flagConfigs).values(
@@ -190,7 +164,7 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
       .from(tables.sdkKeys)
       .where(and(eq(tables.sdkKeys.id, id), eq(tables.sdkKeys.envKey, env)))
       .for('update')
-    if (!before) throw notFound('sdk key', id)
+    if (!before) throw new NotFoundError('sdk key', id)
     if (before.revokedAt) return describeKey(before)
     const [after] = await tx
       .update(tables.sdkKeys)
@@ -207,21 +181,4 @@ export async function revokeSdkKey(deps: DomainDeps, who: ChangeActor, env: stri
     w.events.push({ type: 'sdk-key-revoked', keyId: id })
     return describeKey(after!)
   })
-}
-
-/** Resolves an SDK key (server or client) to its environment; null when unknown or revoked. */
-export async function authenticateSdkKey(db: Db, key: string): Promise<SdkPrincipal | null> {
-  const hash = hashSecret(key)
-  const [row] = await db
-    .select({
-      id: tables.sdkKeys.id,
-      envKey: tables.sdkKeys.envKey,
-      type: tables.sdkKeys.type,
-      keyHash: tables.sdkKeys.keyHash,
-    })
-    .from(tables.sdkKeys)
-    .where(and(eq(tables.sdkKeys.keyHash, hash), isNull(tables.sdkKeys.revokedAt)))
-    .limit(1)
-  if (!row || !isSameHash(row.keyHash, hash)) return null
-  return { keyId: row.id, env: row.envKey, type: row.type }
 }

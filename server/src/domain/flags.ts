@@ -1,285 +1,29 @@
-import { randomUUID } from 'node:crypto'
-import { isDeepStrictEqual } from 'node:util'
-import {
-  compileFlag,
-  type FlagEnvConfig,
-  type FlagKind,
-  type JsonValue,
-  type Serve,
-  type WireFlag,
-} from '@switchyard/core'
+import type { FlagKind } from '@switchyard/core'
 import { and, arrayContains, asc, eq, gt, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import type { StoredVariation } from '../db/schema/index.js'
-import {
-  alreadyExists,
-  conflict,
-  notFound,
-  validationFailed,
-  versionConflict,
-  type ProblemFieldError,
-} from '../http/problem.js'
+import type { FlagRow } from '../db/schema/index.js'
 import type { CreateFlagBody, UpdateFlagBody } from '../schemas/flag.js'
-import { lockFlagsAndEnvironments, recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
-import { getEnvironment } from './environments.js'
+import { recordChange } from './changes.js'
+import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from './errors.js'
 import { defaultEnvConfig } from './flag-defaults.js'
-
-export type FlagRow = typeof tables.flags.$inferSelect
-type ConfigRow = typeof tables.flagConfigs.$inferSelect
+import { describeConfig, describeFlag } from './flag-presenters.js'
+import { validateConfig, validateVariations } from './flag-validation.js'
+import { toWireFlag } from './wire.js'
+import {
+  lockFlagsAndEnvironments,
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+} from './write-transaction.js'
 
 export type CreateFlagInput = Omit<CreateFlagBody, 'comment'>
 export type UpdateFlagInput = Omit<UpdateFlagBody, 'comment'>
 
-/** Config fields a caller may write; `salt` and `version` are the server's. */
-export type ConfigInput = Omit<FlagEnvConfig, 'salt' | 'rules'> & {
-  rules: Array<Omit<FlagEnvConfig['rules'][number], 'id'> & { id?: string | undefined }>
-}
-
-export function describeFlag(row: FlagRow) {
-  return {
-    key: row.key,
-    name: row.name,
-    description: row.description,
-    kind: row.kind,
-    variations: row.variations,
-    tags: row.tags,
-    clientSide: row.clientSide,
-    temporary: row.temporary,
-    safetyValve: row.safetyValve,
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
-}
-
-export function describeConfig(row: ConfigRow) {
-  return {
-    flag: row.flagKey,
-    env: row.envKey,
-    version: row.version,
-    ...row.config,
-    // Kill state at a glance: globally off, and any targeted kill rules in front.
-    killSwitch: {
-      killed: !row.config.on,
-      rules: row.config.rules.filter((r) => r.kill).map((r) => ({ id: r.id, clauses: r.clauses })),
-    },
-    updatedAt: row.updatedAt.toISOString(),
-  }
-}
-
-export function toWireFlag(flag: FlagRow, config: ConfigRow): WireFlag {
-  return {
-    key: flag.key,
-    kind: flag.kind,
-    variations: flag.variations.map((v) => v.value),
-    clientSide: flag.clientSide,
-    version: config.version,
-    on: config.config.on,
-    offVariation: config.config.offVariation,
-    targets: config.config.targets,
-    rules: config.config.rules,
-    fallthrough: config.config.fallthrough,
-    prerequisites: config.config.prerequisites,
-    salt: config.config.salt,
-  }
-}
-
-function matchesKind(kind: FlagKind, value: JsonValue): boolean {
-  switch (kind) {
-    case 'boolean':
-      return typeof value === 'boolean'
-    case 'string':
-      return typeof value === 'string'
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value)
-    case 'json':
-      return true
-  }
-}
-
-function validateVariations(kind: FlagKind, variations: StoredVariation[]): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = []
-  if (variations.length < 2) {
-    errors.push({
-      path: 'variations',
-      code: 'too_small',
-      message: 'a flag needs at least 2 variations',
-    })
-  }
-  const seen = new Set<string>()
-  variations.forEach((v, i) => {
-    if (!matchesKind(kind, v.value)) {
-      errors.push({
-        path: `variations.${i}.value`,
-        code: 'invalid_type',
-        message: `must be a ${kind} value`,
-      })
-    }
-    const json = JSON.stringify(v.value)
-    if (seen.has(json))
-      errors.push({
-        path: `variations.${i}.value`,
-        code: 'duplicate',
-        message: 'variation values must be distinct',
-      })
-    seen.add(json)
-  })
-  return errors
-}
-
-function checkServe(serve: Serve, count: number, path: string, errors: ProblemFieldError[]) {
-  if ('variation' in serve) {
-    if (serve.variation >= count) {
-      errors.push({
-        path: `${path}.variation`,
-        code: 'out_of_range',
-        message: `variation index ${serve.variation} does not exist (the flag has ${count})`,
-      })
-    }
-  } else if (serve.rollout.weights.length !== count) {
-    errors.push({
-      path: `${path}.rollout.weights`,
-      code: 'invalid_length',
-      message: `needs one weight per variation (${count})`,
-    })
-  }
-}
-
-/** Checks a config against its flag's variations: every index exists, one weight per variation. */
-export function validateConfig(config: ConfigInput, count: number): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = []
-  if (config.offVariation >= count) {
-    errors.push({
-      path: 'offVariation',
-      code: 'out_of_range',
-      message: `variation index ${config.offVariation} does not exist (the flag has ${count})`,
-    })
-  }
-  checkServe(config.fallthrough, count, 'fallthrough', errors)
-  config.targets.forEach((t, i) => {
-    if (t.variation >= count)
-      errors.push({
-        path: `targets.${i}.variation`,
-        code: 'out_of_range',
-        message: `variation index ${t.variation} does not exist`,
-      })
-  })
-  const ids = new Set<string>()
-  config.rules.forEach((r, i) => {
-    checkServe(r.serve, count, `rules.${i}.serve`, errors)
-    if (r.id !== undefined) {
-      if (ids.has(r.id))
-        errors.push({
-          path: `rules.${i}.id`,
-          code: 'duplicate',
-          message: `rule id '${r.id}' is used twice`,
-        })
-      ids.add(r.id)
-    }
-  })
-  return errors
-}
-
-async function checkPrerequisites(
-  tx: Tx,
-  flagKey: string,
-  env: string,
-  config: ConfigInput,
-): Promise<ProblemFieldError[]> {
-  const errors: ProblemFieldError[] = []
-  if (config.prerequisites.length === 0) return errors
-  const keys = config.prerequisites.map((p) => p.flag)
-  const rows = await tx
-    .select({ key: tables.flags.key, variations: tables.flags.variations })
-    .from(tables.flags)
-    .where(inArray(tables.flags.key, keys))
-  const byKey = new Map(rows.map((r) => [r.key, r.variations.length]))
-  config.prerequisites.forEach((p, i) => {
-    if (p.flag === flagKey) {
-      errors.push({
-        path: `prerequisites.${i}.flag`,
-        code: 'cycle',
-        message: 'a flag cannot be its own prerequisite',
-      })
-      return
-    }
-    const count = byKey.get(p.flag)
-    if (count === undefined)
-      errors.push({
-        path: `prerequisites.${i}.flag`,
-        code: 'not_found',
-        message: `flag '${p.flag}' does not exist`,
-      })
-    else if (p.variation >= count)
-      errors.push({
-        path: `prerequisites.${i}.variation`,
-        code: 'out_of_range',
-        message: `flag '${p.flag}' has no variation ${p.variation}`,
-      })
-  })
-  if (errors.length > 0) return errors
-  // Walk the prerequisite graph of this environment to refuse cycles.
-  const all = await tx
-    .select({ flagKey: tables.flagConfigs.flagKey, config: tables.flagConfigs.config })
-    .from(tables.flagConfigs)
-    .where(eq(tables.flagConfigs.envKey, env))
-  const edges = new Map(all.map((r) => [r.flagKey, r.config.prerequisites.map((p) => p.flag)]))
-  edges.set(flagKey, keys)
-  const visiting = new Set<string>()
-  const done = new Set<string>()
-  const visit = (key: string): boolean => {
-    if (visiting.has(key)) return true
-    if (done.has(key)) return false
-    visiting.add(key)
-    for (const next of edges.get(key) ?? []) if (visit(next)) return true
-    visiting.delete(key)
-    done.add(key)
-    return false
-  }
-  if (visit(flagKey))
-    errors.push({ path: 'prerequisites', code: 'cycle', message: 'prerequisites form a cycle' })
-  return errors
-}
-
-/** segmentMatch clauses must name segments that exist in this environment. */
-async function checkSegmentRefs(
-  tx: Tx,
-  env: string,
-  config: ConfigInput,
-): Promise<ProblemFieldError[]> {
-  const refs: Array<{ path: string; key: unknown }> = []
-  config.rules.forEach((rule, r) =>
-    rule.clauses.forEach((clause, c) => {
-      if (clause.op !== 'segmentMatch') return
-      clause.values.forEach((key, v) =>
-        refs.push({ path: `rules.${r}.clauses.${c}.values.${v}`, key }),
-      )
-    }),
-  )
-  if (refs.length === 0) return []
-  const rows = await tx
-    .select({ key: tables.segments.key })
-    .from(tables.segments)
-    .where(eq(tables.segments.envKey, env))
-  const known = new Set(rows.map((r) => r.key))
-  return refs
-    .filter((ref) => typeof ref.key !== 'string' || !known.has(ref.key))
-    .map((ref) => ({
-      path: ref.path,
-      code: 'not_found',
-      message:
-        typeof ref.key === 'string'
-          ? `segment '${ref.key}' does not exist in '${env}'`
-          : 'must be a segment key',
-    }))
-}
-
-async function loadFlag(tx: Tx | Db, key: string, lock = false): Promise<FlagRow> {
+export async function loadFlag(tx: Tx | Db, key: string, lock = false): Promise<FlagRow> {
   const query = tx.select().from(tables.flags).where(eq(tables.flags.key, key))
   const [row] = lock ? await query.for('update') : await query
-  if (!row) throw notFound('flag', key)
+  if (!row) throw new NotFoundError('flag', key)
   return row
 }
 
@@ -294,7 +38,7 @@ async function allEnvKeys(tx: Tx): Promise<string[]> {
 export async function createFlag(deps: DomainDeps, who: ChangeActor, input: CreateFlagInput) {
   const kind: FlagKind = input.kind ?? 'boolean'
   if (input.safetyValve && kind !== 'boolean') {
-    throw validationFailed([
+    throw new ValidationError([
       {
         path: 'safetyValve',
         code: 'invalid_kind',
@@ -305,7 +49,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
   let variations = input.variations
   if (!variations) {
     if (kind !== 'boolean')
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variations',
           code: 'required',
@@ -315,7 +59,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
     variations = [{ value: true }, { value: false }]
   }
   const errors = validateVariations(kind, variations)
-  if (errors.length) throw validationFailed(errors)
+  if (errors.length) throw new ValidationError(errors)
   return writeTransaction(deps, async (tx, w) => {
     await lockFlagsAndEnvironments(tx)
     const inserted = await tx
@@ -334,7 +78,7 @@ export async function createFlag(deps: DomainDeps, who: ChangeActor, input: Crea
       .onConflictDoNothing()
       .returning()
     const flag = inserted[0]
-    if (!flag) throw alreadyExists('flag', input.key)
+    if (!flag) throw new AlreadyExistsError('flag', input.key)
     const envs = await allEnvKeys(tx)
     const environments: Record<string, ReturnType<typeof describeConfig>> = {}
     for (const env of envs) {
@@ -424,7 +168,7 @@ export async function updateFlag(
   return writeTransaction(deps, async (tx, w) => {
     const before = await loadFlag(tx, key, true)
     if (input.safetyValve && before.kind !== 'boolean') {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'safetyValve',
           code: 'invalid_kind',
@@ -435,7 +179,7 @@ export async function updateFlag(
     const variations = input.variations ?? before.variations
     if (input.variations) {
       const errors = validateVariations(before.kind, variations)
-      if (errors.length) throw validationFailed(errors)
+      if (errors.length) throw new ValidationError(errors)
     }
     const configs = await tx
       .select()
@@ -474,9 +218,12 @@ export async function updateFlag(
         (r) => r.variation >= variations.length || r.baseline >= variations.length,
       )
       if (users.length || rolloutUsers.length) {
-        throw conflict(`flag '${key}' has variations in use by prerequisites or rollouts`, {
-          usedBy: [...users, ...rolloutUsers.map((r) => ({ rollout: r.id, env: r.envKey }))],
-        })
+        throw new ConflictError(
+          `flag '${key}' has variations in use by prerequisites or rollouts`,
+          {
+            usedBy: [...users, ...rolloutUsers.map((r) => ({ rollout: r.id, env: r.envKey }))],
+          },
+        )
       }
     }
     if (input.variations) {
@@ -484,7 +231,7 @@ export async function updateFlag(
       for (const c of configs) {
         const errors = validateConfig(c.config, variations.length)
         if (errors.length) {
-          throw validationFailed([
+          throw new ValidationError([
             {
               path: 'variations',
               code: 'in_use',
@@ -553,7 +300,7 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
       (d) => d.flagKey !== key && d.config.prerequisites.some((p) => p.flag === key),
     )
     if (users.length > 0) {
-      throw conflict(`flag '${key}' is a prerequisite of other flags`, {
+      throw new ConflictError(`flag '${key}' is a prerequisite of other flags`, {
         usedBy: users.map((u) => ({ flag: u.flagKey, env: u.envKey })),
       })
     }
@@ -570,207 +317,4 @@ export async function deleteFlag(deps: DomainDeps, who: ChangeActor, key: string
       before: { ...describeFlag(before), environments },
     })
   })
-}
-
-/** A flag and its config in one environment, in one query (the write path runs it on every change). */
-async function loadFlagAndConfig(
-  tx: Tx | Db,
-  key: string,
-  env: string,
-  lock = false,
-): Promise<{ flag: FlagRow; config: ConfigRow }> {
-  // why: share-lock the flag row first (updateFlag and deleteFlag lock it, then the configs), so
-  // the flag read below is the committed one: locking only the config row let a write that had
-  // waited for it validate against variations a concurrent updateFlag had just removed.
-  if (lock)
-    await tx
-      .select({ key: tables.flags.key })
-      .from(tables.flags)
-      .where(eq(tables.flags.key, key))
-      .for('share')
-  const query = tx
-    .select()
-    .from(tables.flagConfigs)
-    .innerJoin(tables.flags, eq(tables.flags.key, tables.flagConfigs.flagKey))
-    .where(and(eq(tables.flagConfigs.flagKey, key), eq(tables.flagConfigs.envKey, env)))
-  const [row] = lock ? await query.for('update', { of: tables.flagConfigs }) : await query
-  if (row) return { flag: row.flags, config: row.flag_configs }
-  // Say which one is missing.
-  await loadFlag(tx, key)
-  await getEnvironment(tx, env)
-  throw notFound('flag config', `${key}/${env}`)
-}
-
-export async function getFlagConfig(db: Db, key: string, env: string) {
-  return describeConfig((await loadFlagAndConfig(db, key, env)).config)
-}
-
-/** Assigns ids to rules that have none (kept stable across later writes). */
-function withRuleIds(config: ConfigInput, salt: string): FlagEnvConfig {
-  return {
-    on: config.on,
-    offVariation: config.offVariation,
-    targets: config.targets,
-    rules: config.rules.map((r) => ({ ...r, id: r.id ?? randomUUID() })),
-    fallthrough: config.fallthrough,
-    prerequisites: config.prerequisites,
-    salt,
-  }
-}
-
-export interface ConfigWriteOptions {
-  /** Expected config version (If-Match); a mismatch answers 412. */
-  ifMatch?: number | undefined
-  action: string
-  /** Treat a write that changes nothing as a no-op (no version bump, no change record). */
-  skipIfUnchanged?: boolean
-}
-
-/** A compiler problem (`rules.0.clauses.1: message`) as a field error. */
-export function problemToError(
-  problem: string,
-  code = 'invalid_config',
-  rename: (path: string) => string = (p) => p,
-): ProblemFieldError {
-  const match = /^([\w.]+): (.*)$/.exec(problem)
-  return { path: match ? rename(match[1]!) : '', code, message: match?.[2] ?? problem }
-}
-
-/**
- * Every problem the compiler finds, not just the first: the compiler stops at one, so a config
- * that fails is compiled again rule by rule to name each rule that is wrong.
- */
-function compileProblems(
-  flag: FlagRow,
-  row: ConfigRow,
-  config: FlagEnvConfig,
-): ProblemFieldError[] {
-  const whole = compileFlag(toWireFlag(flag, { ...row, config }))
-  if (!whole.problem) return []
-  const errors: ProblemFieldError[] = []
-  config.rules.forEach((rule, i) => {
-    const single = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [rule] } }))
-    if (single.problem?.startsWith('rules.0'))
-      errors.push(
-        problemToError(single.problem, 'invalid_config', (p) =>
-          p.replace(/^rules\.0/, `rules.${i}`),
-        ),
-      )
-  })
-  const withoutRules = compileFlag(toWireFlag(flag, { ...row, config: { ...config, rules: [] } }))
-  if (withoutRules.problem) errors.push(problemToError(withoutRules.problem))
-  return errors.length > 0 ? errors : [problemToError(whole.problem)]
-}
-
-/** A config with the given top-level fields replaced (PATCH semantics). */
-export function mergeConfig(current: ConfigInput, patch: Partial<ConfigInput>): ConfigInput {
-  return {
-    on: patch.on ?? current.on,
-    offVariation: patch.offVariation ?? current.offVariation,
-    targets: patch.targets ?? current.targets,
-    rules: patch.rules ?? current.rules,
-    fallthrough: patch.fallthrough ?? current.fallthrough,
-    prerequisites: patch.prerequisites ?? current.prerequisites,
-  }
-}
-
-export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
-
-/** Every reason `input` cannot replace `current`: variations, prerequisites, segments, then the compiler. */
-async function configErrors(
-  tx: Tx,
-  flag: FlagRow,
-  current: ConfigRow,
-  input: ConfigInput,
-): Promise<ProblemFieldError[]> {
-  const errors = [
-    ...validateConfig(input, flag.variations.length),
-    ...(await checkPrerequisites(tx, flag.key, current.envKey, input)),
-    ...(await checkSegmentRefs(tx, current.envKey, input)),
-  ]
-  if (errors.length) return errors
-  // The evaluator is the last judge: a config it cannot compile is refused, never stored.
-  return compileProblems(flag, current, withRuleIds(input, current.config.salt))
-}
-
-/**
- * Why a PATCH-style change could not be applied to a flag's config right now (a scheduled change
- * is checked when it is created, and again when it runs); empty when it could.
- */
-export async function configPatchErrors(
-  tx: Tx,
-  key: string,
-  env: string,
-  patch: Partial<ConfigInput>,
-): Promise<ProblemFieldError[]> {
-  const { flag, config } = await loadFlagAndConfig(tx, key, env)
-  return configErrors(tx, flag, config, mergeConfig(config.config, patch))
-}
-
-/**
- * Writes a flag's config in one environment: validates it, bumps the config and environment
- * versions, writes the change record and publishes the change after commit.
- */
-export async function writeFlagConfig(
-  deps: DomainDeps,
-  who: ChangeActor,
-  key: string,
-  env: string,
-  update: ConfigUpdate,
-  options: ConfigWriteOptions,
-) {
-  return writeTransaction(deps, (tx, w) =>
-    updateFlagConfigInTx(tx, w, who, key, env, update, options),
-  )
-}
-
-/** The body of writeFlagConfig, for writes that change several configs in one transaction. */
-export async function updateFlagConfigInTx(
-  tx: Tx,
-  w: WriteContext,
-  who: ChangeActor,
-  key: string,
-  env: string,
-  update: ConfigUpdate,
-  options: ConfigWriteOptions,
-) {
-  const { flag, config: current } = await loadFlagAndConfig(tx, key, env, true)
-  if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
-    throw versionConflict(options.ifMatch, current.version)
-  }
-  const input = update(current.config, flag)
-  const errors = await configErrors(tx, flag, current, input)
-  if (errors.length) throw validationFailed(errors)
-  const next = withRuleIds(input, current.config.salt)
-  if (options.skipIfUnchanged && isDeepStrictEqual(next, current.config)) {
-    return { changed: false, config: describeConfig(current) }
-  }
-  // The flag row comes back from this statement, not from the read above: under read committed
-  // that read may predate a metadata change committed while it waited for the row lock, and the
-  // wire form handed to the stream must be exactly what this transaction commits.
-  const [updated] = await tx
-    .update(tables.flagConfigs)
-    .set({ config: next, version: current.version + 1, updatedAt: new Date() })
-    .from(tables.flags)
-    .where(
-      and(
-        eq(tables.flagConfigs.flagKey, key),
-        eq(tables.flagConfigs.envKey, env),
-        eq(tables.flags.key, tables.flagConfigs.flagKey),
-      ),
-    )
-    .returning()
-  const { flags: flagRow, ...row } = updated!
-  const version = await w.touch(env, { flags: [toWireFlag(flagRow, row)] })
-  const after = describeConfig(row)
-  await recordChange(tx, {
-    ...who,
-    action: options.action,
-    env,
-    flag: key,
-    before: describeConfig(current),
-    after,
-    version,
-  })
-  return { changed: true, config: after }
 }

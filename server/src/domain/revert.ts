@@ -2,9 +2,16 @@ import { isDeepStrictEqual } from 'node:util'
 import { and, asc, desc, eq, gt, gte } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { conflict, HttpProblem, notFound } from '../http/problem.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
-import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { requireEnvironmentField } from './environment-refs.js'
+import { ConflictError, NotFoundError, NotRevertibleError } from './errors.js'
+import {
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
+import { updateFlagConfigInTx } from './flag-configs.js'
+import type { ConfigInput } from './flag-validation.js'
 import { deleteSegmentInTx, loadSegment, putSegmentInTx } from './segments.js'
 
 type ChangeRow = typeof tables.changes.$inferSelect
@@ -47,15 +54,6 @@ function targetOf(change: ChangeRow): Target | null {
   }
   return null
 }
-
-const notRevertible = (change: ChangeRow) =>
-  new HttpProblem(
-    422,
-    'not-revertible',
-    'Change cannot be reverted',
-    `change #${change.id} (${change.action}) cannot be reverted`,
-    { changeId: change.id, action: change.action },
-  )
 
 /** The current state of what a change touched; with `lock`, the row stays locked until commit. */
 async function currentState(
@@ -129,15 +127,15 @@ function revertComment(ids: number[], comment: string | null | undefined) {
 export async function revertChange(deps: DomainDeps, who: ChangeActor, id: number) {
   return writeTransaction(deps, async (tx, w) => {
     const [change] = await tx.select().from(tables.changes).where(eq(tables.changes.id, id))
-    if (!change) throw notFound('change', String(id))
+    if (!change) throw new NotFoundError('change', String(id))
     const target = targetOf(change)
-    if (!target) throw notRevertible(change)
+    if (!target) throw new NotRevertibleError(change.id, change.action)
     // Locked: a concurrent write waits, so what is checked is what gets replaced.
     const current = await currentState(tx, target, true)
     const expected = stateOf(target, change.after)
     if (!isDeepStrictEqual(current, expected)) {
       const later = await laterChanges(tx, change, target)
-      throw conflict(
+      throw new ConflictError(
         `${target.kind === 'segment' ? 'segment' : 'flag'} '${target.key}' in '${target.env}' has changed since change #${id}`,
         {
           code: 'changed-since',
@@ -188,6 +186,7 @@ export interface WindowRevertInput {
  * With dryRun, answers the plan and writes nothing.
  */
 export async function revertWindow(deps: DomainDeps, who: ChangeActor, input: WindowRevertInput) {
+  await requireEnvironmentField(deps.db, input.env)
   const plan = async (tx: Tx | Db) => {
     const rows = await tx
       .select()

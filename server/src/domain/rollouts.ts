@@ -1,22 +1,15 @@
-import { BUCKET_SCALE, type FlagEnvConfig, type Serve } from '@switchyard/core'
-import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm'
+import type { FlagEnvConfig } from '@switchyard/core'
+import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import type { RolloutGuard, RolloutStage } from '../db/schema/index.js'
-import {
-  conflict,
-  isHttpProblem,
-  notFound,
-  validationFailed,
-  type ProblemFieldError,
-} from '../http/problem.js'
+import type { RolloutGuard, RolloutRow, RolloutStage } from '../db/schema/index.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
-import { requireEnvironmentField } from './environments.js'
-import { updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
+import { updateFlagConfigInTx } from './flag-configs.js'
+import { advance } from './rollout-stages.js'
 import { newId } from './secrets.js'
-
-type RolloutRow = typeof tables.rollouts.$inferSelect
 
 export interface CreateRolloutInput {
   flag: string
@@ -49,54 +42,13 @@ export function describeRollout(row: RolloutRow) {
   }
 }
 
-/** The fallthrough that serves `variation` to `percent` of contexts and `baseline` to the rest. */
-export function serveAtPercent(
-  row: Pick<RolloutRow, 'variation' | 'baseline'>,
-  variations: number,
-  percent: number,
-): Serve {
-  if (percent >= 100) return { variation: row.variation }
-  if (percent <= 0) return { variation: row.baseline }
-  const weights: number[] = Array.from({ length: variations }, () => 0)
-  const share = Math.round(percent * (BUCKET_SCALE / 100))
-  weights[row.variation] = share
-  weights[row.baseline] = BUCKET_SCALE - share
-  return { rollout: { weights } }
-}
-
-const actorOf = (row: Pick<RolloutRow, 'id'>) => `schedule:${row.id}`
-
-async function setPercent(
-  tx: Tx,
-  w: WriteContext,
-  row: RolloutRow,
-  percent: number,
-  who: ChangeActor,
-  action: string,
-  turnOn: boolean,
-) {
-  await updateFlagConfigInTx(
-    tx,
-    w,
-    who,
-    row.flagKey,
-    row.envKey,
-    (current, flag): ConfigInput => ({
-      ...current,
-      on: turnOn ? true : current.on,
-      fallthrough: serveAtPercent(row, flag.variations.length, percent),
-    }),
-    { action },
-  )
-}
-
 export async function createRollout(
   deps: DomainDeps,
   who: ChangeActor,
   input: CreateRolloutInput,
   now: Date,
 ) {
-  const errors: ProblemFieldError[] = []
+  const errors: FieldError[] = []
   for (let i = 1; i < input.stages.length; i++) {
     if (input.stages[i]!.percent < input.stages[i - 1]!.percent) {
       errors.push({
@@ -106,16 +58,16 @@ export async function createRollout(
       })
     }
   }
-  if (errors.length) throw validationFailed(errors)
+  if (errors.length) throw new ValidationError(errors)
   return writeTransaction(deps, async (tx, w) => {
     await requireEnvironmentField(tx, input.env)
     const [flag] = await tx.select().from(tables.flags).where(eq(tables.flags.key, input.flag))
     if (!flag)
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
       ])
     if (input.variation >= flag.variations.length) {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variation',
           code: 'out_of_range',
@@ -149,7 +101,7 @@ export async function createRollout(
           })
         }
       })
-      if (errors.length) throw validationFailed(errors)
+      if (errors.length) throw new ValidationError(errors)
     }
     const [config] = await tx
       .select()
@@ -170,13 +122,13 @@ export async function createRollout(
         ),
       )
     if (running.length > 0)
-      throw conflict(`flag '${input.flag}' already has a rollout in '${input.env}'`, {
+      throw new ConflictError(`flag '${input.flag}' already has a rollout in '${input.env}'`, {
         rollout: running[0]!.id,
       })
     const before = config!.config
     const baseline = baselineOf(before, input.variation)
     if (baseline === null) {
-      throw validationFailed([
+      throw new ValidationError([
         {
           path: 'variation',
           code: 'no_baseline',
@@ -223,110 +175,18 @@ function baselineOf(config: FlagEnvConfig, variation: number): number | null {
   return null
 }
 
-/** Applies the next stage of a rollout (row locked by the caller) and schedules the one after. */
-async function advance(tx: Tx, w: WriteContext, row: RolloutRow, now: Date): Promise<RolloutRow> {
-  const index = row.currentStage + 1
-  const stage = row.stages[index]!
-  const last = index === row.stages.length - 1
-  await setPercent(
-    tx,
-    w,
-    row,
-    stage.percent,
-    {
-      actor: actorOf(row),
-      comment: `rollout ${row.id}: stage ${index + 1} of ${row.stages.length}, ${stage.percent}%`,
-    },
-    last ? 'rollout.complete' : 'rollout.step',
-    index === 0,
-  )
-  const [next] = await tx
-    .update(tables.rollouts)
-    .set({
-      currentStage: index,
-      state: last ? 'completed' : 'active',
-      // From now, not from when it was due: a step missed while every replica was down runs once.
-      nextAt: last ? null : new Date(now.getTime() + row.stages[index + 1]!.afterMs),
-      updatedAt: now,
-    })
-    .where(eq(tables.rollouts.id, row.id))
-    .returning()
-  return next!
-}
-
-/**
- * Runs every due rollout step once. Each step claims its row with FOR UPDATE SKIP LOCKED in the
- * same transaction as the flag change, so with several replicas each step runs exactly once,
- * and a replica dying mid-step leaves it to the next tick.
- */
-export async function runDueRollouts(deps: DomainDeps, now: Date, limit = 100): Promise<number> {
-  let done = 0
-  for (; done < limit; done++) {
-    let claimed: RolloutRow | undefined
-    try {
-      const advanced = await writeTransaction(deps, async (tx, w) => {
-        const [row] = await tx
-          .select()
-          .from(tables.rollouts)
-          .where(and(eq(tables.rollouts.state, 'active'), lte(tables.rollouts.nextAt, now)))
-          .orderBy(asc(tables.rollouts.nextAt))
-          .limit(1)
-          .for('update', { skipLocked: true })
-        if (!row) return false
-        claimed = row
-        await advance(tx, w, row, now)
-        return true
-      })
-      if (!advanced) break
-    } catch (error) {
-      if (!claimed || !isHttpProblem(error)) throw error
-      // The flag no longer accepts this step (e.g. its variations changed): pause, saying why,
-      // rather than retrying it forever ahead of every other rollout.
-      await pauseForError(deps, claimed, `step failed: ${error.detail ?? error.title}`, now)
-    }
-  }
-  return done
-}
-
-async function pauseForError(deps: DomainDeps, row: RolloutRow, reason: string, now: Date) {
-  await writeTransaction(deps, async (tx) => {
-    const [after] = await tx
-      .update(tables.rollouts)
-      .set({
-        state: 'paused',
-        nextAt: null,
-        pausedRemainingMs: 0,
-        pauseReason: reason.slice(0, 2000),
-        updatedAt: now,
-      })
-      .where(and(eq(tables.rollouts.id, row.id), eq(tables.rollouts.state, 'active')))
-      .returning()
-    if (after) {
-      await recordChange(tx, {
-        actor: actorOf(row),
-        comment: reason,
-        action: 'rollout.pause',
-        env: row.envKey,
-        flag: row.flagKey,
-        before: describeRollout(row),
-        after: describeRollout(after),
-      })
-    }
-  })
-}
-
 async function lockRollout(tx: Tx, id: string) {
   const [row] = await tx
     .select()
     .from(tables.rollouts)
     .where(eq(tables.rollouts.id, id))
     .for('update')
-  if (!row) throw notFound('rollout', id)
+  if (!row) throw new NotFoundError('rollout', id)
   return row
 }
 
 const wrongState = (row: RolloutRow, verb: string) =>
-  conflict(`rollout ${row.id} is ${row.state}; it cannot be ${verb}`, { state: row.state })
+  new ConflictError(`rollout ${row.id} is ${row.state}; it cannot be ${verb}`, { state: row.state })
 
 export async function pauseRollout(deps: DomainDeps, who: ChangeActor, id: string, now: Date) {
   return writeTransaction(deps, async (tx) => {
@@ -420,73 +280,9 @@ export async function abortRollout(deps: DomainDeps, who: ChangeActor, id: strin
   })
 }
 
-/**
- * Guarded rollouts: called inside a trigger's transaction. Every active rollout of the flag that
- * this trigger guards goes back to its last safe stage (or 0%) and pauses, saying why.
- */
-export async function rollBackGuardedRollouts(
-  tx: Tx,
-  w: WriteContext,
-  trigger: { id: string; name: string; flagKey: string; envKey: string },
-  why: string,
-  now: Date,
-) {
-  const rows = await tx
-    .select()
-    .from(tables.rollouts)
-    .where(
-      and(
-        eq(tables.rollouts.flagKey, trigger.flagKey),
-        eq(tables.rollouts.envKey, trigger.envKey),
-        eq(tables.rollouts.state, 'active'),
-      ),
-    )
-    .for('update')
-  const guarded = rows.filter(
-    (r) => r.guard && ('anyTrigger' in r.guard || r.guard.triggers.includes(trigger.id)),
-  )
-  for (const row of guarded) {
-    const safe = Math.max(-1, row.currentStage - 1)
-    const percent = safe >= 0 ? row.stages[safe]!.percent : 0
-    const reason = `trigger ${trigger.name} fired (${why}); rolled back to ${percent}%`
-    await setPercent(
-      tx,
-      w,
-      row,
-      percent,
-      { actor: actorOf(row), comment: reason },
-      'rollout.rollback',
-      false,
-    )
-    const [after] = await tx
-      .update(tables.rollouts)
-      .set({
-        state: 'paused',
-        currentStage: safe,
-        nextAt: null,
-        // Resuming retries the stage that failed after its usual wait.
-        pausedRemainingMs: row.stages[safe + 1]!.afterMs,
-        pauseReason: reason,
-        updatedAt: now,
-      })
-      .where(eq(tables.rollouts.id, row.id))
-      .returning()
-    await recordChange(tx, {
-      actor: `trigger:${trigger.name}`,
-      comment: reason,
-      action: 'rollout.pause',
-      env: row.envKey,
-      flag: row.flagKey,
-      before: describeRollout(row),
-      after: describeRollout(after!),
-    })
-  }
-  return guarded.length
-}
-
 export async function getRollout(db: Db, id: string) {
   const [row] = await db.select().from(tables.rollouts).where(eq(tables.rollouts.id, id))
-  if (!row) throw notFound('rollout', id)
+  if (!row) throw new NotFoundError('rollout', id)
   return describeRollout(row)
 }
 
@@ -498,6 +294,7 @@ export async function listRollouts(
     flag?: string | undefined
   },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.env) conditions.push(eq(tables.rollouts.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.rollouts.state, filter.state))

@@ -1,11 +1,12 @@
 import { and, asc, desc, eq, lte } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { conflict, isHttpProblem, notFound, validationFailed } from '../http/problem.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { requireEnvironmentField } from './environments.js'
-import { configPatchErrors, mergeConfig, updateFlagConfigInTx, type ConfigInput } from './flags.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
+import { ConflictError, isDomainError, NotFoundError, ValidationError } from './errors.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
+import { configPatchErrors, mergeConfig, updateFlagConfigInTx } from './flag-configs.js'
+import type { ConfigInput } from './flag-validation.js'
 import { newId } from './secrets.js'
 
 type ScheduleRow = typeof tables.schedules.$inferSelect
@@ -39,13 +40,13 @@ export async function createSchedule(
       .from(tables.flags)
       .where(eq(tables.flags.key, input.flag))
     if (!flag)
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
       ])
     // A change the flag refuses today is refused now, not discovered failed at its time.
     const errors = await configPatchErrors(tx, input.flag, input.env, input.patch)
     if (errors.length)
-      throw validationFailed(
+      throw new ValidationError(
         errors.map((e) => ({ ...e, path: e.path ? `patch.${e.path}` : 'patch' })),
       )
     const [row] = await tx
@@ -78,9 +79,9 @@ export async function cancelSchedule(deps: DomainDeps, who: ChangeActor, id: str
       .from(tables.schedules)
       .where(eq(tables.schedules.id, id))
       .for('update')
-    if (!row) throw notFound('schedule', id)
+    if (!row) throw new NotFoundError('schedule', id)
     if (row.state !== 'pending')
-      throw conflict(`schedule ${id} is ${row.state}`, { state: row.state })
+      throw new ConflictError(`schedule ${id} is ${row.state}`, { state: row.state })
     const [after] = await tx
       .update(tables.schedules)
       .set({ state: 'cancelled' })
@@ -102,6 +103,7 @@ export async function listSchedules(
   db: Db,
   filter: { env?: string | undefined; state?: ScheduleRow['state'] | undefined },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.env) conditions.push(eq(tables.schedules.envKey, filter.env))
   if (filter.state) conditions.push(eq(tables.schedules.state, filter.state))
@@ -153,12 +155,12 @@ export async function runDueSchedules(deps: DomainDeps, now: Date, limit = 100):
         return row
       })
     } catch (error) {
-      if (!claimed || !isHttpProblem(error)) throw error
+      if (!claimed || !isDomainError(error)) throw error
       const failed = claimed
       await writeTransaction(deps, async (tx) => {
         await tx
           .update(tables.schedules)
-          .set({ state: 'failed', error: error.detail ?? error.title, executedAt: now })
+          .set({ state: 'failed', error: error.message, executedAt: now })
           .where(and(eq(tables.schedules.id, failed.id), eq(tables.schedules.state, 'pending')))
       })
       continue

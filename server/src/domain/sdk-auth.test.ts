@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLocalBus } from '../db/bus.js'
 import type { Db } from '../db/client.js'
-import type { SdkPrincipal } from './environments.js'
+import type { SdkPrincipal } from './sdk-auth.js'
 import { createSdkAuthenticator } from './sdk-auth.js'
 
 const principal: SdkPrincipal = { keyId: 'k1', env: 'production', type: 'server' }

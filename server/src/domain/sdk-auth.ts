@@ -1,7 +1,34 @@
+import { and, eq, isNull } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
 import type { ChangeBus } from '../db/bus.js'
 import type { Db } from '../db/client.js'
-import { authenticateSdkKey, type SdkPrincipal } from './environments.js'
+import * as tables from '../db/schema/index.js'
+import { hashSecret, isSameHash } from './secrets.js'
+
+export type SdkKeyType = 'server' | 'client'
+
+export interface SdkPrincipal {
+  keyId: string
+  env: string
+  type: SdkKeyType
+}
+
+/** Resolves an SDK key (server or client) to its environment; null when unknown or revoked. */
+export async function authenticateSdkKey(db: Db, key: string): Promise<SdkPrincipal | null> {
+  const hash = hashSecret(key)
+  const [row] = await db
+    .select({
+      id: tables.sdkKeys.id,
+      envKey: tables.sdkKeys.envKey,
+      type: tables.sdkKeys.type,
+      keyHash: tables.sdkKeys.keyHash,
+    })
+    .from(tables.sdkKeys)
+    .where(and(eq(tables.sdkKeys.keyHash, hash), isNull(tables.sdkKeys.revokedAt)))
+    .limit(1)
+  if (!row || !isSameHash(row.keyHash, hash)) return null
+  return { keyId: row.id, env: row.envKey, type: row.type }
+}
 
 export type SdkAuthenticator = (key: string) => Promise<SdkPrincipal | null>
 

@@ -4,14 +4,19 @@ import { and, asc, eq } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import { isUniqueViolation } from '../db/errors.js'
 import * as tables from '../db/schema/index.js'
-import { conflict, notFound, validationFailed, versionConflict } from '../http/problem.js'
 import type { PutSegmentBody } from '../schemas/segment.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps, type WriteContext } from './deps.js'
+import {
+  writeTransaction,
+  type ChangeActor,
+  type DomainDeps,
+  type WriteContext,
+} from './write-transaction.js'
+import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from './errors.js'
 import { getEnvironment } from './environments.js'
-import { problemToError } from './flags.js'
+import { problemToError } from './flag-validation.js'
 import { newSalt } from './flag-defaults.js'
-import { toWireSegment } from './snapshot.js'
+import { toWireSegment } from './wire.js'
 
 type SegmentRow = typeof tables.segments.$inferSelect
 
@@ -49,7 +54,7 @@ export async function loadSegment(db: Db | Tx, env: string, key: string, lock = 
 export async function getSegment(db: Db, env: string, key: string) {
   await getEnvironment(db, env)
   const row = await loadSegment(db, env, key)
-  if (!row) throw notFound('segment', key)
+  if (!row) throw new NotFoundError('segment', key)
   return describeSegment(row)
 }
 
@@ -122,7 +127,7 @@ export async function putSegmentInTx(
   await getEnvironment(tx, env)
   const current = await loadSegment(tx, env, key, true)
   if (ifMatch !== undefined && ifMatch !== (current?.version ?? 0))
-    throw versionConflict(ifMatch, current?.version ?? 0)
+    throw new VersionConflictError(ifMatch, current?.version ?? 0)
   const definition: Segment = {
     key,
     included: dedupe(input.included),
@@ -133,7 +138,7 @@ export async function putSegmentInTx(
   // The evaluator is the last judge: regexes, dates and versions in rules must compile.
   const compiled = compileSegment({ ...definition, version: 0 })
   if (compiled.problem)
-    throw validationFailed([problemToError(compiled.problem, 'invalid_segment')])
+    throw new ValidationError([problemToError(compiled.problem, 'invalid_segment')])
   const values = {
     name: input.name ?? current?.name ?? '',
     description: input.description ?? current?.description ?? '',
@@ -179,10 +184,10 @@ export async function deleteSegmentInTx(
 ) {
   await getEnvironment(tx, env)
   const current = await loadSegment(tx, env, key, true)
-  if (!current) throw notFound('segment', key)
+  if (!current) throw new NotFoundError('segment', key)
   const users = await flagsUsingSegment(tx, env, key)
   if (users.length > 0) {
-    throw conflict(`segment '${key}' is used by flags: ${users.join(', ')}`, {
+    throw new ConflictError(`segment '${key}' is used by flags: ${users.join(', ')}`, {
       usedBy: users.map((flag) => ({ flag, env })),
     })
   }

@@ -1,26 +1,11 @@
-import { and, asc, eq, isNull } from 'drizzle-orm'
-import { LRUCache } from 'lru-cache'
-import type { ChangeBus } from '../db/bus.js'
+import { asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { notFound } from '../http/problem.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
-
-export const ROLES = ['reader', 'writer', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-
-/** admin > writer > reader. */
-export function hasRole(actual: Role, required: Role): boolean {
-  return ROLES.indexOf(actual) >= ROLES.indexOf(required)
-}
-
-export interface Principal {
-  id: string
-  name: string
-  role: Role
-}
+import { NotFoundError } from './errors.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
+import { generateSecret, hashSecret, newId, secretPrefix } from './secrets.js'
+import type { Role } from './token-auth.js'
 
 export function describeToken(row: typeof tables.tokens.$inferSelect) {
   return {
@@ -31,47 +16,6 @@ export function describeToken(row: typeof tables.tokens.$inferSelect) {
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
   }
-}
-
-/**
- * Token lookups, cached briefly (every API call needs one); a revocation on any replica clears
- * the cache at once through the change bus.
- */
-export function createTokenAuthenticator(
-  db: Db,
-  bus: ChangeBus,
-): (token: string) => Promise<Principal | null> {
-  const cache = new LRUCache<string, Principal | 'none'>({ max: 10_000, ttl: 30_000 })
-  // A lookup that started before a revocation must not write its old answer back.
-  let generation = 0
-  bus.subscribe((event) => {
-    if (event.type === 'token-revoked' || event.type === 'resync') {
-      generation++
-      cache.clear()
-    }
-  })
-  return async (token) => {
-    const cached = cache.get(token)
-    if (cached) return cached === 'none' ? null : cached
-    const started = generation
-    const principal = await authenticateToken(db, token)
-    if (started !== generation) return principal
-    // Unknown tokens are remembered only briefly: a token created on another replica works soon.
-    cache.set(token, principal ?? 'none', principal ? {} : { ttl: 1000 })
-    return principal
-  }
-}
-
-/** Looks a bearer token up by its hash; null for unknown or revoked tokens. */
-export async function authenticateToken(db: Db, token: string): Promise<Principal | null> {
-  const hash = hashSecret(token)
-  const [row] = await db
-    .select()
-    .from(tables.tokens)
-    .where(and(eq(tables.tokens.tokenHash, hash), isNull(tables.tokens.revokedAt)))
-    .limit(1)
-  if (!row || !isSameHash(row.tokenHash, hash)) return null
-  return { id: row.id, name: row.name, role: row.role }
 }
 
 export async function createToken(
@@ -109,7 +53,7 @@ export async function revokeToken(deps: DomainDeps, who: ChangeActor, id: string
       .from(tables.tokens)
       .where(eq(tables.tokens.id, id))
       .for('update')
-    if (!before) throw notFound('token', id)
+    if (!before) throw new NotFoundError('token', id)
     if (before.revokedAt) return describeToken(before)
     const [after] = await tx
       .update(tables.tokens)

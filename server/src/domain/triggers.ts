@@ -1,24 +1,22 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { HttpProblem, invalidJson, notFound, validationFailed } from '../http/problem.js'
-import {
-  parseAlerts,
-  signatureChallenge,
-  verifySignature,
-  type AlertEvent,
-} from '../triggers/payloads.js'
+import type { TriggerAction, TriggerFormat } from '../db/schema/index.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
-import { requireEnvironmentField } from './environments.js'
-import { updateFlagConfigInTx } from './flags.js'
-import { killUpdate, restoreUpdate, throttleUpdate } from './incidents.js'
-import { rollBackGuardedRollouts } from './rollouts.js'
-import { generateSecret, hashSecret, isSameHash, newId, secretPrefix } from './secrets.js'
+import { NotFoundError, ValidationError } from './errors.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
+import { requireEnvironmentField, requireEnvironmentFilter } from './environment-refs.js'
+import { generateSecret, hashSecret, newId, secretPrefix } from './secrets.js'
 
 type TriggerRow = typeof tables.triggers.$inferSelect
-export type TriggerAction = TriggerRow['action']
-export type TriggerFormat = TriggerRow['format']
+
+/** What a trigger may do and which tools' deliveries it reads; the table stores these enums. */
+export {
+  TRIGGER_ACTIONS,
+  TRIGGER_FORMATS,
+  type TriggerAction,
+  type TriggerFormat,
+} from '../db/schema/index.js'
 
 export interface CreateTriggerInput {
   name: string
@@ -59,12 +57,12 @@ export async function createTrigger(
   baseUrl: string,
 ) {
   if (input.action === 'throttle' && input.percent === undefined) {
-    throw validationFailed([
+    throw new ValidationError([
       { path: 'percent', code: 'required', message: 'a throttle trigger needs percent' },
     ])
   }
   if (input.action !== 'throttle' && input.percent !== undefined) {
-    throw validationFailed([
+    throw new ValidationError([
       { path: 'percent', code: 'unexpected', message: 'percent is only for throttle triggers' },
     ])
   }
@@ -75,11 +73,11 @@ export async function createTrigger(
       .from(tables.flags)
       .where(eq(tables.flags.key, input.flag))
     if (!flag)
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'flag', code: 'not_found', message: `flag '${input.flag}' does not exist` },
       ])
     if (input.action === 'throttle' && flag.kind !== 'boolean') {
-      throw validationFailed([
+      throw new ValidationError([
         { path: 'action', code: 'invalid_kind', message: 'only boolean flags can be throttled' },
       ])
     }
@@ -116,6 +114,7 @@ export async function listTriggers(
   db: Db,
   filter: { flag?: string | undefined; env?: string | undefined },
 ) {
+  await requireEnvironmentFilter(db, filter.env)
   const conditions = []
   if (filter.flag) conditions.push(eq(tables.triggers.flagKey, filter.flag))
   if (filter.env) conditions.push(eq(tables.triggers.envKey, filter.env))
@@ -140,7 +139,7 @@ async function updateTrigger(
       .from(tables.triggers)
       .where(eq(tables.triggers.id, id))
       .for('update')
-    if (!before) throw notFound('trigger', id)
+    if (!before) throw new NotFoundError('trigger', id)
     const [after] = await tx
       .update(tables.triggers)
       .set({ ...change(before), updatedAt: new Date() })
@@ -189,7 +188,7 @@ export async function rotateTrigger(
 export async function deleteTrigger(deps: DomainDeps, who: ChangeActor, id: string) {
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.triggers).where(eq(tables.triggers.id, id)).returning()
-    if (!before) throw notFound('trigger', id)
+    if (!before) throw new NotFoundError('trigger', id)
     await recordChange(tx, {
       ...who,
       action: 'trigger.delete',
@@ -197,185 +196,5 @@ export async function deleteTrigger(deps: DomainDeps, who: ChangeActor, id: stri
       flag: before.flagKey,
       before: describeTrigger(before),
     })
-  })
-}
-
-/** Longer than any token handed out (50 characters): not worth hashing. */
-const MAX_TOKEN_LENGTH = 256
-
-/** Unknown and disabled tokens get the same answer, so a URL's existence does not leak. */
-const unknownTrigger = () => new HttpProblem(404, 'not-found', 'Not found', 'no such trigger')
-
-export interface FireResult {
-  trigger: string
-  alerts: number
-  acted: TriggerAction | 'undo' | null
-  changed: boolean
-  /** Guarded rollouts rolled back and paused by this delivery. */
-  rolledBack: number
-}
-
-/**
- * Handles a monitoring tool's delivery: verifies it, records each alert's state, acts when an
- * alert starts firing, and undoes the action when every alert has resolved (if asked to).
- */
-export async function fireTrigger(
-  deps: DomainDeps,
-  token: string,
-  rawBody: string,
-  header: (name: string) => string | undefined,
-  allow: (triggerId: string) => boolean,
-): Promise<FireResult> {
-  if (token.length > MAX_TOKEN_LENGTH) throw unknownTrigger()
-  const hash = hashSecret(token)
-  const [trigger] = await deps.db
-    .select()
-    .from(tables.triggers)
-    .where(eq(tables.triggers.tokenHash, hash))
-  if (!trigger || !trigger.enabled || !isSameHash(trigger.tokenHash, hash)) throw unknownTrigger()
-  if (!allow(trigger.id)) {
-    // 503, not 429: Alertmanager and most alerting tools retry 5xx but drop 4xx, and an alert
-    // that was rate-limited must still arrive once the bucket refills.
-    throw new HttpProblem(
-      503,
-      'rate-limited',
-      'Too many requests',
-      `trigger '${trigger.name}' is rate-limited; retry shortly`,
-      {},
-      { 'Retry-After': '2' },
-    )
-  }
-  if (
-    trigger.signingSecret &&
-    !verifySignature(trigger.format, trigger.signingSecret, rawBody, header)
-  ) {
-    throw new HttpProblem(
-      401,
-      'invalid-signature',
-      'Invalid signature',
-      `the ${trigger.format} signature is missing or wrong`,
-      {},
-      { 'WWW-Authenticate': signatureChallenge(trigger.format) },
-    )
-  }
-  let body: unknown = {}
-  if (rawBody.trim() !== '') {
-    try {
-      body = JSON.parse(rawBody)
-    } catch (error) {
-      throw invalidJson((error as Error).message)
-    }
-  }
-  const parsed = parseAlerts(trigger.format, body)
-  if (!parsed.ok)
-    throw validationFailed([{ path: '', code: 'invalid_payload', message: parsed.message }])
-
-  return writeTransaction(deps, async (tx, w) => {
-    // Serialise deliveries for one trigger so repeated notifications act exactly once.
-    const [locked] = await tx
-      .select()
-      .from(tables.triggers)
-      .where(eq(tables.triggers.id, trigger.id))
-      .for('update')
-    if (!locked || !locked.enabled) throw unknownTrigger()
-    const started: AlertEvent[] = []
-    const resolved: AlertEvent[] = []
-    for (const alert of parsed.alerts) {
-      const [previous] = await tx
-        .select({ status: tables.triggerAlerts.status })
-        .from(tables.triggerAlerts)
-        .where(
-          and(
-            eq(tables.triggerAlerts.triggerId, trigger.id),
-            eq(tables.triggerAlerts.alertKey, alert.key),
-          ),
-        )
-      if (previous?.status === alert.status) continue
-      if (alert.status === 'firing') started.push(alert)
-      else if (previous?.status === 'firing') resolved.push(alert)
-      await tx
-        .insert(tables.triggerAlerts)
-        .values({ triggerId: trigger.id, alertKey: alert.key, status: alert.status })
-        .onConflictDoUpdate({
-          target: [tables.triggerAlerts.triggerId, tables.triggerAlerts.alertKey],
-          set: { status: alert.status, updatedAt: new Date() },
-        })
-    }
-    const result: FireResult = {
-      trigger: trigger.id,
-      alerts: parsed.alerts.length,
-      acted: null,
-      changed: false,
-      rolledBack: 0,
-    }
-    const who = (alerts: AlertEvent[], verb: string) => ({
-      actor: `trigger:${trigger.name}`,
-      comment:
-        `${verb} by ${trigger.format} alert ${alerts.map((a) => `${a.summary} [${a.key}]`).join('; ')}`.slice(
-          0,
-          2000,
-        ),
-    })
-    if (started.length > 0) {
-      const update =
-        trigger.action === 'kill'
-          ? killUpdate()
-          : trigger.action === 'restore'
-            ? restoreUpdate()
-            : throttleUpdate(trigger.percent ?? 0)
-      const outcome = await updateFlagConfigInTx(
-        tx,
-        w,
-        who(started, 'fired'),
-        trigger.flagKey,
-        trigger.envKey,
-        update,
-        {
-          action: `trigger.${trigger.action}`,
-          skipIfUnchanged: true,
-        },
-      )
-      result.acted = trigger.action
-      result.changed = outcome.changed
-      // Guarded rollouts of this flag go back to their last safe stage and pause.
-      const why = started.map((a) => a.summary).join('; ')
-      result.rolledBack = await rollBackGuardedRollouts(tx, w, trigger, why, new Date())
-    } else if (
-      resolved.length > 0 &&
-      trigger.onResolved === 'restore' &&
-      trigger.action !== 'restore'
-    ) {
-      const [stillFiring] = await tx
-        .select({ key: tables.triggerAlerts.alertKey })
-        .from(tables.triggerAlerts)
-        .where(
-          and(
-            eq(tables.triggerAlerts.triggerId, trigger.id),
-            eq(tables.triggerAlerts.status, 'firing'),
-          ),
-        )
-        .limit(1)
-      if (!stillFiring) {
-        const outcome = await updateFlagConfigInTx(
-          tx,
-          w,
-          who(resolved, 'resolved'),
-          trigger.flagKey,
-          trigger.envKey,
-          restoreUpdate(),
-          {
-            action: 'trigger.resolve',
-            skipIfUnchanged: true,
-          },
-        )
-        result.acted = 'undo'
-        result.changed = outcome.changed
-      }
-    }
-    await tx
-      .update(tables.triggers)
-      .set({ fireCount: sql`${tables.triggers.fireCount} + 1`, lastFiredAt: new Date() })
-      .where(eq(tables.triggers.id, trigger.id))
-    return result
   })
 }

@@ -1,9 +1,9 @@
 import { asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { notFound } from '../http/problem.js'
 import { recordChange } from './changes.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { NotFoundError } from './errors.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { generateSecret, newId } from './secrets.js'
 
 type WebhookRow = typeof tables.webhooks.$inferSelect
@@ -63,7 +63,7 @@ export async function listWebhooks(db: Db) {
 export async function deleteWebhook(deps: DomainDeps, who: ChangeActor, id: string) {
   await writeTransaction(deps, async (tx) => {
     const [before] = await tx.delete(tables.webhooks).where(eq(tables.webhooks.id, id)).returning()
-    if (!before) throw notFound('webhook', id)
+    if (!before) throw new NotFoundError('webhook', id)
     await recordChange(tx, {
       ...who,
       action: 'webhook.delete',
@@ -77,7 +77,7 @@ export async function listDeliveries(db: Db, id: string, limit: number) {
     .select({ id: tables.webhooks.id })
     .from(tables.webhooks)
     .where(eq(tables.webhooks.id, id))
-  if (!hook) throw notFound('webhook', id)
+  if (!hook) throw new NotFoundError('webhook', id)
   const rows = await db
     .select()
     .from(tables.webhookDeliveries)

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { ChangeActor } from '../domain/deps.js'
+import type { ChangeActor } from '../domain/write-transaction.js'
 import type { AppEnv } from './env.js'
 
 /** The longest reason taken from the header, as for the body's `comment`. */

@@ -1,4 +1,4 @@
-import type { Principal } from '../domain/tokens.js'
+import type { Principal } from '../domain/token-auth.js'
 
 /** Hono context variables set by the middleware. */
 export interface AppEnv {

@@ -1,17 +1,19 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { mapDatabaseError } from '../db/errors.js'
+import { isDomainError } from '../domain/errors.js'
 import type { Logger } from '../logger.js'
 import type { AppEnv } from './env.js'
 import {
   forbidden,
-  HttpProblem,
+  type HttpProblem,
+  internalError,
   isHttpProblem,
   notFound,
   payloadTooLarge,
   unauthorized,
   validationFailed,
 } from './problem.js'
+import { databaseProblem, domainProblem } from './to-problem.js'
 
 export function renderProblem(c: Context<AppEnv>, problem: HttpProblem): Response {
   const body = {
@@ -54,11 +56,16 @@ function fromHttpException(
   }
 }
 
-/** The single error renderer: problems as RFC 9457, unknown errors logged and answered 500. */
+/**
+ * The single error renderer: problems and domain errors as RFC 9457, unknown errors logged and
+ * answered 500.
+ */
 export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
   return (error: Error, c: Context<AppEnv>): Response => {
     if (isHttpProblem(error)) return renderProblem(c, error)
-    const mapped = mapDatabaseError(error)
+    const refused = isDomainError(error) ? domainProblem(error) : undefined
+    if (refused) return renderProblem(c, refused)
+    const mapped = databaseProblem(error)
     if (mapped) {
       if (mapped.status >= 500)
         logger.warn({ err: error, requestId: c.get('requestId') }, 'database unavailable')
@@ -69,14 +76,6 @@ export function createErrorHandler(logger: Logger, maxBodyBytes: number) {
       if (problem) return renderProblem(c, problem)
     }
     logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error')
-    return renderProblem(
-      c,
-      new HttpProblem(
-        500,
-        'internal',
-        'Internal server error',
-        'An unexpected error occurred; see the server log for this request id',
-      ),
-    )
+    return renderProblem(c, internalError())
   }
 }

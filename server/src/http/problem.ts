@@ -1,12 +1,10 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { FieldError } from '../domain/errors.js'
 
-export interface ProblemFieldError {
-  path: string
-  code: string
-  message: string
-}
-
-/** An RFC 9457 problem; thrown by handlers and domain code, rendered once by onError. */
+/**
+ * An RFC 9457 problem, thrown by the HTTP edge (middleware, request parsing, routes) and rendered
+ * once by onError. Every problem type the server answers is built by a constructor of this file.
+ */
 export class HttpProblem extends Error {
   readonly status: ContentfulStatusCode
   readonly slug: string
@@ -38,7 +36,7 @@ export function isHttpProblem(error: unknown): error is HttpProblem {
   return error instanceof HttpProblem
 }
 
-export const validationFailed = (errors: ProblemFieldError[], detail?: string) =>
+export const validationFailed = (errors: FieldError[], detail?: string) =>
   new HttpProblem(
     400,
     'validation-failed',
@@ -108,3 +106,53 @@ export const unsupportedMediaType = () =>
 
 export const serviceUnavailable = (detail: string) =>
   new HttpProblem(503, 'unavailable', 'Service unavailable', detail, {}, { 'Retry-After': '1' })
+
+export const notRevertible = (detail: string, changeId: number, action: string) =>
+  new HttpProblem(422, 'not-revertible', 'Change cannot be reverted', detail, { changeId, action })
+
+export const upgradeRequired = () =>
+  new HttpProblem(
+    426,
+    'upgrade-required',
+    'Upgrade required',
+    'Connect with a WebSocket client',
+    {},
+    { Upgrade: 'websocket' },
+  )
+
+/** Unknown and disabled trigger URLs get the same answer, naming nothing. */
+export const unknownTrigger = (detail: string) =>
+  new HttpProblem(404, 'not-found', 'Not found', detail)
+
+/** RFC 9110 §11.6.1: every 401 carries a challenge; no registered scheme fits a signature. */
+export const invalidSignature = (detail: string, header: string, algorithm: string) =>
+  new HttpProblem(
+    401,
+    'invalid-signature',
+    'Invalid signature',
+    detail,
+    {},
+    {
+      'WWW-Authenticate': `Signature realm="switchyard-triggers", header="${header}", algorithm="${algorithm}"`,
+    },
+  )
+
+// why: 503, not 429: Alertmanager and most alerting tools retry 5xx but drop 4xx, and a delivery
+// that was rate-limited must still arrive once the bucket refills
+export const rateLimited = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(
+    503,
+    'rate-limited',
+    'Too many requests',
+    detail,
+    {},
+    { 'Retry-After': String(retryAfterSeconds) },
+  )
+
+export const internalError = () =>
+  new HttpProblem(
+    500,
+    'internal',
+    'Internal server error',
+    'An unexpected error occurred; see the server log for this request id',
+  )

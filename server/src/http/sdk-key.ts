@@ -1,7 +1,14 @@
-import type { SdkPrincipal } from '../domain/environments.js'
+import type { SdkPrincipal } from '../domain/sdk-auth.js'
 import type { SdkAuthenticator } from '../domain/sdk-auth.js'
-import { readSdkKey } from '../stream/hub.js'
 import { forbidden, unauthorized } from './problem.js'
+
+/** The SDK key of an `Authorization` (or `X-API-Key`) header: `Bearer <key>` or the bare key. */
+export function readSdkKey(header: string | undefined): string | null {
+  if (!header) return null
+  const trimmed = header.trim()
+  const key = /^bearer\s+/i.test(trimmed) ? trimmed.replace(/^bearer\s+/i, '') : trimmed
+  return key.length > 0 && key.length <= 256 ? key : null
+}
 
 /** The SDK key given in a header, server or client: 401 without one or for an unknown or revoked key. */
 export async function sdkKeyPrincipal(

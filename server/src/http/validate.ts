@@ -1,13 +1,9 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import {
-  invalidJson,
-  unsupportedMediaType,
-  validationFailed,
-  type ProblemFieldError,
-} from './problem.js'
+import type { FieldError } from '../domain/errors.js'
+import { invalidJson, unsupportedMediaType, validationFailed } from './problem.js'
 
-export function toFieldErrors(error: z.ZodError): ProblemFieldError[] {
+export function toFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {
     let path = issue.path.map(String).join('.')
     // Unknown keys are reported on the object; name the offending field itself.

@@ -1,9 +1,8 @@
-import type { DomainDeps } from '../domain/deps.js'
-import { runDueRollouts } from '../domain/rollouts.js'
+import type { Clock } from '../domain/clock.js'
+import type { DomainDeps } from '../domain/write-transaction.js'
+import { runDueRollouts } from '../domain/rollout-steps.js'
 import { runDueSchedules } from '../domain/schedules.js'
 import type { Logger } from '../logger.js'
-
-export type Clock = () => Date
 
 /**
  * Runs due rollout steps and scheduled changes. Every replica runs one; the rows are claimed

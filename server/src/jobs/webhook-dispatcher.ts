@@ -1,15 +1,16 @@
 import { createHmac } from 'node:crypto'
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
-import type { ChangeBus } from '../db/bus.js'
-import type { Db } from '../db/client.js'
-import * as tables from '../db/schema/index.js'
+import {
+  claimDueDeliveries,
+  recordAttempt,
+  webhooksOf,
+  type Webhook,
+  type WebhookDelivery,
+} from '../domain/webhook-outbox.js'
+import type { DomainDeps } from '../domain/write-transaction.js'
 import type { Logger } from '../logger.js'
 
-export const MAX_ATTEMPTS = 8
-
 export interface DispatcherOptions {
-  db: Db
-  bus: ChangeBus
+  deps: DomainDeps
   logger: Logger
   /** How often pending deliveries are looked for (changes also wake the dispatcher at once). */
   pollMs?: number
@@ -29,8 +30,8 @@ export function sign(secret: string, body: string): string {
 }
 
 /**
- * Sends queued webhook deliveries. Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so
- * several replicas share the work and a delivery in flight on a replica that dies is retried.
+ * Sends queued webhook deliveries, claimed from the outbox (domain/webhook-outbox.ts) so that
+ * several replicas share the work; a pass runs on a timer and right after every change.
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined
@@ -41,7 +42,7 @@ export class WebhookDispatcher {
   private readonly unsubscribe: () => void
 
   constructor(private readonly options: DispatcherOptions) {
-    this.unsubscribe = options.bus.subscribe((event) => {
+    this.unsubscribe = options.deps.bus.subscribe((event) => {
       if (event.type === 'env-changed') this.wakeAfterThisTurn()
     })
     this.timer = setInterval(() => this.wake(), options.pollMs ?? 1000)
@@ -96,57 +97,19 @@ export class WebhookDispatcher {
     await this.idle()
   }
 
-  private async claim() {
-    const leaseMs = (this.options.timeoutMs ?? 10_000) * 3
-    return this.options.db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: tables.webhookDeliveries.id })
-        .from(tables.webhookDeliveries)
-        .where(
-          and(
-            eq(tables.webhookDeliveries.status, 'pending'),
-            lte(tables.webhookDeliveries.nextAttemptAt, new Date()),
-          ),
-        )
-        .orderBy(asc(tables.webhookDeliveries.id))
-        .limit(20)
-        .for('update', { skipLocked: true })
-      if (due.length === 0) return []
-      return tx
-        .update(tables.webhookDeliveries)
-        .set({
-          attempts: sql`${tables.webhookDeliveries.attempts} + 1`,
-          nextAttemptAt: new Date(Date.now() + leaseMs),
-        })
-        .where(
-          inArray(
-            tables.webhookDeliveries.id,
-            due.map((d) => d.id),
-          ),
-        )
-        .returning()
-    })
-  }
-
   private async pass(): Promise<void> {
     for (let round = 0; round < 50 && !this.stopped; round++) {
-      const batch = await this.claim()
+      const leaseMs = (this.options.timeoutMs ?? 10_000) * 3
+      const batch = await claimDueDeliveries(this.options.deps.db, leaseMs)
       if (batch.length === 0) return
-      const hooks = await this.options.db
-        .select()
-        .from(tables.webhooks)
-        .where(inArray(tables.webhooks.id, [...new Set(batch.map((d) => d.webhookId))]))
-      const byId = new Map(hooks.map((h) => [h.id, h]))
+      const byId = await webhooksOf(this.options.deps.db, batch)
       await Promise.all(
         batch.map((delivery) => this.deliver(delivery, byId.get(delivery.webhookId))),
       )
     }
   }
 
-  private async deliver(
-    delivery: typeof tables.webhookDeliveries.$inferSelect,
-    hook: typeof tables.webhooks.$inferSelect | undefined,
-  ) {
+  private async deliver(delivery: WebhookDelivery, hook: Webhook | undefined) {
     if (!hook) return
     const body = JSON.stringify(delivery.payload)
     let status: number | null = null
@@ -169,21 +132,13 @@ export class WebhookDispatcher {
     } catch (e) {
       error = (e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message
     }
-    const delivered = error === null
-    const exhausted = !delivered && delivery.attempts >= MAX_ATTEMPTS
-    const backoff = this.options.backoffMs ?? defaultBackoffMs
-    await this.options.db
-      .update(tables.webhookDeliveries)
-      .set({
-        status: delivered ? 'delivered' : exhausted ? 'failed' : 'pending',
-        lastStatusCode: status,
-        lastError: error,
-        deliveredAt: delivered ? new Date() : null,
-        nextAttemptAt:
-          delivered || exhausted ? new Date() : new Date(Date.now() + backoff(delivery.attempts)),
-      })
-      .where(eq(tables.webhookDeliveries.id, delivery.id))
-    if (!delivered)
+    await recordAttempt(
+      this.options.deps.db,
+      delivery,
+      { statusCode: status, error },
+      this.options.backoffMs ?? defaultBackoffMs,
+    )
+    if (error !== null)
       this.options.logger.warn(
         { webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error },
         'webhook delivery failed',

@@ -39,7 +39,7 @@ export const PING_FRAME: Buffer = frame(OPCODE_PING, Buffer.alloc(0))
  * (pongs, the close frame) because ws writes every frame synchronously and queues nothing while
  * permessage-deflate is off, so frames never interleave; the caller checks the WebSocket is
  * still OPEN, so nothing follows a close frame. Like ws.send, it buffers without limit: the
- * caller bounds what a socket may hold (StreamHub closes one that stops reading).
+ * caller bounds what a socket may hold (back-pressure.ts closes one that stops reading).
  */
 export function writeFrame(socket: Duplex, data: Buffer): boolean {
   if (!socket.writable) return false

@@ -19,3 +19,5 @@ export const flagConfigs = pgTable(
   },
   (t) => [primaryKey({ name: 'flag_configs_pk', columns: [t.flagKey, t.envKey] })],
 )
+
+export type FlagConfigRow = typeof flagConfigs.$inferSelect

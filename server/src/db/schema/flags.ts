@@ -31,3 +31,5 @@ export const flags = pgTable(
   },
   (t) => [check('flags_kind_ck', sql`${t.kind} in ('boolean', 'string', 'number', 'json')`)],
 )
+
+export type FlagRow = typeof flags.$inferSelect

@@ -82,3 +82,5 @@ export const schedules = pgTable(
   },
   (t) => [index('schedules_state_at_idx').on(t.state, t.at)],
 )
+
+export type RolloutRow = typeof rollouts.$inferSelect

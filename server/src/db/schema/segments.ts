@@ -19,3 +19,5 @@ export const segments = pgTable(
   },
   (t) => [primaryKey({ name: 'segments_pk', columns: [t.envKey, t.key] })],
 )
+
+export type SegmentRow = typeof segments.$inferSelect

@@ -23,6 +23,9 @@ export const TRIGGER_FORMATS = [
   'honeycomb',
   'pagerduty',
 ] as const
+export type TriggerAction = (typeof TRIGGER_ACTIONS)[number]
+/** The monitoring tool whose deliveries a trigger reads (and whose signatures it checks). */
+export type TriggerFormat = (typeof TRIGGER_FORMATS)[number]
 
 /** Secret URLs that monitoring tools call to kill, restore or throttle a flag. */
 export const triggers = pgTable(

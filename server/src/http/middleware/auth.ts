@@ -1,12 +1,11 @@
 import type { MiddlewareHandler } from 'hono'
-import type { ChangeBus } from '../../db/bus.js'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createTokenAuthenticator,
   hasRole,
   type Principal,
   type Role,
-} from '../../domain/tokens.js'
+} from '../../domain/token-auth.js'
 import type { AppEnv } from '../env.js'
 import { forbidden, unauthorized } from '../problem.js'
 
@@ -16,12 +15,16 @@ function readBearer(header: string | undefined): string | null {
   return match ? match[1]! : null
 }
 
+/** One token authenticator (and its cache) per server, shared by all its routers. */
+const authenticators = new WeakMap<
+  DomainDeps['bus'],
+  (token: string) => Promise<Principal | null>
+>()
+
 /**
  * Requires an API token. Readers may only read (GET/HEAD); writes need `write`, and
  * tokens, keys and environments need `admin`.
  */
-const authenticators = new WeakMap<ChangeBus, (token: string) => Promise<Principal | null>>()
-
 export function requireRole(deps: DomainDeps, role: Role | 'by-method'): MiddlewareHandler<AppEnv> {
   let authenticate = authenticators.get(deps.bus)
   if (!authenticate) {

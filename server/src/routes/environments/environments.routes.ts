@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createEnvironment,
   createSdkKey,
@@ -8,6 +8,8 @@ import {
   listSdkKeys,
   revokeSdkKey,
 } from '../../domain/environments.js'
+import { setTagOn } from '../../domain/kill-switch.js'
+import { listValves } from '../../domain/safety-valves.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
@@ -18,8 +20,10 @@ import {
   CreateKeyBody,
   EnvParams,
   KeyParams,
+  TagBody,
 } from './environments.schemas.js'
 
+/** Environments and their SDK keys, under /api/v1/environments. */
 export function environmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()
   const reader = requireRole(deps, 'reader')
@@ -52,6 +56,33 @@ export function environmentRoutes(deps: DomainDeps) {
     const { env, id } = parseParams(c, KeyParams)
     const { comment } = await parseBody(c, CommentBody, true)
     return c.json(await revokeSdkKey(deps, changeActor(c, comment), env, id))
+  })
+
+  return app
+}
+
+/**
+ * Environment-wide kill-switch controls under /api/v1/envs: kill or restore by tag, and the
+ * safety valve board.
+ */
+export function environmentControlRoutes(deps: DomainDeps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', requireRole(deps, 'by-method'))
+
+  for (const [path, on] of [
+    ['kill', false],
+    ['restore', true],
+  ] as const) {
+    app.post(`/:env/${path}`, async (c) => {
+      const { env } = parseParams(c, EnvParams)
+      const { tag, comment } = await parseBody(c, TagBody)
+      return c.json(await setTagOn(deps, changeActor(c, comment), env, tag, on))
+    })
+  }
+
+  app.get('/:env/valves', async (c) => {
+    const { env } = parseParams(c, EnvParams)
+    return c.json({ items: await listValves(deps.db, env) })
   })
 
   return app

@@ -14,3 +14,8 @@ export const CreateKeyBody = z.strictObject({
 
 export const EnvParams = z.object({ env: ResourceKey })
 export const KeyParams = z.object({ env: ResourceKey, id: z.string().min(1).max(128) })
+
+export const TagBody = z.strictObject({
+  tag: z.string().min(1).max(64),
+  comment: Comment.optional(),
+})

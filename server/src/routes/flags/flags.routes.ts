@@ -1,15 +1,7 @@
 import { Hono, type Context } from 'hono'
-import type { DomainDeps } from '../../domain/deps.js'
-import {
-  createFlag,
-  deleteFlag,
-  getFlag,
-  getFlagConfig,
-  listFlags,
-  updateFlag,
-  writeFlagConfig,
-  mergeConfig,
-} from '../../domain/flags.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
+import { getFlagConfig, patchFlagConfig, replaceFlagConfig } from '../../domain/flag-configs.js'
+import { createFlag, deleteFlag, getFlag, listFlags, updateFlag } from '../../domain/flags.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
@@ -26,7 +18,8 @@ import {
   ThrottleBody,
   UpdateFlagBody,
 } from './flags.schemas.js'
-import { killFlag, restoreFlag, throttleFlag } from '../../domain/incidents.js'
+import { killFlag, restoreFlag } from '../../domain/kill-switch.js'
+import { throttleFlag } from '../../domain/safety-valves.js'
 import { CommentBody } from '../../schemas/common.js'
 
 function withEtag(c: Context<AppEnv>, version: number) {
@@ -75,10 +68,7 @@ export function flagRoutes(deps: DomainDeps) {
     const { comment, on, offVariation, targets, rules, fallthrough, prerequisites } =
       await parseBody(c, ReplaceConfigBody)
     const config = { on, offVariation, targets, rules, fallthrough, prerequisites }
-    const result = await writeFlagConfig(deps, changeActor(c, comment), key, env, () => config, {
-      ifMatch,
-      action: 'flag.config.replace',
-    })
+    const result = await replaceFlagConfig(deps, changeActor(c, comment), key, env, config, ifMatch)
     withEtag(c, result.config.version)
     return c.json(result.config)
   })
@@ -87,17 +77,7 @@ export function flagRoutes(deps: DomainDeps) {
     const { key, env } = parseParams(c, FlagEnvParams)
     const ifMatch = readIfMatch(c)
     const { comment, ...patch } = await parseBody(c, PatchConfigBody)
-    const result = await writeFlagConfig(
-      deps,
-      changeActor(c, comment),
-      key,
-      env,
-      (current) => mergeConfig(current, patch),
-      {
-        ifMatch,
-        action: 'flag.config.patch',
-      },
-    )
+    const result = await patchFlagConfig(deps, changeActor(c, comment), key, env, patch, ifMatch)
     withEtag(c, result.config.version)
     return c.json(result.config)
   })

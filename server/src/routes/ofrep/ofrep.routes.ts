@@ -1,52 +1,13 @@
-import { createHash } from 'node:crypto'
-import { toOpenFeature, type Context as EvalContext, type EvaluationDetail } from '@switchyard/core'
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
 import { isHttpProblem, notFound } from '../../http/problem.js'
 import { sdkKeyPrincipal } from '../../http/sdk-key.js'
 import { isNotModified, parseBody, parseParams } from '../../http/validate.js'
-import { ResourceKey } from '../../schemas/common.js'
-import type { StreamHub } from '../../stream/hub.js'
-
-const EvaluateBody = z.looseObject({ context: z.record(z.string(), z.unknown()).default({}) })
-const FlagParams = z.object({ key: ResourceKey })
-
-/** The same JSON for the same data whatever the key order, for hashing. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
-
-/**
- * The bulk answer depends on the flags and the context, so its ETag covers both: a client that
- * keeps its ETag across a context change (the OpenFeature web provider does) gets fresh values.
- */
-function bulkEtag(dataEtag: string, context: Record<string, unknown>): string {
-  const digest = createHash('sha256').update(stableJson(context)).digest('base64url').slice(0, 16)
-  return `${dataEtag.slice(0, -1)}-${digest}"`
-}
-
-/**
- * A client key's bulk ETag: a digest of the answer itself. The data ETag would tell a public key
- * the environment's key and version, and so when any flag it cannot see changed.
- */
-function clientBulkEtag(body: unknown): string {
-  return `"c-${createHash('sha256').update(stableJson(body)).digest('base64url').slice(0, 22)}"`
-}
-
-/** OpenFeature's `targetingKey` is Switchyard's context `key`. */
-function toContext(context: Record<string, unknown>): EvalContext {
-  const { targetingKey, ...attributes } = context
-  return (
-    typeof targetingKey === 'string' ? { ...attributes, key: targetingKey } : attributes
-  ) as EvalContext
-}
+import type { EnvSnapshots } from '../../stream/snapshots.js'
+import { bulkEtag, clientBulkEtag } from './etags.js'
+import { evaluateFlags, toContext, toResult } from './evaluate.js'
+import { EvaluateBody, FlagParams } from './ofrep.schemas.js'
 
 type RequestError = { errorCode: 'PARSE_ERROR' | 'INVALID_CONTEXT'; errorDetails: string }
 
@@ -68,23 +29,6 @@ async function readContext(
   }
 }
 
-function toResult(key: string, detail: EvaluationDetail) {
-  const resolved = toOpenFeature(detail)
-  if (resolved.errorCode)
-    return {
-      key,
-      errorCode: resolved.errorCode,
-      errorDetails: resolved.errorMessage ?? resolved.errorCode,
-    }
-  return {
-    key,
-    value: resolved.value,
-    reason: resolved.reason,
-    variant: resolved.variant,
-    metadata: {},
-  }
-}
-
 /**
  * The OpenFeature Remote Evaluation Protocol, evaluated by the same core evaluator on this
  * replica's snapshot (`Authorization: Bearer` or `X-API-Key`). A server SDK key sees every flag;
@@ -92,7 +36,7 @@ function toResult(key: string, detail: EvaluationDetail) {
  * flag answers as a missing one. Only values and reasons leave the server, never rules or
  * target lists. Browsers may call it from any origin (app.ts sets CORS for /ofrep).
  */
-export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenticator }) {
+export function ofrepRoutes(deps: { snapshots: EnvSnapshots; authenticateSdk: SdkAuthenticator }) {
   const app = new Hono<AppEnv>()
 
   const principal = (c: Context<AppEnv>) =>
@@ -106,9 +50,10 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     const { key } = parseParams(c, FlagParams)
     const { context, error } = await readContext(c)
     if (error) return c.json({ key, ...error }, 400)
-    const evaluated = await deps.hub.evaluate(env, toContext(context), key, type === 'client')
-    if (!evaluated) throw notFound('environment', env)
-    const result = toResult(key, evaluated.results[0]!.detail)
+    const snapshot = await deps.snapshots.get(env)
+    if (!snapshot) throw notFound('environment', env)
+    const [evaluated] = evaluateFlags(snapshot, toContext(context), key, type === 'client')
+    const result = toResult(key, evaluated!.detail)
     if ('errorCode' in result)
       return c.json(result, result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400)
     return c.json(result)
@@ -119,10 +64,11 @@ export function ofrepRoutes(deps: { hub: StreamHub; authenticateSdk: SdkAuthenti
     const { context, error } = await readContext(c)
     if (error) return c.json(error, 400)
     const client = type === 'client'
-    const evaluated = await deps.hub.evaluate(env, toContext(context), undefined, client)
-    if (!evaluated) throw notFound('environment', env)
-    const body = { flags: evaluated.results.map((r) => toResult(r.key, r.detail)) }
-    const etag = client ? clientBulkEtag(body) : bulkEtag(evaluated.etag, context)
+    const snapshot = await deps.snapshots.get(env)
+    if (!snapshot) throw notFound('environment', env)
+    const evaluated = evaluateFlags(snapshot, toContext(context), undefined, client)
+    const body = { flags: evaluated.map((r) => toResult(r.key, r.detail)) }
+    const etag = client ? clientBulkEtag(body) : bulkEtag(snapshot.etag(), context)
     c.header('ETag', etag)
     if (isNotModified(c, etag)) return c.body(null, 304)
     return c.json(body)

@@ -1,14 +1,14 @@
 import { Hono } from 'hono'
-import type { SdkPrincipal } from '../../domain/environments.js'
+import type { SdkAuthenticator } from '../../domain/sdk-auth.js'
 import type { AppEnv } from '../../http/env.js'
-import { HttpProblem, notFound } from '../../http/problem.js'
+import { notFound, upgradeRequired } from '../../http/problem.js'
 import { serverKeyEnvironment } from '../../http/sdk-key.js'
 import { isNotModified } from '../../http/validate.js'
-import type { StreamHub } from '../../stream/hub.js'
+import type { EnvSnapshots } from '../../stream/snapshots.js'
 
 export interface SdkRouteDeps {
-  hub: StreamHub
-  authenticateSdk: (key: string) => Promise<SdkPrincipal | null>
+  snapshots: EnvSnapshots
+  authenticateSdk: SdkAuthenticator
 }
 
 /** SDK endpoints: SDK keys only (API tokens are not SDK keys and are refused). */
@@ -21,24 +21,18 @@ export function sdkRoutes(deps: SdkRouteDeps) {
       c.req.header('authorization'),
       'Client keys are not accepted on this endpoint yet',
     )
-    const snapshot = await deps.hub.snapshot(env)
+    const snapshot = await deps.snapshots.get(env)
     if (!snapshot) throw notFound('environment', env)
-    c.header('ETag', snapshot.etag)
+    const etag = snapshot.etag()
+    c.header('ETag', etag)
     c.header('Cache-Control', 'no-cache')
-    if (isNotModified(c, snapshot.etag)) return c.body(null, 304)
-    return c.body(snapshot.json, 200, { 'Content-Type': 'application/json' })
+    if (isNotModified(c, etag)) return c.body(null, 304)
+    return c.body(snapshot.pollingJson(), 200, { 'Content-Type': 'application/json' })
   })
 
   // A plain GET on the stream path did not ask to upgrade.
   app.get('/stream', () => {
-    throw new HttpProblem(
-      426,
-      'upgrade-required',
-      'Upgrade required',
-      'Connect with a WebSocket client',
-      {},
-      { Upgrade: 'websocket' },
-    )
+    throw upgradeRequired()
   })
 
   return app

@@ -1,16 +1,13 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import { deleteSegment, getSegment, listSegments, putSegment } from '../../domain/segments.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, readIfMatch } from '../../http/validate.js'
-import { CommentBody, ResourceKey } from '../../schemas/common.js'
+import { CommentBody } from '../../schemas/common.js'
 import { PutSegmentBody } from '../../schemas/segment.js'
-
-const EnvParams = z.object({ env: ResourceKey })
-const SegmentParams = z.object({ env: ResourceKey, key: ResourceKey })
+import { EnvParams, SegmentParams } from './segments.schemas.js'
 
 export function segmentRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()

@@ -1,20 +1,12 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
-import { createToken, listTokens, revokeToken, ROLES } from '../../domain/tokens.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
+import { createToken, listTokens, revokeToken } from '../../domain/tokens.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams } from '../../http/validate.js'
-import { Comment, CommentBody } from '../../schemas/common.js'
-
-export const CreateTokenBody = z.strictObject({
-  name: z.string().min(1).max(128),
-  role: z.enum(ROLES),
-  comment: Comment.optional(),
-})
-
-const TokenParams = z.object({ id: z.string().min(1).max(128) })
+import { CommentBody } from '../../schemas/common.js'
+import { CreateTokenBody, TokenParams } from './tokens.schemas.js'
 
 export function tokenRoutes(deps: DomainDeps) {
   const app = new Hono<AppEnv>()

@@ -1,39 +1,25 @@
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
-import { requireEnvironmentFilter } from '../../domain/environments.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
+import { fireTrigger } from '../../domain/trigger-deliveries.js'
 import {
   createTrigger,
   deleteTrigger,
-  fireTrigger,
   listTriggers,
   rotateTrigger,
   setTriggerEnabled,
 } from '../../domain/triggers.js'
-import { TRIGGER_ACTIONS, TRIGGER_FORMATS } from '../../db/schema/index.js'
 import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { createRateLimiter } from '../../http/rate-limit.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
-import { Comment, CommentBody, ResourceKey } from '../../schemas/common.js'
-
-export const CreateTriggerBody = z.strictObject({
-  name: z.string().min(1).max(128),
-  flag: ResourceKey,
-  env: ResourceKey,
-  action: z.enum(TRIGGER_ACTIONS),
-  percent: z.number().min(0).max(100).multipleOf(0.001).optional(),
-  format: z.enum(TRIGGER_FORMATS).default('generic'),
-  onResolved: z.enum(['restore', 'none']).default('none'),
-  /** Shared secret for signed deliveries (HMAC-SHA256; Honeycomb's shared secret). */
-  secret: z.string().min(16).max(256).optional(),
-  comment: Comment.optional(),
-})
-
-const TriggerParams = z.object({ id: z.string().min(1).max(128) })
-const ListQuery = z.strictObject({ flag: ResourceKey.optional(), env: ResourceKey.optional() })
-const HookParams = z.object({ token: z.string() })
+import { CommentBody } from '../../schemas/common.js'
+import {
+  CreateTriggerBody,
+  TriggerParams,
+  ListTriggersQuery,
+  HookParams,
+} from './triggers.schemas.js'
 
 export interface TriggerRouteOptions {
   /** Base of the secret URLs handed out; the request's origin when unset. */
@@ -49,8 +35,7 @@ export function triggerRoutes(deps: DomainDeps, options: TriggerRouteOptions) {
   app.use('*', requireRole(deps, 'by-method'))
 
   app.get('/', async (c) => {
-    const query = parseQuery(c, ListQuery)
-    await requireEnvironmentFilter(deps.db, query.env)
+    const query = parseQuery(c, ListTriggersQuery)
     return c.json({ items: await listTriggers(deps.db, query) })
   })
 

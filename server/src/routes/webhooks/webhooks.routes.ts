@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
-import { z } from 'zod'
-import type { DomainDeps } from '../../domain/deps.js'
+import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createWebhook,
   deleteWebhook,
@@ -11,30 +10,8 @@ import { changeActor } from '../../http/actor.js'
 import type { AppEnv } from '../../http/env.js'
 import { requireRole } from '../../http/middleware/auth.js'
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js'
-import { Comment, CommentBody } from '../../schemas/common.js'
-
-export const CreateWebhookBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
-  events: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^(\*|[a-z-]+(\.[a-z-]+)*(\.\*)?)$/,
-          'must be an action such as flag.kill, a prefix such as flag.*, or *',
-        ),
-    )
-    .min(1)
-    .max(50),
-  secret: z.string().min(16).max(256).optional(),
-  format: z.enum(['json', 'slack']).default('json'),
-  comment: Comment.optional(),
-})
-
-const WebhookParams = z.object({ id: z.string().min(1).max(128) })
-const DeliveriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-})
+import { CommentBody } from '../../schemas/common.js'
+import { CreateWebhookBody, WebhookParams, DeliveriesQuery } from './webhooks.schemas.js'
 
 /** Outbound webhooks carry every change off the server: admins only. */
 export function webhookRoutes(deps: DomainDeps) {

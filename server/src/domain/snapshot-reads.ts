@@ -2,25 +2,12 @@ import type { WireFlag, WireSegment } from '@switchyard/core'
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { toWireFlag } from './flags.js'
+import { toWireFlag, toWireSegment } from './wire.js'
 
 export interface EnvSnapshot {
   version: number
   flags: WireFlag[]
   segments: WireSegment[]
-}
-
-type SegmentRow = typeof tables.segments.$inferSelect
-
-export function toWireSegment(row: SegmentRow): WireSegment {
-  return {
-    key: row.key,
-    version: row.version,
-    included: row.definition.included,
-    excluded: row.definition.excluded,
-    rules: row.definition.rules,
-    salt: row.definition.salt,
-  }
 }
 
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1)
@@ -53,8 +40,37 @@ export async function readSnapshot(db: Db, env: string): Promise<EnvSnapshot | n
   )
 }
 
+/**
+ * The current wire form of some flags and segments of an environment (a key that is missing was
+ * deleted) and the environment's version, read in one snapshot: a change another replica made,
+ * read back from its keys.
+ */
+export async function readChanged(
+  db: Db,
+  env: string,
+  flagKeys: string[],
+  segmentKeys: string[],
+): Promise<{
+  flags: Map<string, WireFlag>
+  segments: Map<string, WireSegment>
+  envVersion: number
+}> {
+  return db.transaction(
+    async (tx) => {
+      const [row] = await tx
+        .select({ version: tables.environments.version })
+        .from(tables.environments)
+        .where(eq(tables.environments.key, env))
+      const flags = await readWireFlags(tx, env, flagKeys)
+      const segments = await readWireSegments(tx, env, segmentKeys)
+      return { flags, segments, envVersion: row?.version ?? -1 }
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  )
+}
+
 /** Reads the current wire form of some flags in one environment (missing keys were deleted). */
-export async function readWireFlags(
+async function readWireFlags(
   db: Db | Tx,
   env: string,
   keys: string[],
@@ -71,7 +87,7 @@ export async function readWireFlags(
 }
 
 /** Reads the current wire form of some segments in one environment (missing keys were deleted). */
-export async function readWireSegments(
+async function readWireSegments(
   db: Db | Tx,
   env: string,
   keys: string[],

@@ -1,7 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
-
-export type TriggerFormat =
-  'generic' | 'alertmanager' | 'grafana' | 'datadog' | 'honeycomb' | 'pagerduty'
+import type { TriggerFormat } from '../db/schema/index.js'
 
 export interface AlertEvent {
   /** Identity of the alert, for idempotency (a fingerprint, an incident id, …). */
@@ -158,64 +155,5 @@ export function parseAlerts(format: TriggerFormat, body: unknown): ParseResult {
       return parsePagerDuty(body)
     case 'generic':
       return parseGeneric(body)
-  }
-}
-
-function hmacHex(secret: string, data: string): Buffer {
-  return createHmac('sha256', secret).update(data, 'utf8').digest()
-}
-
-function sameHex(expected: Buffer, hex: string | undefined): boolean {
-  if (!hex || !/^[0-9a-f]+$/i.test(hex)) return false
-  const given = Buffer.from(hex, 'hex')
-  return given.length === expected.length && timingSafeEqual(given, expected)
-}
-
-/** The header each tool signs with; documented in docs/triggers.md. */
-export const SIGNATURE_HEADERS: Record<TriggerFormat, string> = {
-  generic: 'x-switchyard-signature',
-  alertmanager: 'x-switchyard-signature',
-  datadog: 'x-switchyard-signature',
-  grafana: 'x-grafana-alerting-signature',
-  pagerduty: 'x-pagerduty-signature',
-  honeycomb: 'x-honeycomb-webhook-token',
-}
-
-/**
- * The challenge of a refused delivery (RFC 9110 §11.6.1: every 401 carries one). No registered
- * scheme fits a webhook signature, so it names the header and how the value is made.
- */
-export function signatureChallenge(format: TriggerFormat): string {
-  const how = format === 'honeycomb' ? 'shared-secret' : 'hmac-sha256'
-  return `Signature realm="switchyard-triggers", header="${SIGNATURE_HEADERS[format]}", algorithm="${how}"`
-}
-
-/** Verifies a signed delivery: HMAC-SHA256 of the raw body (Honeycomb sends the shared secret). */
-export function verifySignature(
-  format: TriggerFormat,
-  secret: string,
-  rawBody: string,
-  header: (name: string) => string | undefined,
-): boolean {
-  const value = header(SIGNATURE_HEADERS[format])?.trim()
-  if (!value) return false
-  switch (format) {
-    case 'honeycomb': {
-      const a = Buffer.from(value)
-      const b = Buffer.from(secret)
-      return a.length === b.length && timingSafeEqual(a, b)
-    }
-    case 'pagerduty':
-      // "v1=<hex>[,v1=<hex>]": any one valid signature (PagerDuty rotates secrets that way).
-      return value
-        .split(',')
-        .some((part) => sameHex(hmacHex(secret, rawBody), part.trim().replace(/^v1=/, '')))
-    case 'grafana': {
-      const timestamp = header('x-grafana-alerting-signature-timestamp')
-      const signed = timestamp ? `${timestamp}:${rawBody}` : rawBody
-      return sameHex(hmacHex(secret, signed), value.replace(/^sha256=/, ''))
-    }
-    default:
-      return sameHex(hmacHex(secret, rawBody), value.replace(/^sha256=/, ''))
   }
 }

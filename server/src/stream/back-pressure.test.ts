@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitsBacklog } from './hub.js'
+import { fitsBacklog } from './back-pressure.js'
 
 const MiB = 1024 * 1024
 

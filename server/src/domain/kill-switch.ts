@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
-import { BUCKET_SCALE, type Clause, type FlagEnvConfig } from '@switchyard/core'
+import type { Clause, FlagEnvConfig } from '@switchyard/core'
 import { and, arrayContains, asc, eq, sql } from 'drizzle-orm'
-import type { Db, Tx } from '../db/client.js'
+import type { Tx } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
-import { notFound, validationFailed } from '../http/problem.js'
-import { writeTransaction, type ChangeActor, type DomainDeps } from './deps.js'
+import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { getEnvironment } from './environments.js'
-import {
-  describeConfig,
-  updateFlagConfigInTx,
-  writeFlagConfig,
-  type ConfigInput,
-  type ConfigUpdate,
-  type FlagRow,
-} from './flags.js'
+import { NotFoundError } from './errors.js'
+import { updateFlagConfigInTx, writeFlagConfig, type ConfigUpdate } from './flag-configs.js'
+import { describeConfig } from './flag-presenters.js'
+import type { ConfigInput } from './flag-validation.js'
+import { passVariation } from './safety-valves.js'
 
 /** Index of the variation a kill serves: the config's offVariation. */
 function killRule(config: FlagEnvConfig, clauses: Clause[]) {
@@ -53,12 +49,6 @@ export async function killFlag(
   })
 }
 
-/** The variation a safety valve lets through: its `true` variation. */
-function passVariation(flag: FlagRow): number {
-  const index = flag.variations.findIndex((v) => v.value === true)
-  return index < 0 ? 0 : index
-}
-
 /**
  * Restore. With a rule id: removes that one kill rule. Without: removes every kill rule, turns
  * the flag on and, for a safety valve, opens it fully.
@@ -66,7 +56,8 @@ function passVariation(flag: FlagRow): number {
 export function restoreUpdate(ruleId?: string): ConfigUpdate {
   return (current, flag): ConfigInput => {
     if (ruleId !== undefined) {
-      if (!current.rules.some((r) => r.kill && r.id === ruleId)) throw notFound('kill rule', ruleId)
+      if (!current.rules.some((r) => r.kill && r.id === ruleId))
+        throw new NotFoundError('kill rule', ruleId)
       return { ...current, rules: current.rules.filter((r) => r.id !== ruleId) }
     }
     const rules = current.rules.filter((r) => !r.kill)
@@ -122,77 +113,6 @@ async function hadKillRule(tx: Tx, key: string, env: string, ruleId: string): Pr
     )
     .limit(1)
   return seen !== undefined
-}
-
-/** Percent (0–100, up to three decimals) as a rollout weight of BUCKET_SCALE. */
-export function percentToWeight(percent: number): number {
-  return Math.round(percent * (BUCKET_SCALE / 100))
-}
-
-/**
- * Safety valve: lets `percent` of contexts through (the `true` variation), sticky by bucketing
- * on the context key, so the same contexts keep access as the valve closes and opens.
- */
-export function throttleUpdate(percent: number): ConfigUpdate {
-  return (current, flag) => {
-    if (flag.kind !== 'boolean') {
-      throw validationFailed([
-        {
-          path: 'percent',
-          code: 'invalid_kind',
-          message: `only boolean flags can be throttled; '${flag.key}' is a ${flag.kind} flag`,
-        },
-      ])
-    }
-    const pass = passVariation(flag)
-    const weights = flag.variations.map(() => 0)
-    const open = percentToWeight(percent)
-    weights[pass] = open
-    weights[pass === 0 ? 1 : 0] = BUCKET_SCALE - open
-    return { ...current, on: true, fallthrough: { rollout: { weights } } }
-  }
-}
-
-export async function throttleFlag(
-  deps: DomainDeps,
-  who: ChangeActor,
-  key: string,
-  env: string,
-  percent: number,
-) {
-  return writeFlagConfig(deps, who, key, env, throttleUpdate(percent), {
-    action: 'flag.throttle',
-    skipIfUnchanged: true,
-  })
-}
-
-/** How far a valve is open in one environment, in percent (100 when not throttled). */
-function opening(flag: FlagRow, config: FlagEnvConfig): number {
-  if (!config.on) return 0
-  const pass = passVariation(flag)
-  const serve = config.fallthrough
-  if ('variation' in serve) return serve.variation === pass ? 100 : 0
-  return (serve.rollout.weights[pass] ?? 0) / (BUCKET_SCALE / 100)
-}
-
-/** Safety valves of an environment with their current opening. */
-export async function listValves(db: Db, env: string) {
-  await getEnvironment(db, env)
-  const rows = await db
-    .select()
-    .from(tables.flags)
-    .innerJoin(tables.flagConfigs, eq(tables.flagConfigs.flagKey, tables.flags.key))
-    .where(and(eq(tables.flagConfigs.envKey, env), eq(tables.flags.safetyValve, true)))
-    .orderBy(asc(tables.flags.key))
-  return rows.map(({ flags: flag, flag_configs: config }) => ({
-    flag: flag.key,
-    name: flag.name,
-    env,
-    on: config.config.on,
-    open: opening(flag, config.config),
-    version: config.version,
-    updatedAt: config.updatedAt.toISOString(),
-  }))
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { WireFlag, WireSegment } from '@switchyard/core'
+import { eq, sql } from 'drizzle-orm'
 import type { BusEvent, ChangeBus, WrittenState } from '../db/bus.js'
 import type { Db, Tx } from '../db/client.js'
-import { bumpEnvVersion } from './changes.js'
+import * as tables from '../db/schema/index.js'
 
 export interface DomainDeps {
   db: Db
@@ -87,7 +88,7 @@ export async function writeTransaction<T>(
       sentInTransaction = await deps.bus.publishInTransaction(tx, all)
     return value
   })
-  // This process's own listeners also get what was written, so its hub need not read it back.
+  // This process's own listeners also get what was written: its snapshots need not read it back.
   for (const event of [...envEvents(envs, true), ...events]) {
     if (sentInTransaction) deps.bus.deliverLocally(event)
     else deps.bus.publish(event)
@@ -130,4 +131,20 @@ function writtenState(c: EnvChanges): WrittenState | undefined {
     if (value !== false) segments.push(value)
   }
   return { flags, segments }
+}
+
+/** Bumps an environment's stream version (locking its row until commit) and returns the new one. */
+async function bumpEnvVersion(tx: Tx, env: string): Promise<number> {
+  const [row] = await tx
+    .update(tables.environments)
+    .set({ version: sql`${tables.environments.version} + 1` })
+    .where(eq(tables.environments.key, env))
+    .returning({ version: tables.environments.version })
+  if (!row) throw new Error(`environment ${env} vanished during a write`)
+  return row.version
+}
+
+/** Serialises creating flags with creating environments, so neither misses the other's rows. */
+export async function lockFlagsAndEnvironments(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(7400002)`)
 }
