@@ -1,4 +1,3 @@
-import { readerOf } from '../evaluate/read-attribute.js'
 import { OP_IN_LIST, OP_IN_SET } from './operators.js'
 import type { CompiledClause, CompiledRule, RuleIndex, SlotIndex } from './types.js'
 
@@ -105,10 +104,8 @@ export function createRuleIndex(
   ruleSlots: readonly (Int32Array | null)[],
   slots: readonly (SlotIndex | null)[],
   cachedSlots: number,
-  direct: boolean,
-  singleSlots: Int32Array | null,
 ): RuleIndex {
-  return { count, all, ruleSlots, slots, cachedSlots, direct, singleSlots }
+  return { count, all, ruleSlots, slots, cachedSlots }
 }
 
 /**
@@ -119,9 +116,8 @@ export function createRuleIndex(
  */
 export function buildRuleIndex(
   rules: readonly CompiledRule[],
-  paths: readonly (readonly string[])[],
+  slotCount: number,
 ): RuleIndex | null {
-  const slotCount = paths.length
   const count = Math.min(rules.length, INDEX_MAX_RULES)
   const ruleSlots: (Int32Array | null)[] = []
   // The rules with a clause on each slot; every other rule passes whatever value that slot holds.
@@ -174,24 +170,7 @@ export function buildRuleIndex(
     const map = listed[s]
     slots.push(map === null || map === undefined ? null : buildSlotIndex(missMasks[s]!, map))
   }
-  let direct = cachedSlots === 0
-  for (let r = 0; r < count && direct; r++) direct = ruleSlots[r] !== null
-  for (let s = 0; s < slotCount && direct; s++) {
-    const path = paths[s]!
-    direct = slots[s] === null || (path.length === 1 && readerOf(path) >= 0)
-  }
-  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, direct, singleSlots(ruleSlots))
-}
-
-/** RuleIndex.singleSlots: each rule's one slot, when every covered rule has exactly one. */
-function singleSlots(ruleSlots: readonly (Int32Array | null)[]): Int32Array | null {
-  const single = new Int32Array(ruleSlots.length)
-  for (let r = 0; r < ruleSlots.length; r++) {
-    const slots = ruleSlots[r]!
-    if (slots === null || slots.length !== 1) return null
-    single[r] = slots[0]!
-  }
-  return single
+  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots)
 }
 
 /** Whether rule `r` is decided by `index` (its clauses are then never checked one by one). */

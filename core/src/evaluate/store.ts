@@ -1,6 +1,5 @@
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
-import { FAST_NONE } from '../compile/fast-kinds.js'
 import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import { SwitchyardError } from '../errors.js'
 import type { WireFlag } from '../model/flag.js'
@@ -10,9 +9,8 @@ import type { EvaluationDetail, Reason, Widen } from '../model/reason.js'
 import {
   REASON_UNEXPECTED_ERROR,
   createDetail,
-  evaluateFast,
+  evaluateReasonFree,
   evaluateVariationIndex,
-  isContext,
   lastEvaluationReason,
   type FlagLookup,
   type SegmentLookup,
@@ -249,17 +247,8 @@ class MemoryFlagStore implements FlagStore {
       if (!this.ready) return fallback
       const flag = this.compiled.get(key)
       if (flag === undefined) return fallback
-      let index: number
-      // perf: a fast flag skips the general path (compile/fast-kinds.ts). It is valid, so for
-      // a context the general path refuses it would serve the fallback too; asking the general
-      // path would read the context's key a second time (a getter could answer differently).
-      if (flag.fast !== FAST_NONE) {
-        if (!isContext(context)) return fallback
-        index = evaluateFast(flag, context)
-      } else {
-        index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
-        if (index < 0) return fallback
-      }
+      const index = evaluateReasonFree(flag, context, this.lookup, this.segmentLookup)
+      if (index < 0) return fallback
       const value = flag.served[index]
       return servesFallbackType(flag, value, fallback) ? (value as Widen<T>) : fallback
     } catch {
