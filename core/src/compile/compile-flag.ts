@@ -25,14 +25,11 @@ import type {
 } from './types.js'
 
 /*
- * FROZEN ARRAYS. perf: nothing the evaluator indexes in a loop is frozen: rules, clauses, clause
- * values, attribute paths, prerequisites, KEY_PATH and EMPTY. Object.freeze gives an array the
- * PACKED_FROZEN_ELEMENTS kind, and on Node 20 (V8 11.3) indexed loads from such arrays in hot
- * loops are slow: a 4-element `===` scan took 50 ns frozen against 28 ns plain, and dropping the
- * freezes took the ten-rules bench from ~850 to ~450 ns/op (bench/eval/README.md). These arrays
- * are typed readonly and CompiledFlag is documented as opaque. What callers receive stays
- * deep-frozen: `variations` and the values in it; the evaluator serves from `served`, an
- * unfrozen array holding the same frozen values.
+ * FROZEN ARRAYS. Nothing the evaluator indexes in a loop is frozen: rules, clauses, clause values,
+ * attribute paths, prerequisites, plan arrays, KEY_PATH and EMPTY. They are typed readonly, and
+ * CompiledFlag is documented as opaque. What callers receive stays deep-frozen: `variations` and
+ * the values in it; the evaluator serves from `served`, an unfrozen array of the same values.
+ * perf: frozen arrays load slowly in hot loops on Node 20 (bench/eval/README.md, "Frozen arrays")
  */
 const EMPTY: readonly never[] = []
 
@@ -213,9 +210,8 @@ function compileVariations(raw: unknown, kind: FlagKind): readonly JsonValue[] {
 
 /**
  * The unfrozen array the evaluator serves from (see FROZEN ARRAYS), holding the same frozen values.
- * perf: it starts as [null, …] so V8 gives it tagged (PACKED_ELEMENTS) storage. Filled from
- * `[0.5, 1.5]` directly, or sliced, it would store unboxed doubles, and every load of a fractional
- * variation would then allocate a new HeapNumber (16 B per variation() call, measured).
+ * It starts as [null, …] so V8 gives it tagged (PACKED_ELEMENTS) storage, never unboxed doubles.
+ * perf: loading a fractional variation then allocates nothing (bench/eval/README.md, "Allocation")
  */
 function servedCopy(variations: readonly JsonValue[]): readonly JsonValue[] {
   const served: JsonValue[] = variations.map(() => null)

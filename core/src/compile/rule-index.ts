@@ -9,10 +9,7 @@ import type { CompiledClause, CompiledRule, RuleIndex, SlotIndex } from './types
 // rule as a candidate, reads the slots of the first candidate rule and ANDs in their masks: ten
 // one-clause rules on two attributes cost two reads and two lookups, not ten list scans. See
 // evaluate.ts, matchIndexedRules.
-//
-// perf: ten-rules bench (bench/eval worker, medians of 11 interleaved runs on the loaded 2-core
-// VM, Node 20): clause by clause with attribute slots ~236 ns, this index with Map lookups
-// ~137 ns, with the string tables below ~127 ns.
+// perf: pays only when rules share an attribute (bench/eval/README.md, "Rule index")
 
 /** Rules covered by the index: one bit each in a mask that stays a Smi (31-bit) in V8. */
 export const INDEX_MAX_RULES = 30
@@ -26,9 +23,8 @@ const TABLE_MAX_RUN = 8
 /**
  * A cheap string hash for the index's tables: the length and three char codes, mixed. Allocates
  * nothing. Strings that differ only elsewhere collide and are told apart by linear probing.
- * perf: in a micro-benchmark with unpredictable keys, Map.get of a string took ~17 ns on Node 20
- * (its bucket walk branches unpredictably); ten-rules went from ~137 to ~127 ns with the tables.
  * evaluate.ts (probeMask) has it written out: change both together.
+ * perf: a table probe instead of Map.get (bench/eval/README.md, "Rule index")
  */
 export function sampleHash(text: string): number {
   const length = text.length
@@ -133,7 +129,7 @@ export function buildRuleIndex(
       onSlot[slot]! |= 1 << r
     }
   }
-  // perf: two-clause bench (one rule, medians of 11 runs): indexed ~106 ns, clause loop ~89 ns
+  // perf: with no shared attribute the clause loop is cheaper (bench/eval/README.md, "Rule index")
   if (!shared) return null
   const all = (1 << count) - 1
   const missMasks = new Int32Array(slotCount)

@@ -163,8 +163,7 @@ interface CompiledFlagFields {
  * plan's kind and the plan. Every plan but the general one belongs to a flag known at compile
  * time to need no prerequisites, targets or rollouts. The evaluator switches on `planKind` in one
  * place per entry point (evaluate.ts).
- * perf: the kind is on the flag, not in the plan, so reading it stays monomorphic when flags of
- * every plan are evaluated.
+ * perf: the kind is on the flag, so reading it stays monomorphic (bench/eval/README.md, "Plans")
  */
 export type FlagPlan =
   | { readonly planKind: 'fixed'; readonly plan: FixedPlan }
@@ -194,7 +193,8 @@ export interface ProgramPlan {
   readonly reasons: readonly Reason[]
   /**
    * Per rule: its clause count and the offset of the next rule, then per clause its reader, its
-   * value count and its values. perf: one array instead of rule, clause and value objects.
+   * value count and its values.
+   * perf: one array instead of rule, clause and value objects (bench/eval/README.md, "Plans")
    */
   readonly program: readonly (string | number | boolean)[]
 }
@@ -205,7 +205,7 @@ export interface ProgramPlan {
  * no rule outside the index reads it.
  */
 export interface DirectIndexPlan {
-  /** As in ProgramPlan, and first in every rule plan, so one load reads either. */
+  /** As in ProgramPlan; first in every rule plan, so the evaluator's shared tail reads either. */
   readonly variations: Int32Array
   readonly reasons: readonly Reason[]
   /** One bit per rule: `(1 << rules) - 1`. */

@@ -116,7 +116,7 @@ export function evaluateVariationIndex(
  * evaluateVariationIndex without the reason: the same index for every flag and context, but
  * lastEvaluationReason() is left as it was (the general plan still sets it). The same dispatch,
  * for store.variation().
- * perf: the register store costs the rule plans ~2 ns a call (bench/eval/README.md)
+ * perf: the reason register costs the rule plans a store a call (bench/eval/README.md, "Plans")
  */
 export function evaluateReasonFree(
   flag: CompiledFlag,
@@ -180,9 +180,7 @@ function evaluateGeneral(
       reason = rule.reason
     }
   }
-  // perf: one serve site, fixed variations checked here. With two serveVariation calls the
-  // store.variation() graph exceeded TurboFan's cumulative inlining budget and neither call was
-  // inlined (--trace-turbo-inlining): two-clause 88 against 84 ns (bench/eval/README.md)
+  // perf: one serve site keeps the caller in its inlining budget (bench/eval/README.md, "Inlining")
   if (serve.thresholds === null) {
     lastReason = reason
     return serve.variation
@@ -306,12 +304,10 @@ function passesPrerequisite(
 
 // ---------------------------------------------------------------- attribute slots
 //
-// perf: each distinct attribute path of a flag has a slot (compile/attribute-slots.ts), read at
-// most once per evaluation of the flag. Reading an attribute costs two megamorphic keyed
-// lookups (Object.hasOwn and the load: the name changes from clause to clause), and in the
-// ten-rules bench they took 21-28% of the time; with slots, ten rules on two attributes read
-// two attributes, not ten (ten-rules without the rule index: 396 -> 272 ns). The cache is per
-// compiled flag (and per segment), so a prerequisite never clobbers its dependent's slots.
+// Each distinct attribute path of a flag has a slot (compile/attribute-slots.ts), read at most
+// once per evaluation of the flag. The cache is per compiled flag (and per segment), so a
+// prerequisite never clobbers its dependent's slots.
+// perf: ten rules on two attributes read two attributes (bench/eval/README.md, "Attribute slots")
 
 /** Stamps stay below 2^30, so `stamp` is always a Smi and storing it never allocates. */
 const MAX_STAMP = 0x3fffffff
@@ -375,12 +371,9 @@ function matchRules(plan: GeneralPlan, context: Context, segments: SegmentLookup
  * slots are all applied matches. A rule the index cannot decide is checked clause by clause when
  * it is the first candidate. Attributes are read in the order the rules ask for them, and never
  * for a rule already ruled out, so no more attributes are read than clause by clause.
- *
- * perf: the string probe is written out here, not called (stringMask). That also makes this
- * function too large (419 bytecodes) to fit in variation()'s inlining budget, so it is compiled
- * on its own with its reads and probes inlined. When it was inlined into variation() (in about
- * half of the processes, depending on when the concurrent compiler ran), the budget ran out and
- * the reads and probes became calls: ten-rules 48-52 against 41-42 ns.
+
+ * perf: the probe written out (not stringMask) keeps this out of its caller's inlining budget, so
+ * its reads and probes stay inlined (bench/eval/README.md, "Inlining")
  */
 function matchIndexedRules(
   index: RuleIndex,
@@ -492,8 +485,7 @@ function matchSingleClauseIndex(plan: SingleIndexPlan, context: Context): number
 /**
  * slotMask, with the string probe and sampleHash written out (the same hash: the table was
  * built with sampleHash, so change both together).
- * perf: ten-rules, patched copies of core/dist, medians of 6 interleaved processes: 42.1 against
- * 46.8 ns with the calls.
+ * perf: no calls in the direct index loops (bench/eval/README.md, "Rule index")
  */
 function probeMask(lookup: SlotIndex, value: unknown): number {
   const strings = lookup.strings
@@ -598,7 +590,7 @@ function matchesClause(
       }
     }
   } else if (clause.opcode === OP_IN_LIST) {
-    // perf: the common operator without a call (matchOperand is too large to inline)
+    // perf: the common operator without a call (bench/eval/README.md, "Inlining")
     const values = clause.values
     for (let i = 0; i < values.length; i++) {
       if (values[i] === value) {

@@ -104,9 +104,7 @@ function hasFallbackType(value: unknown, fallback: unknown): boolean {
 
 /**
  * hasFallbackType for a value `flag` serves, from the type all its values share when they do.
- * perf: `typeof value === typeof fallback` calls V8's Typeof builtin twice; a typeof compared
- * with a literal is a map check. two-clause and ten-rules, patched copies of core/dist, medians
- * of 4-6 interleaved processes: 1.5-2 ns less.
+ * perf: typeof against literals, no Typeof builtin call (bench/eval/README.md, "Fallback type")
  */
 function servesFallbackType(flag: CompiledFlag, value: unknown, fallback: unknown): boolean {
   if (fallback === null || fallback === undefined) return true
