@@ -158,7 +158,7 @@ function compileValidFlag(flag: unknown): CompiledFlag {
   const slots = createSlotTable()
   const rules = compileRules(flag.rules, count, slots)
   const fallthrough = compileServe(flag.fallthrough, count, 'fallthrough')
-  const index = buildRuleIndex(rules, slots.paths.length)
+  const index = buildRuleIndex(rules, slots.paths)
   settleClauseSlots(rules, slots.paths.length, (r) => isIndexed(index, r))
   const planned = choosePlan({
     on,

@@ -1,6 +1,5 @@
 import type { Reason } from '../model/reason.js'
 import { REASON_OFF, errorReason } from '../evaluate/reasons.js'
-import { readerOf } from '../evaluate/read-attribute.js'
 import { createAttributeCache } from './attribute-slots.js'
 import { OP_IN_LIST } from './operators.js'
 import type {
@@ -114,7 +113,7 @@ export function choosePlan(parts: PlanParts): FlagPlan {
         const plan = createProgramPlan(variationsOf(parts), reasonsOf(parts), programOf(rules))
         return { planKind: 'program', plan }
       }
-    } else if (isDirectIndex(index, rules.length, parts.paths)) {
+    } else if (isDirectIndex(index, rules.length)) {
       return directIndexPlan(index, parts)
     }
   }
@@ -178,25 +177,17 @@ function programOf(rules: readonly CompiledRule[]): (string | number | boolean)[
  * once with a named reader: no rule outside it shares a slot, and every slot is a top-level
  * attribute with a reader.
  */
-function isDirectIndex(
-  index: RuleIndex,
-  ruleCount: number,
-  paths: readonly (readonly string[])[],
-): boolean {
-  if (index.count !== ruleCount || index.cachedSlots !== 0) return false
+function isDirectIndex(index: RuleIndex, ruleCount: number): boolean {
+  if (index.count !== ruleCount) return false
   for (let r = 0; r < index.count; r++) if (index.ruleSlots[r] === null) return false
-  for (let s = 0; s < paths.length; s++) {
-    const path = paths[s]!
-    if (index.slots[s] !== null && (path.length !== 1 || readerOf(path) < 0)) return false
+  for (let s = 0; s < index.slots.length; s++) {
+    if (index.slots[s] !== null && index.readers[s]! < 0) return false
   }
   return true
 }
 
 /** The DirectIndexPlan, or SingleIndexPlan when every rule has one clause, for isDirectIndex. */
 function directIndexPlan(index: RuleIndex, parts: PlanParts): FlagPlan {
-  const paths = parts.paths
-  const readers = new Int32Array(paths.length)
-  for (let s = 0; s < paths.length; s++) readers[s] = readerOf(paths[s]!)
   const ruleSlots: Int32Array[] = []
   const ruleSlot = new Int32Array(index.count)
   let single = true
@@ -208,7 +199,7 @@ function directIndexPlan(index: RuleIndex, parts: PlanParts): FlagPlan {
   }
   const variations = variationsOf(parts)
   const reasons = reasonsOf(parts)
-  const { all, slots } = index
+  const { all, slots, readers } = index
   if (single) {
     const plan = createSingleIndexPlan(variations, reasons, all, ruleSlot, slots, readers)
     return { planKind: 'single-index', plan }

@@ -1,3 +1,4 @@
+import { readerOf } from '../evaluate/read-attribute.js'
 import { OP_IN_LIST, OP_IN_SET } from './operators.js'
 import type { CompiledClause, CompiledRule, RuleIndex, SlotIndex } from './types.js'
 
@@ -100,20 +101,22 @@ export function createRuleIndex(
   ruleSlots: readonly (Int32Array | null)[],
   slots: readonly (SlotIndex | null)[],
   cachedSlots: number,
+  readers: Int32Array,
 ): RuleIndex {
-  return { count, all, ruleSlots, slots, cachedSlots }
+  return { count, all, ruleSlots, slots, cachedSlots, readers }
 }
 
 /**
- * The index of the first INDEX_MAX_RULES rules of a flag whose attribute paths fill `slotCount`
- * slots (clause slots as numbered by the SlotTable, before settleClauseSlots); null when it would
- * not pay: unless two indexable rules read the same attribute, each clause is checked once
- * either way, and a short `===` scan costs less than a Map lookup.
+ * The index of the first INDEX_MAX_RULES rules of a flag whose slots read `paths` (clause slots
+ * as numbered by the SlotTable, before settleClauseSlots); null when it would not pay: unless two
+ * indexable rules read the same attribute, each clause is checked once either way, and a short
+ * `===` scan costs less than a Map lookup.
  */
 export function buildRuleIndex(
   rules: readonly CompiledRule[],
-  slotCount: number,
+  paths: readonly (readonly string[])[],
 ): RuleIndex | null {
+  const slotCount = paths.length
   const count = Math.min(rules.length, INDEX_MAX_RULES)
   const ruleSlots: (Int32Array | null)[] = []
   // The rules with a clause on each slot; every other rule passes whatever value that slot holds.
@@ -166,7 +169,13 @@ export function buildRuleIndex(
     const map = listed[s]
     slots.push(map === null || map === undefined ? null : buildSlotIndex(missMasks[s]!, map))
   }
-  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots)
+  const readers = new Int32Array(slotCount)
+  for (let s = 0; s < slotCount; s++) {
+    const path = paths[s]!
+    const cached = s < INDEX_MAX_SLOTS && (cachedSlots & (1 << s)) !== 0
+    readers[s] = slots[s] === null || cached || path.length !== 1 ? -1 : readerOf(path)
+  }
+  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, readers)
 }
 
 /** Whether rule `r` is decided by `index` (its clauses are then never checked one by one). */

@@ -48,6 +48,11 @@ export interface RuleIndex {
    * through the AttributeCache; it reads the others directly, once.
    */
   readonly cachedSlots: number
+  /**
+   * For each slot, the named reader (`readerOf`) the index reads it with directly: a top-level
+   * attribute with a reader that no rule outside the index reads; -1 for any other slot.
+   */
+  readonly readers: Int32Array
 }
 
 /**

@@ -397,10 +397,13 @@ function matchIndexedRules(
         const slotBit = 1 << slot
         if ((applied & slotBit) !== 0) continue
         applied |= slotBit
+        const reader = index.readers[slot]!
         const value =
-          (index.cachedSlots & slotBit) !== 0
-            ? readSlot(cache, slot, context)
-            : readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
+          reader >= 0
+            ? readNamed(context as Record<string, unknown>, reader)
+            : (index.cachedSlots & slotBit) !== 0
+              ? readSlot(cache, slot, context)
+              : readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
         const lookup = index.slots[slot]!
         const strings = lookup.strings
         if (typeof value === 'string' && strings !== null) {
