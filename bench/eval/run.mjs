@@ -11,6 +11,8 @@
 //   --scenarios L     EVAL_SCENARIOS    comma-separated subset (default: all)
 //   --out FILE        BENCH_OUT         results file (default bench/results/eval-<timestamp>.json)
 //   --timeout MS      BENCH_TIMEOUT_MS  whole-run limit (default 600000)
+//   --baseline-core DIR  EVAL_BASELINE_CORE  another build of core (a dist directory): adds the
+//                     contender switchyard-base, for a before and after in one run (README.md)
 //
 // Every contender × scenario runs in its own `node` child process (a fresh isolate, so no JIT
 // state leaks between contenders), one child at a time, interleaved: round 1 runs every
@@ -20,7 +22,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { git, uptimeLine } from '../lib/machine.mjs'
 import { option } from '../lib/options.mjs'
@@ -31,6 +33,8 @@ import { SCENARIOS } from './scenarios.mjs'
 const HERE = dirname(fileURLToPath(import.meta.url))
 const WORKER = join(HERE, 'worker.mjs')
 const CONTENDERS = ['switchyard', 'floor', 'unleash', 'launchdarkly', 'growthbook', 'flagd']
+/** Switchyard from the --baseline-core build (contenders/switchyard-base.mjs). */
+const BASELINE = 'switchyard-base'
 const PEERS = ['unleash', 'launchdarkly', 'growthbook', 'flagd']
 const PACKAGES = {
   switchyard: '@switchyard/core',
@@ -52,7 +56,10 @@ const GOAL_FLOOR_RATIO = 3
 // ---------------------------------------------------------------- options
 
 const runs = Number(option('runs', 'EVAL_RUNS', '5'))
-const contenders = option('contenders', 'EVAL_CONTENDERS', CONTENDERS.join(',')).split(',')
+const baselineOption = option('baseline-core', 'EVAL_BASELINE_CORE', '')
+const baselineDir = baselineOption === '' ? null : resolve(baselineOption)
+const known = baselineDir === null ? CONTENDERS : ['switchyard', BASELINE, ...CONTENDERS.slice(1)]
+const contenders = option('contenders', 'EVAL_CONTENDERS', known.join(',')).split(',')
 const scenarioIds = option(
   'scenarios',
   'EVAL_SCENARIOS',
@@ -62,7 +69,13 @@ const startedAt = new Date()
 const outFile = option('out', 'BENCH_OUT', defaultResultsFile('eval', startedAt))
 const deadline = Date.now() + Number(option('timeout', 'BENCH_TIMEOUT_MS', '600000'))
 
-for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`)
+for (const c of contenders) {
+  if (c === BASELINE && baselineDir === null) throw new Error(`${c} needs --baseline-core DIR`)
+  if (!known.includes(c)) throw new Error(`unknown contender ${c}`)
+}
+if (baselineDir !== null && !existsSync(join(baselineDir, 'index.js'))) {
+  throw new Error(`--baseline-core: ${baselineDir} has no index.js (want a built core/dist)`)
+}
 for (const s of scenarioIds)
   if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario ${s}`)
 if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error('--runs must be 1..50')
@@ -99,6 +112,11 @@ const switchyardSource = {
   coreUncommittedChanges: (git('status', '--porcelain', '--', 'core') ?? '') !== '',
   // set when measuring another build of core (see contenders/switchyard.mjs)
   override: process.env.SWITCHYARD_CORE || null,
+  // --baseline-core, and its commit when the directory is inside a git checkout
+  baseline:
+    baselineDir === null
+      ? null
+      : { dir: baselineDir, commit: git('-C', baselineDir, 'rev-parse', '--short', 'HEAD') },
 }
 
 // ---------------------------------------------------------------- runs
@@ -109,7 +127,13 @@ function runChild(contender, scenarioId, iterations) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        ...(contender === BASELINE
+          ? { SWITCHYARD_BASELINE_CORE: join(baselineDir, 'index.js') }
+          : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -237,7 +261,9 @@ const lines = []
 const presentPeers = PEERS.filter((p) => contenders.includes(p))
 const hasSwitchyard = contenders.includes('switchyard')
 const hasFloor = contenders.includes('floor')
+const hasBaseline = hasSwitchyard && contenders.includes(BASELINE)
 const header = ['scenario', ...contenders]
+if (hasBaseline) header.push(`switchyard ÷ ${BASELINE}`)
 if (hasSwitchyard && hasFloor) header.push('switchyard ÷ floor')
 if (hasSwitchyard && presentPeers.length > 0) header.push('fastest peer ÷ switchyard')
 lines.push(`| ${header.join(' | ')} |`)
@@ -247,6 +273,10 @@ for (const scenarioId of scenarioIds) {
   const row = summary[scenarioId]
   const cols = [title[scenarioId], ...contenders.map((c) => cell(row[c]))]
   const sy = row.switchyard
+  if (hasBaseline) {
+    const base = row[BASELINE]
+    cols.push(sy.runs > 0 && base.runs > 0 ? `${(sy.nsPerOp / base.nsPerOp).toFixed(2)}×` : '–')
+  }
   if (hasSwitchyard && hasFloor) {
     const ratio = sy?.runs > 0 && row.floor.runs > 0 ? sy.nsPerOp / row.floor.nsPerOp : NaN
     cols.push(Number.isNaN(ratio) ? '–' : `${ratio.toFixed(1)}×`)
@@ -272,13 +302,32 @@ for (const scenarioId of scenarioIds) {
 
 // The same medians in process CPU time (less sensitive to other load on a shared machine).
 const cpuLines = []
-cpuLines.push(`| CPU ns/op | ${contenders.join(' | ')} |`)
-cpuLines.push(`| --- | ${contenders.map(() => '---:').join(' | ')} |`)
+const cpuHeader = [...contenders, ...(hasBaseline ? [`switchyard ÷ ${BASELINE}`] : [])]
+cpuLines.push(`| CPU ns/op | ${cpuHeader.join(' | ')} |`)
+cpuLines.push(`| --- | ${cpuHeader.map(() => '---:').join(' | ')} |`)
 for (const scenarioId of scenarioIds) {
   const row = summary[scenarioId]
-  cpuLines.push(
-    `| ${scenarioId} | ${contenders.map((c) => (row[c].runs > 0 ? formatNs(row[c].cpuNsPerOp) : '–')).join(' | ')} |`,
-  )
+  const cols = contenders.map((c) => (row[c].runs > 0 ? formatNs(row[c].cpuNsPerOp) : '–'))
+  if (hasBaseline) {
+    const [sy, base] = [row.switchyard, row[BASELINE]]
+    cols.push(
+      sy.runs > 0 && base.runs > 0 ? `${(sy.cpuNsPerOp / base.cpuNsPerOp).toFixed(2)}×` : '–',
+    )
+  }
+  cpuLines.push(`| ${scenarioId} | ${cols.join(' | ')} |`)
+}
+
+// Every round's figure (wall / CPU), for the spread behind each median.
+const roundLines = []
+roundLines.push(`| ns/op by round, wall / CPU | ${contenders.join(' | ')} |`)
+roundLines.push(`| --- | ${contenders.map(() => '---').join(' | ')} |`)
+for (const scenarioId of scenarioIds) {
+  const cols = contenders.map((c) => {
+    const mine = results.filter((r) => r.ok && r.contender === c && r.scenario === scenarioId)
+    const each = (r) => `${formatNs(r.nsPerOp)} / ${formatNs(r.cpuNsPerOp)}`
+    return mine.length === 0 ? '–' : mine.map(each).join(', ')
+  })
+  roundLines.push(`| ${scenarioId} | ${cols.join(' | ')} |`)
 }
 
 const checkLines = []
@@ -307,12 +356,14 @@ const output = [
   '',
   ...cpuLines,
   '',
+  ...roundLines,
+  '',
   ...checkLines,
   '',
   `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), shared; Node ${machine.node}; ${machine.platform}; NODE_ENV=production; node ${NODE_FLAGS.join(' ')}`,
   `Load: before: ${uptimeBefore}`,
   `      after:  ${uptimeAfter}`,
-  `Packages: ${versionLine}; switchyard at ${switchyardSource.commit}${switchyardSource.coreUncommittedChanges ? ' + uncommitted core/ changes' : ''}${switchyardSource.override ? ` (SWITCHYARD_CORE=${switchyardSource.override})` : ''}`,
+  `Packages: ${versionLine}; switchyard at ${switchyardSource.commit}${switchyardSource.coreUncommittedChanges ? ' + uncommitted core/ changes' : ''}${switchyardSource.override ? ` (SWITCHYARD_CORE=${switchyardSource.override})` : ''}${baselineDir === null ? '' : `; ${BASELINE}: ${baselineDir}${switchyardSource.baseline.commit ? ` at ${switchyardSource.baseline.commit}` : ''}`}`,
   `ns/op: wall time of the timed loop ÷ iterations (CPU ns/op: process CPU time ÷ iterations). B/op: heapUsed growth over a GC-free sample, harness overhead subtracted (≥: a GC ran during the sample, so a lower bound). Median of ${runs} runs, each in a fresh process; min/max and every run in the JSON.`,
   ...(timedOut ? [`WARNING: stopped at the time limit after ${results.length} children.`] : []),
   ...(results.some((r) => !r.ok)

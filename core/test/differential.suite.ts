@@ -12,7 +12,6 @@ import {
   type WireFlag,
   type WireSegment,
 } from '@switchyard/core'
-import { FAST_RULES } from '../src/compile/fast-kinds.js'
 import { createRandom, type Random } from './random.js'
 import { referenceVariationDetail } from './reference-evaluator.js'
 
@@ -440,21 +439,21 @@ export function runSingleClauseRules(seed: number): void {
   }
 }
 
-/** Attributes of the direct-flag rounds: plain top-level names, one clause each per flag. */
+/** Attributes of the program-plan rounds: plain top-level names, one clause each per flag. */
 const DIRECT_ATTRIBUTES = ['country', 'plan', 'age', 'beta', 'tags', 'email', 'missing', 'key']
 
 /**
  * 300 flags made only of non-negated `in` clauses, each attribute read by one clause (the shape
- * the evaluator's direct loop takes), against the reference. `expectDirect` says whether the
- * compiled flags must take that loop (false where the named readers are all taken).
+ * of a ProgramPlan), against the reference. `expectDirect` says whether every on flag must get
+ * that plan (false where the named readers are all taken, and none may).
  */
 export function runDirectFlags(seed: number, expectDirect: boolean): void {
   const r = createRandom(seed)
   const outcomes = new Set<string>()
-  let direct = 0
   let withRules = 0
   let onWithRules = 0
-  let fastRules = 0
+  let program = 0
+  let off = 0
   for (let round = 0; round < 300; round++) {
     const attributes = DIRECT_ATTRIBUTES.filter(() => r.chance(0.5))
     const rules: WireFlag['rules'] = []
@@ -485,10 +484,11 @@ export function runDirectFlags(seed: number, expectDirect: boolean): void {
     store.put(round, [flag])
     if (rules.length > 0) {
       withRules++
-      if (store.get('direct')!.direct) direct++
-      // store.variation()'s fast path (compile/fast-kinds.ts) takes every on direct flag
+      const kind = store.get('direct')!.planKind
       if (flag.on) onWithRules++
-      if (store.get('direct')!.fast === FAST_RULES) fastRules++
+      if (kind === 'program') program++
+      // an off flag serves its offVariation, whatever its rules
+      if (!flag.on && kind === 'fixed') off++
     }
     for (let c = 0; c < 20; c++) {
       const context = randomContext(r)
@@ -502,7 +502,7 @@ export function runDirectFlags(seed: number, expectDirect: boolean): void {
     }
   }
   expect(withRules).toBeGreaterThan(200)
-  expect(direct).toBe(expectDirect ? withRules : 0)
-  expect(fastRules).toBe(expectDirect ? onWithRules : 0)
+  expect(program).toBe(expectDirect ? onWithRules : 0)
+  expect(off).toBe(withRules - onWithRules)
   expect([...outcomes].sort()).toEqual(['ERROR', 'FALLTHROUGH', 'OFF', 'RULE_MATCH'])
 }

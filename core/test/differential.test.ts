@@ -22,7 +22,7 @@ describe('differential: compiled evaluator vs reference evaluator', () => {
   )
 
   it.each([41, 42, 43])(
-    'returns identical details for flags of plain in rules, through the direct loop (seed %i)',
+    'returns identical details for flags of plain in rules, through the program plan (seed %i)',
     (seed) => runDirectFlags(seed, true),
   )
 

@@ -1,7 +1,6 @@
 // Switchyard: the built @switchyard/core (core/dist), evaluated through the public
 // FlagStore.variation(key, context, fallback).
 import { pathToFileURL } from 'node:url'
-import { createFlagStore } from '@switchyard/core'
 import { BENCH_VARIATIONS, FLAG_KEY, SALT, viaJson } from './common.mjs'
 
 export const name = 'switchyard'
@@ -56,13 +55,14 @@ export async function setup(scenario, logical) {
   // SWITCHYARD_CORE=/abs/path/to/index.js measures another build of core (e.g. a patched copy
   // of core/dist) through the same harness; the default is the workspace's @switchyard/core.
   const override = process.env.SWITCHYARD_CORE
-  const create = override
-    ? (await import(pathToFileURL(override).href)).createFlagStore
-    : createFlagStore
-  return setupWith(create, scenario, logical)
+  const core = await import(override ? pathToFileURL(override).href : '@switchyard/core')
+  return setupWith(core.createFlagStore, scenario, logical)
 }
 
-/** setup() with another build's createFlagStore (for profiling a patched copy of core/dist). */
+/**
+ * setup() with a given build's createFlagStore (switchyard-base.mjs, or a patched copy of
+ * core/dist in a micro-benchmark). Importing this module loads no build of core.
+ */
 export async function setupWith(createStore, scenario, logical) {
   const store = createStore()
   store.put(1, viaJson([wireFlag(scenario.flag)]))

@@ -101,8 +101,7 @@ export function compileClause(clause: unknown, at: string, slots: SlotTable): Co
     opcode === OP_SEGMENT_MATCH ? -1 : readerOf(path),
     slot,
     clause.negate,
-    // perf: values, patterns and versions are scanned in the clause loop: not frozen (see
-    // compile-flag.ts, FROZEN ARRAYS)
+    // perf: scanned in the clause loop, so not frozen (compile-flag.ts, FROZEN ARRAYS)
     values,
     valueSet,
     patterns,
@@ -125,7 +124,8 @@ function compilePattern(source: string, at: string): RegExp {
  * directly: a clause checked clause by clause reads through the cache only when another such
  * clause, or the rule index, reads the same path. Clauses of rules the index decides are left
  * alone (the index reads their slots). Replaces clause objects in place in the (unfrozen) arrays.
- * perf: two-clause bench (each path read once), every read through the cache: ~+5-10 ns.
+ * perf: the cache costs a path with one reader more than it saves (bench/eval/README.md,
+ * "Attribute slots")
  */
 export function settleClauseSlots(
   rules: readonly { readonly clauses: readonly CompiledClause[] }[],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { WireFlag } from '../model/flag.js'
 import type { JsonValue } from '../model/json.js'
 import { compileFlag } from './compile-flag.js'
+import type { CompiledFlag, GeneralPlan } from './types.js'
 import {
   IN_SET_CUTOFF,
   OP_BEFORE,
@@ -29,6 +30,18 @@ function wireFlag(overrides: Partial<WireFlag> = {}): WireFlag {
   }
 }
 
+function generalPlan(flag: CompiledFlag): GeneralPlan {
+  if (flag.planKind !== 'general') throw new Error(`plan is ${flag.planKind}, not general`)
+  return flag.plan
+}
+
+/** A flag the general plan evaluates (a rollout needs it), with `overrides`. */
+function generalFlag(overrides: Partial<WireFlag> = {}): CompiledFlag {
+  return compileFlag(
+    wireFlag({ fallthrough: { rollout: { weights: [50_000, 50_000, 0] } }, ...overrides }),
+  )
+}
+
 describe('compileFlag', () => {
   it('compiles a valid flag with no problem', () => {
     const compiled = compileFlag(wireFlag())
@@ -36,7 +49,7 @@ describe('compileFlag', () => {
     expect(compiled.key).toBe('checkout')
     expect(compiled.version).toBe(3)
     expect(compiled.kind).toBe('string')
-    expect(compiled.saltPrefix).toBe('checkout-salt.')
+    expect(generalPlan(generalFlag()).saltPrefix).toBe('checkout-salt.')
   })
 
   it('splits dotted attribute paths and keeps `key` as a one-step path', () => {
@@ -54,7 +67,10 @@ describe('compileFlag', () => {
         ],
       }),
     )
-    expect(compiled.rules[0]!.clauses.map((c) => c.path)).toEqual([['device', 'os'], ['key']])
+    expect(generalPlan(compiled).rules[0]!.clauses.map((c) => c.path)).toEqual([
+      ['device', 'os'],
+      ['key'],
+    ])
   })
 
   it('keeps short in lists as arrays and turns long ones into a Set', () => {
@@ -75,7 +91,7 @@ describe('compileFlag', () => {
         ],
       }),
     )
-    const [a, b, c] = compiled.rules[0]!.clauses
+    const [a, b, c] = generalPlan(compiled).rules[0]!.clauses
     expect(a!.opcode).toBe(OP_IN_LIST)
     expect(a!.valueSet).toBeNull()
     expect(b!.opcode).toBe(OP_IN_SET)
@@ -105,7 +121,7 @@ describe('compileFlag', () => {
         ],
       }),
     )
-    const [matches, before, semVer] = compiled.rules[0]!.clauses
+    const [matches, before, semVer] = generalPlan(compiled).rules[0]!.clauses
     expect(matches!.opcode).toBe(OP_MATCHES)
     expect(matches!.patterns).toEqual([/@example\.com$/])
     expect(matches!.patterns![0]!.flags).toBe('')
@@ -140,18 +156,19 @@ describe('compileFlag', () => {
         fallthrough: { rollout: { weights: [20_000, 30_000, 50_000], bucketBy: 'org.id' } },
       }),
     )
-    const thresholds = compiled.fallthrough.thresholds
+    const plan = generalPlan(compiled)
+    const thresholds = plan.fallthrough.thresholds
     expect(thresholds).toBeInstanceOf(Int32Array)
     expect(Array.from(thresholds ?? [])).toEqual([20_000, 50_000, 100_000])
-    expect(compiled.fallthrough.bucketBy).toEqual(['org', 'id'])
-    expect(compiled.fallthroughReason).toEqual({ kind: 'FALLTHROUGH', inRollout: true })
+    expect(plan.fallthrough.bucketBy).toEqual(['org', 'id'])
+    expect(plan.fallthroughReason).toEqual({ kind: 'FALLTHROUGH', inRollout: true })
   })
 
   it('buckets rollouts by the context key when bucketBy is absent', () => {
     const compiled = compileFlag(
       wireFlag({ fallthrough: { rollout: { weights: [0, 0, 100_000] } } }),
     )
-    expect(compiled.fallthrough.bucketBy).toEqual(['key'])
+    expect(generalPlan(compiled).fallthrough.bucketBy).toEqual(['key'])
   })
 
   it('maps every target key to its variation, the first target winning', () => {
@@ -163,14 +180,14 @@ describe('compileFlag', () => {
         ],
       }),
     )
-    expect(compiled.targets).toEqual(
+    expect(generalPlan(compiled).targets).toEqual(
       new Map([
         ['alice', 1],
         ['bob', 1],
         ['carol', 2],
       ]),
     )
-    expect(compileFlag(wireFlag()).targets).toBeNull()
+    expect(generalPlan(generalFlag()).targets).toBeNull()
   })
 
   it('builds one frozen RULE_MATCH reason per rule', () => {
@@ -182,7 +199,7 @@ describe('compileFlag', () => {
         ],
       }),
     )
-    const [fixed, rolled] = compiled.rules
+    const [fixed, rolled] = generalPlan(compiled).rules
     expect(fixed!.reason).toEqual({ kind: 'RULE_MATCH', ruleIndex: 0, ruleId: 'fixed' })
     expect(rolled!.reason).toEqual({
       kind: 'RULE_MATCH',
@@ -359,9 +376,11 @@ describe('compileFlag', () => {
     const valid = compileFlag(wireFlag())
     const malformed = compileFlag(wireFlag({ offVariation: 9 }))
     expect(Object.keys(malformed)).toEqual(Object.keys(valid))
-    const rule = compileFlag(
-      wireFlag({ rules: [{ id: 'r', clauses: [], serve: { variation: 1 } }] }),
-    ).rules[0]!
-    expect(Object.keys(rule.serve)).toEqual(Object.keys(valid.fallthrough))
+    expect(malformed.planKind).toBe(valid.planKind)
+    expect(Object.keys(malformed.plan)).toEqual(Object.keys(valid.plan))
+    const plan = generalPlan(
+      generalFlag({ rules: [{ id: 'r', clauses: [], serve: { variation: 1 } }] }),
+    )
+    expect(Object.keys(plan.rules[0]!.serve)).toEqual(Object.keys(plan.fallthrough))
   })
 })

@@ -9,10 +9,10 @@ import {
 } from '../evaluate/reasons.js'
 import { readerOf } from '../evaluate/read-attribute.js'
 import { KEY_PATH, parseAttributePath } from './attribute-path.js'
-import { createAttributeCache, createSlotTable, type SlotTable } from './attribute-slots.js'
+import { createSlotTable, type SlotTable } from './attribute-slots.js'
 import { compileClause, settleClauseSlots } from './compile-clause.js'
-import { directProgram, fastKind, fastVariations } from './fast-kinds.js'
-import { OP_IN_LIST, OP_SEGMENT_MATCH } from './operators.js'
+import { OP_SEGMENT_MATCH } from './operators.js'
+import { MALFORMED_PLAN, choosePlan } from './plan.js'
 import { CompileProblem, describeValue, fail, isIndex, isRecord } from './problem.js'
 import { buildRuleIndex, isIndexed } from './rule-index.js'
 import type {
@@ -21,17 +21,15 @@ import type {
   CompiledPrerequisite,
   CompiledRule,
   CompiledServe,
+  FlagPlan,
 } from './types.js'
 
 /*
- * FROZEN ARRAYS. perf: nothing the evaluator indexes in a loop is frozen: rules, clauses, clause
- * values, attribute paths, prerequisites, KEY_PATH and EMPTY. Object.freeze gives an array the
- * PACKED_FROZEN_ELEMENTS kind, and on Node 20 (V8 11.3) indexed loads from such arrays in hot
- * loops are slow: a 4-element `===` scan took 50 ns frozen against 28 ns plain, and dropping the
- * freezes took the ten-rules bench from ~850 to ~450 ns/op (bench/eval/README.md). These arrays
- * are typed readonly and CompiledFlag is documented as opaque. What callers receive stays
- * deep-frozen: `variations` and the values in it; the evaluator serves from `served`, an
- * unfrozen array holding the same frozen values.
+ * FROZEN ARRAYS. Nothing the evaluator indexes in a loop is frozen: rules, clauses, clause values,
+ * attribute paths, prerequisites, plan arrays, KEY_PATH and EMPTY. They are typed readonly, and
+ * CompiledFlag is documented as opaque. What callers receive stays deep-frozen: `variations` and
+ * the values in it; the evaluator serves from `served`, an unfrozen array of the same values.
+ * perf: frozen arrays load slowly in hot loops on Node 20 (bench/eval/README.md, "Frozen arrays")
  */
 const EMPTY: readonly never[] = []
 
@@ -63,59 +61,31 @@ export function createCompiledPrerequisite(
 
 /** The single factory for CompiledFlag: fixes the field order (one hidden class). */
 export function createCompiledFlag(
-  init: Omit<CompiledFlag, 'direct' | 'fast' | 'program' | 'fastVariations' | 'servedType'>,
+  key: string,
+  version: number,
+  kind: FlagKind | null,
+  on: boolean,
+  variations: readonly JsonValue[],
+  served: readonly JsonValue[],
+  segmentKeys: readonly string[],
+  problem: string | null,
+  { planKind, plan }: FlagPlan,
 ): CompiledFlag {
-  const parts = { ...init, direct: isDirect(init) }
-  const fast = fastKind(parts)
+  const servedType = servedTypeOf(served)
+  // why: planKind and plan come from one FlagPlan, which TypeScript cannot follow once apart
   return {
-    key: init.key,
-    version: init.version,
-    kind: init.kind,
-    on: init.on,
-    variations: init.variations,
-    served: init.served,
-    servedType: servedTypeOf(init.served),
-    offVariation: init.offVariation,
-    prerequisites: init.prerequisites,
-    targets: init.targets,
-    rules: init.rules,
-    fallthrough: init.fallthrough,
-    fallthroughReason: init.fallthroughReason,
-    saltPrefix: init.saltPrefix,
-    segmentKeys: init.segmentKeys,
-    problem: init.problem,
-    cache: init.cache,
-    index: init.index,
-    direct: parts.direct,
-    fast,
-    program: directProgram(parts),
-    fastVariations: fastVariations(parts, fast),
-  }
-}
-
-/**
- * Whether a flag is evaluated by the evaluator's direct loop (evaluate.ts, evaluateDirect): no
- * prerequisites, targets or rule index, fixed serves only, and every clause a non-negated short
- * `in` list on a top-level attribute with a named reader that no other clause reads.
- */
-function isDirect(
-  flag: Omit<CompiledFlag, 'direct' | 'fast' | 'program' | 'fastVariations' | 'servedType'>,
-): boolean {
-  if (flag.problem !== null || flag.prerequisites.length !== 0 || flag.targets !== null)
-    return false
-  if (flag.index !== null || flag.fallthrough.thresholds !== null) return false
-  const rules = flag.rules
-  for (let r = 0; r < rules.length; r++) {
-    const rule = rules[r]!
-    if (rule.serve.thresholds !== null) return false
-    const clauses = rule.clauses
-    for (let i = 0; i < clauses.length; i++) {
-      const clause = clauses[i]!
-      if (clause.opcode !== OP_IN_LIST || clause.negate || clause.slot >= 0) return false
-      if (clause.reader < 0 || clause.path.length !== 1) return false
-    }
-  }
-  return true
+    key,
+    version,
+    kind,
+    on,
+    variations,
+    served,
+    servedType,
+    segmentKeys,
+    problem,
+    planKind,
+    plan,
+  } as CompiledFlag
 }
 
 /** CompiledFlag.servedType: the `typeof` all of `served` share ('object' for non-null objects). */
@@ -130,9 +100,6 @@ function servedTypeOf(served: readonly JsonValue[]): string {
   }
   return type
 }
-
-// why: not frozen, so it shares the hidden class of every other CompiledServe
-const MALFORMED_SERVE = createCompiledServe(-1, null, EMPTY)
 
 /**
  * Compiles a wire flag once for repeated evaluation. Never throws: a flag that fails validation
@@ -168,25 +135,7 @@ function createMalformedFlag(flag: unknown, error: unknown): CompiledFlag {
   } catch {
     // why: a hostile input (throwing getter) still yields a malformed flag, never an exception
   }
-  return createCompiledFlag({
-    key,
-    version,
-    kind,
-    on: false,
-    variations: EMPTY,
-    served: EMPTY,
-    offVariation: -1,
-    prerequisites: EMPTY,
-    targets: null,
-    rules: EMPTY,
-    fallthrough: MALFORMED_SERVE,
-    fallthroughReason: REASON_FALLTHROUGH,
-    saltPrefix: '',
-    segmentKeys: EMPTY,
-    problem,
-    cache: createAttributeCache(EMPTY),
-    index: null,
-  })
+  return createCompiledFlag(key, version, kind, false, EMPTY, EMPTY, EMPTY, problem, MALFORMED_PLAN)
 }
 
 function isFlagKind(kind: unknown): kind is FlagKind {
@@ -211,26 +160,22 @@ function compileValidFlag(flag: unknown): CompiledFlag {
   const fallthrough = compileServe(flag.fallthrough, count, 'fallthrough')
   const index = buildRuleIndex(rules, slots.paths)
   settleClauseSlots(rules, slots.paths.length, (r) => isIndexed(index, r))
-  return createCompiledFlag({
-    key,
-    version,
-    kind,
+  const planned = choosePlan({
     on,
-    variations,
-    served: servedCopy(variations),
     offVariation: flag.offVariation,
     prerequisites,
     targets,
     rules,
+    index,
+    paths: slots.paths,
     fallthrough,
     fallthroughReason:
       fallthrough.thresholds === null ? REASON_FALLTHROUGH : REASON_FALLTHROUGH_ROLLOUT,
     saltPrefix: salt + '.',
-    segmentKeys: collectSegmentKeys(rules),
-    problem: null,
-    cache: createAttributeCache(slots.paths),
-    index,
   })
+  const served = servedCopy(variations)
+  const segmentKeys = collectSegmentKeys(rules)
+  return createCompiledFlag(key, version, kind, on, variations, served, segmentKeys, null, planned)
 }
 
 /** The segment keys named by segmentMatch clauses, each once, in order of first use. */
@@ -265,9 +210,8 @@ function compileVariations(raw: unknown, kind: FlagKind): readonly JsonValue[] {
 
 /**
  * The unfrozen array the evaluator serves from (see FROZEN ARRAYS), holding the same frozen values.
- * perf: it starts as [null, …] so V8 gives it tagged (PACKED_ELEMENTS) storage. Filled from
- * `[0.5, 1.5]` directly, or sliced, it would store unboxed doubles, and every load of a fractional
- * variation would then allocate a new HeapNumber (16 B per variation() call, measured).
+ * It starts as [null, …] so V8 gives it tagged (PACKED_ELEMENTS) storage, never unboxed doubles.
+ * perf: loading a fractional variation then allocates nothing (bench/eval/README.md, "Allocation")
  */
 function servedCopy(variations: readonly JsonValue[]): readonly JsonValue[] {
   const served: JsonValue[] = variations.map(() => null)

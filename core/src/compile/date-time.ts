@@ -15,9 +15,9 @@ const ZERO = 48
 let pos = 0
 
 /**
- * The result register of readTimestampRegister.
- * perf: epoch ms exceed the small-integer range, so returning one from a call boxes a HeapNumber
- * per evaluation (measured: ~16 B/eval); a Float64Array slot holds it unboxed.
+ * The result register of readTimestampRegister: epoch ms exceed the small-integer range, so
+ * returning one from a call would box a HeapNumber per evaluation.
+ * perf: a Float64Array slot holds it unboxed (bench/eval/README.md, "Allocation")
  */
 export const TIME_REGISTER = new Float64Array(1)
 

@@ -10,10 +10,7 @@ import type { CompiledClause, CompiledRule, RuleIndex, SlotIndex } from './types
 // rule as a candidate, reads the slots of the first candidate rule and ANDs in their masks: ten
 // one-clause rules on two attributes cost two reads and two lookups, not ten list scans. See
 // evaluate.ts, matchIndexedRules.
-//
-// perf: ten-rules bench (bench/eval worker, medians of 11 interleaved runs on the loaded 2-core
-// VM, Node 20): clause by clause with attribute slots ~236 ns, this index with Map lookups
-// ~137 ns, with the string tables below ~127 ns.
+// perf: pays only when rules share an attribute (bench/eval/README.md, "Rule index")
 
 /** Rules covered by the index: one bit each in a mask that stays a Smi (31-bit) in V8. */
 export const INDEX_MAX_RULES = 30
@@ -27,9 +24,8 @@ const TABLE_MAX_RUN = 8
 /**
  * A cheap string hash for the index's tables: the length and three char codes, mixed. Allocates
  * nothing. Strings that differ only elsewhere collide and are told apart by linear probing.
- * perf: in a micro-benchmark with unpredictable keys, Map.get of a string took ~17 ns on Node 20
- * (its bucket walk branches unpredictably); ten-rules went from ~137 to ~127 ns with the tables.
  * evaluate.ts (probeMask) has it written out: change both together.
+ * perf: a table probe instead of Map.get (bench/eval/README.md, "Rule index")
  */
 export function sampleHash(text: string): number {
   const length = text.length
@@ -105,17 +101,16 @@ export function createRuleIndex(
   ruleSlots: readonly (Int32Array | null)[],
   slots: readonly (SlotIndex | null)[],
   cachedSlots: number,
-  direct: boolean,
-  singleSlots: Int32Array | null,
+  readers: Int32Array,
 ): RuleIndex {
-  return { count, all, ruleSlots, slots, cachedSlots, direct, singleSlots }
+  return { count, all, ruleSlots, slots, cachedSlots, readers }
 }
 
 /**
- * The index of the first INDEX_MAX_RULES rules of a flag whose attribute paths fill `slotCount`
- * slots (clause slots as numbered by the SlotTable, before settleClauseSlots); null when it would
- * not pay: unless two indexable rules read the same attribute, each clause is checked once
- * either way, and a short `===` scan costs less than a Map lookup.
+ * The index of the first INDEX_MAX_RULES rules of a flag whose slots read `paths` (clause slots
+ * as numbered by the SlotTable, before settleClauseSlots); null when it would not pay: unless two
+ * indexable rules read the same attribute, each clause is checked once either way, and a short
+ * `===` scan costs less than a Map lookup.
  */
 export function buildRuleIndex(
   rules: readonly CompiledRule[],
@@ -137,7 +132,7 @@ export function buildRuleIndex(
       onSlot[slot]! |= 1 << r
     }
   }
-  // perf: two-clause bench (one rule, medians of 11 runs): indexed ~106 ns, clause loop ~89 ns
+  // perf: with no shared attribute the clause loop is cheaper (bench/eval/README.md, "Rule index")
   if (!shared) return null
   const all = (1 << count) - 1
   const missMasks = new Int32Array(slotCount)
@@ -174,24 +169,13 @@ export function buildRuleIndex(
     const map = listed[s]
     slots.push(map === null || map === undefined ? null : buildSlotIndex(missMasks[s]!, map))
   }
-  let direct = cachedSlots === 0
-  for (let r = 0; r < count && direct; r++) direct = ruleSlots[r] !== null
-  for (let s = 0; s < slotCount && direct; s++) {
+  const readers = new Int32Array(slotCount)
+  for (let s = 0; s < slotCount; s++) {
     const path = paths[s]!
-    direct = slots[s] === null || (path.length === 1 && readerOf(path) >= 0)
+    const cached = s < INDEX_MAX_SLOTS && (cachedSlots & (1 << s)) !== 0
+    readers[s] = slots[s] === null || cached || path.length !== 1 ? -1 : readerOf(path)
   }
-  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, direct, singleSlots(ruleSlots))
-}
-
-/** RuleIndex.singleSlots: each rule's one slot, when every covered rule has exactly one. */
-function singleSlots(ruleSlots: readonly (Int32Array | null)[]): Int32Array | null {
-  const single = new Int32Array(ruleSlots.length)
-  for (let r = 0; r < ruleSlots.length; r++) {
-    const slots = ruleSlots[r]!
-    if (slots === null || slots.length !== 1) return null
-    single[r] = slots[0]!
-  }
-  return single
+  return createRuleIndex(count, all, ruleSlots, slots, cachedSlots, readers)
 }
 
 /** Whether rule `r` is decided by `index` (its clauses are then never checked one by one). */

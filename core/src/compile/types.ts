@@ -49,15 +49,10 @@ export interface RuleIndex {
    */
   readonly cachedSlots: number
   /**
-   * Every covered rule is decided by the index, no slot is shared with the cache, and every
-   * slot is a top-level attribute with a named reader: the evaluator's direct index loop.
+   * For each slot, the named reader (`readerOf`) the index reads it with directly: a top-level
+   * attribute with a reader that no rule outside the index reads; -1 for any other slot.
    */
-  readonly direct: boolean
-  /**
-   * The slot of each covered rule when every one of them has exactly one clause (ten one-clause
-   * rules, say): the evaluator's single-clause index loop. Null otherwise.
-   */
-  readonly singleSlots: Int32Array | null
+  readonly readers: Int32Array
 }
 
 /**
@@ -138,9 +133,12 @@ export interface CompiledPrerequisite {
 
 /**
  * A flag compiled once for repeated evaluation (`compileFlag`). Treat it as read-only and opaque
- * apart from `key`, `version`, `kind`, `on`, `variations` and `problem`: its layout may change.
+ * apart from `key`, `version`, `kind`, `on`, `variations`, `problem` and `segmentKeys`: its
+ * layout may change.
  */
-export interface CompiledFlag {
+export type CompiledFlag = CompiledFlagFields & FlagPlan
+
+interface CompiledFlagFields {
   readonly key: string
   readonly version: number
   /** Null only when the flag is malformed and its kind was not valid. */
@@ -159,41 +157,98 @@ export interface CompiledFlag {
    * servedTypeOf). The store's type check then needs no typeof of the served value.
    */
   readonly servedType: string
+  /** Keys of the segments the flag's rules refer to (segmentMatch), each once; empty if none. */
+  readonly segmentKeys: readonly string[]
+  /** Why the flag failed validation (`'rules.0.clauses.1.op: …'`); null when it is valid. */
+  readonly problem: string | null
+}
+
+/**
+ * How a compiled flag is evaluated, chosen once when it compiles (plan.ts, choosePlan): the
+ * plan's kind and the plan. Every plan but the general one belongs to a flag known at compile
+ * time to need no prerequisites, targets or rollouts. The evaluator switches on `planKind` in one
+ * place per entry point (evaluate.ts).
+ * perf: the kind is on the flag, so reading it stays monomorphic (bench/eval/README.md, "Plans")
+ */
+export type FlagPlan =
+  | { readonly planKind: 'fixed'; readonly plan: FixedPlan }
+  | { readonly planKind: 'program'; readonly plan: ProgramPlan }
+  | { readonly planKind: 'single-index'; readonly plan: SingleIndexPlan }
+  | { readonly planKind: 'direct-index'; readonly plan: DirectIndexPlan }
+  | { readonly planKind: 'general'; readonly plan: GeneralPlan }
+
+/**
+ * Serves one variation with one reason to every context: an off flag (its offVariation), an on
+ * flag with no prerequisites, targets or rules and a fixed fallthrough, or a malformed flag
+ * (variation -1, ERROR/MALFORMED_FLAG).
+ */
+export interface FixedPlan {
+  readonly variation: number
+  readonly reason: Reason
+}
+
+/**
+ * Rules whose clauses are all non-negated short `in` lists on top-level attributes with a named
+ * reader, each attribute read by one clause (plan.ts, isProgramRules), run from one flat array.
+ */
+export interface ProgramPlan {
+  /** The variation served when rule r matches at `r + 1`; the fallthrough's at 0. */
+  readonly variations: Int32Array
+  /** The reason reported when rule r matches at `r + 1`; the fallthrough's at 0. */
+  readonly reasons: readonly Reason[]
+  /**
+   * Per rule: its clause count and the offset of the next rule, then per clause its reader, its
+   * value count and its values.
+   * perf: one array instead of rule, clause and value objects (bench/eval/README.md, "Plans")
+   */
+  readonly program: readonly (string | number | boolean)[]
+}
+
+/**
+ * Every rule decided by a rule index (rule-index.ts) that reads each slot with its named reader,
+ * once, without the attribute cache: every slot is a top-level attribute with a named reader and
+ * no rule outside the index reads it.
+ */
+export interface DirectIndexPlan {
+  /** As in ProgramPlan; first in every rule plan, so the evaluator's shared tail reads either. */
+  readonly variations: Int32Array
+  readonly reasons: readonly Reason[]
+  /** One bit per rule: `(1 << rules) - 1`. */
+  readonly all: number
+  /** For each rule, its clauses' slots in clause order. */
+  readonly ruleSlots: readonly Int32Array[]
+  /** For each slot, its value-to-mask lookup (RuleIndex.slots). */
+  readonly lookups: readonly (SlotIndex | null)[]
+  /** For each slot, the named reader of its attribute. */
+  readonly readers: Int32Array
+}
+
+/** A DirectIndexPlan whose rules have exactly one clause each. */
+export interface SingleIndexPlan {
+  readonly variations: Int32Array
+  readonly reasons: readonly Reason[]
+  readonly all: number
+  /** For each rule, the slot of its one clause. */
+  readonly ruleSlot: Int32Array
+  readonly lookups: readonly (SlotIndex | null)[]
+  readonly readers: Int32Array
+}
+
+/** An on flag evaluated step by step: prerequisites, targets, rules, fallthrough. */
+export interface GeneralPlan {
   readonly offVariation: number
   readonly prerequisites: readonly CompiledPrerequisite[]
   /** Context key to variation index over all individual targets; null when there are none. */
   readonly targets: ReadonlyMap<string, number> | null
   readonly rules: readonly CompiledRule[]
+  /** Null when no two of the first 30 rules made only of non-negated `in` clauses share a slot. */
+  readonly index: RuleIndex | null
+  /** The attribute values read by the flag's current evaluation, one slot per path. */
+  readonly cache: AttributeCache
   readonly fallthrough: CompiledServe
   readonly fallthroughReason: Reason
   /** `salt + '.'`, the prefix hashed in front of the bucketed value. */
   readonly saltPrefix: string
-  /** Keys of the segments the flag's rules refer to (segmentMatch), each once; empty if none. */
-  readonly segmentKeys: readonly string[]
-  /** Why the flag failed validation (`'rules.0.clauses.1.op: …'`); null when it is valid. */
-  readonly problem: string | null
-  /** The attribute values read by the flag's current evaluation, one slot per path. */
-  readonly cache: AttributeCache
-  /** Null when none of the first 30 rules is made only of non-negated `in` clauses. */
-  readonly index: RuleIndex | null
-  /** Evaluated by the evaluator's direct loop: see compile-flag.ts, isDirect. */
-  readonly direct: boolean
-  /**
-   * How `store.variation()` may evaluate the flag without the general path (FAST_NONE,
-   * FAST_FIXED, FAST_RULES, FAST_INDEX or FAST_SINGLE_INDEX; fast-kinds.ts, fastKind).
-   */
-  readonly fast: number
-  /**
-   * A direct flag's rules in one flat array (fast-kinds.ts, directProgram); empty otherwise.
-   * Per rule: its clause count, the offset of the next rule, then per clause its reader, its
-   * value count and its values. perf: one array instead of rule, clause and value objects.
-   */
-  readonly program: readonly (string | number | boolean)[]
-  /**
-   * For a fast flag, the variation served when rule r matches at `r + 1`, and at 0 the one served
-   * when none does (the fallthrough's, or offVariation for an off flag); empty otherwise.
-   */
-  readonly fastVariations: Int32Array
 }
 
 export interface CompiledSegmentRule {

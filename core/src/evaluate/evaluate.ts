@@ -1,5 +1,4 @@
 import { OP_IN_LIST, OP_SEGMENT_MATCH, matchOperand } from '../compile/operators.js'
-import { FAST_INDEX, FAST_RULES, FAST_SINGLE_INDEX } from '../compile/fast-kinds.js'
 import { sampleHash } from '../compile/rule-index.js'
 import type {
   AttributeCache,
@@ -9,7 +8,10 @@ import type {
   CompiledRule,
   CompiledSegment,
   CompiledServe,
+  DirectIndexPlan,
+  GeneralPlan,
   RuleIndex,
+  SingleIndexPlan,
   SlotIndex,
 } from '../compile/types.js'
 import type { Context } from '../model/context.js'
@@ -84,28 +86,82 @@ export function evaluateVariationIndex(
   segments: SegmentLookup,
   depth: number,
 ): number {
-  if (flag.problem !== null) {
-    lastReason = REASON_MALFORMED
-    return -1
-  }
   if (!isContext(context)) {
-    lastReason = REASON_NO_CONTEXT
+    lastReason = flag.problem === null ? REASON_NO_CONTEXT : REASON_MALFORMED
     return -1
   }
-  // perf: flags made only of `in` rules skip the general path's checks (see evaluateDirect)
-  if (flag.direct && flag.on) return evaluateDirect(flag, context)
-  if (!flag.on) {
-    lastReason = REASON_OFF
-    return flag.offVariation
+  const { planKind, plan } = flag
+  let rule: number // the first rule that matches, -1 for none
+  switch (planKind) {
+    case 'fixed':
+      lastReason = plan.reason
+      return plan.variation
+    case 'program':
+      rule = matchProgram(plan.program, context)
+      break
+    case 'single-index':
+      rule = matchSingleClauseIndex(plan, context)
+      break
+    case 'direct-index':
+      rule = matchDirectIndex(plan, context)
+      break
+    default: // 'general': any other kind would not type-check here
+      return evaluateGeneral(plan, context, lookup, segments, depth)
   }
-  if (flag.prerequisites.length !== 0) {
-    const failed = failedPrerequisite(flag, context, lookup, segments, depth)
+  lastReason = plan.reasons[rule + 1]!
+  return plan.variations[rule + 1]!
+}
+
+/**
+ * evaluateVariationIndex without the reason: the same index for every flag and context, but
+ * lastEvaluationReason() is left as it was (the general plan still sets it). The same dispatch,
+ * for store.variation().
+ * perf: the reason register costs the rule plans a store a call (bench/eval/README.md, "Plans")
+ */
+export function evaluateReasonFree(
+  flag: CompiledFlag,
+  context: unknown,
+  lookup: FlagLookup,
+  segments: SegmentLookup,
+): number {
+  if (!isContext(context)) return -1
+  const { planKind, plan } = flag
+  let rule: number // the first rule that matches, -1 for none
+  switch (planKind) {
+    case 'fixed':
+      return plan.variation
+    case 'program':
+      rule = matchProgram(plan.program, context)
+      break
+    case 'single-index':
+      rule = matchSingleClauseIndex(plan, context)
+      break
+    case 'direct-index':
+      rule = matchDirectIndex(plan, context)
+      break
+    default: // 'general': any other kind would not type-check here
+      return evaluateGeneral(plan, context, lookup, segments, 0)
+  }
+  return plan.variations[rule + 1]!
+}
+
+/** The general plan: prerequisites, targets, rules top to bottom, fallthrough. */
+function evaluateGeneral(
+  plan: GeneralPlan,
+  context: Context,
+  lookup: FlagLookup,
+  segments: SegmentLookup,
+  depth: number,
+): number {
+  const prerequisites = plan.prerequisites
+  if (prerequisites.length !== 0) {
+    const failed = failedPrerequisite(prerequisites, context, lookup, segments, depth)
     if (failed !== null) {
       lastReason = failed.failedReason
-      return flag.offVariation
+      return plan.offVariation
     }
   }
-  const targets = flag.targets
+  const targets = plan.targets
   if (targets !== null) {
     const target = targets.get(context.key)
     if (target !== undefined) {
@@ -113,25 +169,23 @@ export function evaluateVariationIndex(
       return target
     }
   }
-  const rules = flag.rules
-  let serve = flag.fallthrough
-  let reason = flag.fallthroughReason
+  const rules = plan.rules
+  let serve = plan.fallthrough
+  let reason = plan.fallthroughReason
   if (rules.length !== 0) {
-    const matched = matchRules(flag, context, segments)
+    const matched = matchRules(plan, context, segments)
     if (matched >= 0) {
       const rule = rules[matched]!
       serve = rule.serve
       reason = rule.reason
     }
   }
-  // perf: one serve site, fixed variations checked here. With two serveVariation calls the
-  // store.variation() graph exceeded TurboFan's cumulative inlining budget and neither call was
-  // inlined (--trace-turbo-inlining): two-clause 88 against 84 ns (bench/eval/README.md)
+  // perf: one serve site keeps the caller in its inlining budget (bench/eval/README.md, "Inlining")
   if (serve.thresholds === null) {
     lastReason = reason
     return serve.variation
   }
-  const index = serveRollout(serve, context, flag.saltPrefix)
+  const index = serveRollout(serve, context, plan.saltPrefix)
   // why: set after bucketing, which reads an attribute: a getter that evaluates another flag
   // would overwrite the register
   lastReason = reason
@@ -139,27 +193,8 @@ export function evaluateVariationIndex(
 }
 
 /**
- * The evaluation of a flag whose rules are all plain `in` clauses (compile-flag.ts, isDirect)
- * for an on flag: the same result as the general path, which would
- * find no prerequisites, targets, index, slots, segments, negation or rollouts to handle.
- * perf: two-clause bench, interleaved processes: 32.3 against 26.7 ns in a prototype.
- */
-function evaluateDirect(flag: CompiledFlag, context: Context): number {
-  const r = matchProgram(flag.program, context)
-  if (r < 0) {
-    lastReason = flag.fallthroughReason
-    return flag.fallthrough.variation
-  }
-  const rule = flag.rules[r]!
-  lastReason = rule.reason
-  return rule.serve.variation
-}
-
-/**
- * The first rule of a direct flag's program (types.ts, CompiledFlag.program) whose clauses all
- * list the attribute value read for them; -1 when none does.
- * perf: two-clause bench, patched copies of core/dist (minimums of 6 interleaved processes):
- * 23.3 ns against 28.5 for the same loop over rule, clause and value objects.
+ * The first rule of a program (types.ts, ProgramPlan.program) whose clauses all list the
+ * attribute value read for them; -1 when none does.
  */
 function matchProgram(program: readonly (string | number | boolean)[], context: Context): number {
   let p = 0
@@ -227,28 +262,14 @@ function listsValue(
   return false
 }
 
-/**
- * store.variation()'s evaluation of a fast flag (compile/fast-kinds.ts; `flag.fast` is not
- * FAST_NONE) for a context that isContext accepts: the variation the general path serves, without its reason (lastEvaluationReason() is not set).
- */
-export function evaluateFast(flag: CompiledFlag, context: Context): number {
-  const fast = flag.fast
-  let r = -1
-  if (fast === FAST_RULES) r = matchProgram(flag.program, context)
-  else if (fast === FAST_SINGLE_INDEX) r = matchSingleClauseIndex(flag.index!, context, flag.cache)
-  else if (fast === FAST_INDEX) r = matchDirectIndex(flag.index!, context, flag.cache)
-  return flag.fastVariations[r + 1]!
-}
-
-/** The first prerequisite of `flag` that fails for `context`; null when all pass. */
+/** The first of `prerequisites` that fails for `context`; null when all pass. */
 function failedPrerequisite(
-  flag: CompiledFlag,
+  prerequisites: readonly CompiledPrerequisite[],
   context: Context,
   lookup: FlagLookup,
   segments: SegmentLookup,
   depth: number,
 ): CompiledPrerequisite | null {
-  const prerequisites = flag.prerequisites
   if (depth === 0) {
     checksLeft = MAX_PREREQUISITE_CHECKS
     aborted = false
@@ -283,12 +304,10 @@ function passesPrerequisite(
 
 // ---------------------------------------------------------------- attribute slots
 //
-// perf: each distinct attribute path of a flag has a slot (compile/attribute-slots.ts), read at
-// most once per evaluation of the flag. Reading an attribute costs two megamorphic keyed
-// lookups (Object.hasOwn and the load: the name changes from clause to clause), and in the
-// ten-rules bench they took 21-28% of the time; with slots, ten rules on two attributes read
-// two attributes, not ten (ten-rules without the rule index: 396 -> 272 ns). The cache is per
-// compiled flag (and per segment), so a prerequisite never clobbers its dependent's slots.
+// Each distinct attribute path of a flag has a slot (compile/attribute-slots.ts), read at most
+// once per evaluation of the flag. The cache is per compiled flag (and per segment), so a
+// prerequisite never clobbers its dependent's slots.
+// perf: ten rules on two attributes read two attributes (bench/eval/README.md, "Attribute slots")
 
 /** Stamps stay below 2^30, so `stamp` is always a Smi and storing it never allocates. */
 const MAX_STAMP = 0x3fffffff
@@ -327,13 +346,13 @@ function readSlot(cache: AttributeCache, slot: number, context: Context): unknow
 
 // ---------------------------------------------------------------- rules
 
-/** The index of the first rule of `flag` that matches `context`; -1 when none does. */
-function matchRules(flag: CompiledFlag, context: Context, segments: SegmentLookup): number {
-  const cache = flag.cache
+/** The index of the first rule of `plan` that matches `context`; -1 when none does. */
+function matchRules(plan: GeneralPlan, context: Context, segments: SegmentLookup): number {
+  const cache = plan.cache
   renewStamp(cache)
-  const rules = flag.rules
+  const rules = plan.rules
   let first = 0
-  const index = flag.index
+  const index = plan.index
   if (index !== null) {
     const matched = matchIndexedRules(index, rules, context, segments, cache)
     if (matched >= 0) return matched
@@ -352,12 +371,9 @@ function matchRules(flag: CompiledFlag, context: Context, segments: SegmentLooku
  * slots are all applied matches. A rule the index cannot decide is checked clause by clause when
  * it is the first candidate. Attributes are read in the order the rules ask for them, and never
  * for a rule already ruled out, so no more attributes are read than clause by clause.
- *
- * perf: the string probe is written out here, not called (stringMask). That also makes this
- * function too large (419 bytecodes) to fit in variation()'s inlining budget, so it is compiled
- * on its own with its reads and probes inlined. When it was inlined into variation() (in about
- * half of the processes, depending on when the concurrent compiler ran), the budget ran out and
- * the reads and probes became calls: ten-rules 48-52 against 41-42 ns.
+
+ * perf: the probe written out (not stringMask) keeps this out of its caller's inlining budget, so
+ * its reads and probes stay inlined (bench/eval/README.md, "Inlining")
  */
 function matchIndexedRules(
   index: RuleIndex,
@@ -366,11 +382,6 @@ function matchIndexedRules(
   segments: SegmentLookup,
   cache: AttributeCache,
 ): number {
-  if (index.direct) {
-    return index.singleSlots !== null
-      ? matchSingleClauseIndex(index, context, cache)
-      : matchDirectIndex(index, context, cache)
-  }
   const ruleSlots = index.ruleSlots
   let candidates = index.all
   let applied = 0
@@ -386,10 +397,13 @@ function matchIndexedRules(
         const slotBit = 1 << slot
         if ((applied & slotBit) !== 0) continue
         applied |= slotBit
+        const reader = index.readers[slot]!
         const value =
-          (index.cachedSlots & slotBit) !== 0
-            ? readSlot(cache, slot, context)
-            : readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
+          reader >= 0
+            ? readNamed(context as Record<string, unknown>, reader)
+            : (index.cachedSlots & slotBit) !== 0
+              ? readSlot(cache, slot, context)
+              : readAttributeWith(context, cache.paths[slot]!, cache.readers[slot]!)
         const lookup = index.slots[slot]!
         const strings = lookup.strings
         if (typeof value === 'string' && strings !== null) {
@@ -420,20 +434,19 @@ function matchIndexedRules(
 }
 
 /**
- * matchIndexedRules for a direct index (types.ts, RuleIndex.direct):
- * every covered rule has its slots, none is cached, and each reads by its named reader.
- * perf: ten-rules, interleaved processes: 46.0 against 42.8 ns (medians of 5).
+ * matchIndexedRules for a DirectIndexPlan: every rule has its slots, and each slot is read once
+ * with its named reader.
  */
-function matchDirectIndex(index: RuleIndex, context: Context, cache: AttributeCache): number {
-  const ruleSlots = index.ruleSlots
-  const readers = cache.readers
-  const lookups = index.slots
-  let candidates = index.all
+function matchDirectIndex(plan: DirectIndexPlan, context: Context): number {
+  const ruleSlots = plan.ruleSlots
+  const readers = plan.readers
+  const lookups = plan.lookups
+  let candidates = plan.all
   let applied = 0
   while (candidates !== 0) {
     const bit = candidates & -candidates
     const r = 31 - Math.clz32(bit)
-    const slots = ruleSlots[r] as Int32Array
+    const slots = ruleSlots[r]!
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!
       const slotBit = 1 << slot
@@ -449,16 +462,14 @@ function matchDirectIndex(index: RuleIndex, context: Context, cache: AttributeCa
 }
 
 /**
- * matchDirectIndex for an index whose rules have one clause each (RuleIndex.singleSlots): the
- * first candidate either has its slot applied already (it matches) or its slot is read now.
- * perf: ten-rules, patched copies of core/dist, medians of 6 interleaved processes: 40.6 against
- * 44.9 ns for matchDirectIndex.
+ * matchDirectIndex for a SingleIndexPlan: the first candidate either has its slot applied
+ * already (it matches) or its slot is read now.
  */
-function matchSingleClauseIndex(index: RuleIndex, context: Context, cache: AttributeCache): number {
-  const ruleSlot = index.singleSlots as Int32Array
-  const readers = cache.readers
-  const lookups = index.slots
-  let candidates = index.all
+function matchSingleClauseIndex(plan: SingleIndexPlan, context: Context): number {
+  const ruleSlot = plan.ruleSlot
+  const readers = plan.readers
+  const lookups = plan.lookups
+  let candidates = plan.all
   let applied = 0
   while (candidates !== 0) {
     const bit = candidates & -candidates
@@ -477,8 +488,7 @@ function matchSingleClauseIndex(index: RuleIndex, context: Context, cache: Attri
 /**
  * slotMask, with the string probe and sampleHash written out (the same hash: the table was
  * built with sampleHash, so change both together).
- * perf: ten-rules, patched copies of core/dist, medians of 6 interleaved processes: 42.1 against
- * 46.8 ns with the calls.
+ * perf: no calls in the direct index loops (bench/eval/README.md, "Rule index")
  */
 function probeMask(lookup: SlotIndex, value: unknown): number {
   const strings = lookup.strings
@@ -583,7 +593,7 @@ function matchesClause(
       }
     }
   } else if (clause.opcode === OP_IN_LIST) {
-    // perf: the common operator without a call (matchOperand is too large to inline)
+    // perf: the common operator without a call (bench/eval/README.md, "Inlining")
     const values = clause.values
     for (let i = 0; i < values.length; i++) {
       if (values[i] === value) {

@@ -6,14 +6,7 @@ import { createRandom, type Random } from '../../test/random.js'
 import { referenceVariationDetail } from '../../test/reference-evaluator.js'
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
-import {
-  FAST_FIXED,
-  FAST_INDEX,
-  FAST_NONE,
-  FAST_RULES,
-  FAST_SINGLE_INDEX,
-} from '../compile/fast-kinds.js'
-import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
+import type { CompiledFlag, CompiledSegment, GeneralPlan } from '../compile/types.js'
 import type { Context } from '../model/context.js'
 import type { Clause, Operator, Rule, WireFlag } from '../model/flag.js'
 import type { JsonValue } from '../model/json.js'
@@ -45,6 +38,17 @@ function wireFlag(key: string, rules: Rule[], overrides: Partial<WireFlag> = {})
 }
 
 const none = (): CompiledFlag | undefined => undefined
+
+/** Whether the flag's rules are decided by a rule index: in its general plan, or as its plan. */
+function hasRuleIndex(flag: CompiledFlag): boolean {
+  if (flag.planKind === 'general') return flag.plan.index !== null
+  return flag.planKind === 'direct-index' || flag.planKind === 'single-index'
+}
+
+function generalPlan(flag: CompiledFlag): GeneralPlan {
+  if (flag.planKind !== 'general') throw new Error(`plan is ${flag.planKind}, not general`)
+  return flag.plan
+}
 
 const ATTRIBUTES = ['country', 'plan', 'tier', 'device.os', 'key', 'age']
 const VALUES: JsonValue[] = [
@@ -146,7 +150,7 @@ describe('attribute slots and the rule index', () => {
         const flags = [wireFlag('f', randomRules(r)), wireFlag('g', randomRules(r))]
         const store = createFlagStore()
         store.put(round, flags, SEGMENTS)
-        if (store.get('f')!.index !== null) indexed++
+        if (hasRuleIndex(store.get('f')!)) indexed++
         for (let c = 0; c < 20; c++) {
           const context = randomContext(r)
           const key = r.pick(['f', 'g'])
@@ -170,8 +174,7 @@ describe('attribute slots and the rule index', () => {
     'agree with the reference evaluator on many-rule flags the direct index loop decides (seed %i)',
     (seed) => {
       const r = createRandom(seed * 104_729)
-      let direct = 0
-      let fastIndex = 0
+      let directIndex = 0
       let single = 0
       let late = 0
       for (let round = 0; round < 100; round++) {
@@ -193,10 +196,9 @@ describe('attribute slots and the rule index', () => {
         const flags = [wireFlag('f', rules)]
         const store = createFlagStore()
         store.put(round, flags, SEGMENTS)
-        if (store.get('f')!.index?.direct) direct++
-        const fast = store.get('f')!.fast
-        if (fast === FAST_INDEX || fast === FAST_SINGLE_INDEX) fastIndex++
-        if (fast === FAST_SINGLE_INDEX) single++
+        const kind = store.get('f')!.planKind
+        if (kind === 'direct-index' || kind === 'single-index') directIndex++
+        if (kind === 'single-index') single++
         for (let c = 0; c < 20; c++) {
           const context = randomContext(r)
           const expected = referenceVariationDetail(flags, 'f', context, null, SEGMENTS)
@@ -204,13 +206,11 @@ describe('attribute slots and the rule index', () => {
           if (!isDeepStrictEqual(actual, expected)) {
             expect(actual, JSON.stringify({ seed, round, context, flags })).toStrictEqual(expected)
           }
-          // store.variation() takes its fast path for these (compile/fast-kinds.ts, FAST_INDEX)
           expect(store.variation('f', context, null)).toStrictEqual(expected.value)
           if (expected.reason.kind === 'RULE_MATCH' && expected.reason.ruleIndex >= 8) late++
         }
       }
-      expect(direct).toBeGreaterThan(90)
-      expect(fastIndex).toBeGreaterThan(90)
+      expect(directIndex).toBeGreaterThan(90)
       expect(single).toBeGreaterThan(20)
       expect(late).toBeGreaterThan(20)
     },
@@ -232,7 +232,8 @@ describe('attribute slots and the rule index', () => {
         },
       ]),
     )
-    expect(single.index).toBeNull()
+    expect(hasRuleIndex(single)).toBe(false)
+    expect(single.planKind).toBe('program')
     const shared = compileFlag(
       wireFlag('f', [
         { id: 'a', clauses: [inClause('country', ['X'])], serve: { variation: 1 } },
@@ -244,7 +245,7 @@ describe('attribute slots and the rule index', () => {
         { id: 'c', clauses: [inClause('country', ['NL', 'DE'])], serve: { variation: 3 } },
       ]),
     )
-    expect(shared.index).not.toBeNull()
+    expect(shared.planKind).toBe('direct-index')
     const ruleOf = (context: Context): unknown => evaluate(shared, context, none).reason
     expect(ruleOf({ key: 'u', country: 'NL', plan: 'pro' })).toMatchObject({ ruleId: 'b' })
     expect(ruleOf({ key: 'u', country: 'NL', plan: 'free' })).toMatchObject({ ruleId: 'c' })
@@ -376,7 +377,7 @@ describe('attribute slots and the rule index', () => {
         },
       ]),
     )
-    const cache = flag.cache as { stamp: number }
+    const cache = generalPlan(flag).cache as { stamp: number }
     for (let i = 0; i < 3; i++) evaluate(flag, { key: 'u' }, none)
     expect(evaluate(flag, { key: 'u', country: 'NL', plan: 'pro' }, none).reason).toMatchObject({
       ruleId: 'b',
@@ -476,13 +477,13 @@ describe('store.variation allocation', () => {
   })
 })
 
-describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
+describe('the plans other than the general one (compile/plan.ts)', () => {
   const inRule = (id: string, attribute: string, values: JsonValue[], variation: number): Rule => ({
     id,
     clauses: [{ attribute, op: 'in', values, negate: false }],
     serve: { variation },
   })
-  // One flag of each fast kind, and one the general path keeps (targets).
+  // One flag of each plan but the general one, and one the general plan keeps (targets).
   const flags: WireFlag[] = [
     wireFlag('off', [inRule('r0', 'country', ['NL'], 1)], { on: false, offVariation: 2 }),
     wireFlag('plain', []),
@@ -518,21 +519,18 @@ describe("store.variation()'s fast path (compile/fast-kinds.ts)", () => {
     }),
   ]
 
-  it('is chosen at compile time for the flags it can decide, and only for those', () => {
+  it('are chosen at compile time for the flags they can decide, and only for those', () => {
     const store = createFlagStore()
     store.put(1, flags)
-    const kinds = flags.map((f) => store.get(f.key)!.fast)
-    expect(kinds).toEqual([
-      FAST_FIXED,
-      FAST_FIXED,
-      FAST_RULES,
-      FAST_SINGLE_INDEX,
-      FAST_INDEX,
-      FAST_NONE,
-    ])
+    const kinds = flags.map((f) => store.get(f.key)!.planKind)
+    expect(kinds).toEqual(['fixed', 'fixed', 'program', 'single-index', 'direct-index', 'general'])
     const malformed = compileFlag({ ...flags[2]!, fallthrough: { variation: 9 } })
     expect(malformed.problem).not.toBeNull()
-    expect(malformed.fast).toBe(FAST_NONE)
+    expect(malformed.planKind).toBe('fixed')
+    expect(malformed.plan).toEqual({
+      variation: -1,
+      reason: { kind: 'ERROR', errorKind: 'MALFORMED_FLAG' },
+    })
   })
 
   const plain = (attributes: Record<string, unknown>): Context => ({ key: 'u1', ...attributes })

@@ -1,6 +1,5 @@
 import { compileFlag } from '../compile/compile-flag.js'
 import { compileSegment } from '../compile/compile-segment.js'
-import { FAST_NONE } from '../compile/fast-kinds.js'
 import type { CompiledFlag, CompiledSegment } from '../compile/types.js'
 import { SwitchyardError } from '../errors.js'
 import type { WireFlag } from '../model/flag.js'
@@ -10,9 +9,8 @@ import type { EvaluationDetail, Reason, Widen } from '../model/reason.js'
 import {
   REASON_UNEXPECTED_ERROR,
   createDetail,
-  evaluateFast,
+  evaluateReasonFree,
   evaluateVariationIndex,
-  isContext,
   lastEvaluationReason,
   type FlagLookup,
   type SegmentLookup,
@@ -106,9 +104,7 @@ function hasFallbackType(value: unknown, fallback: unknown): boolean {
 
 /**
  * hasFallbackType for a value `flag` serves, from the type all its values share when they do.
- * perf: `typeof value === typeof fallback` calls V8's Typeof builtin twice; a typeof compared
- * with a literal is a map check. two-clause and ten-rules, patched copies of core/dist, medians
- * of 4-6 interleaved processes: 1.5-2 ns less.
+ * perf: typeof against literals, no Typeof builtin call (bench/eval/README.md, "Fallback type")
  */
 function servesFallbackType(flag: CompiledFlag, value: unknown, fallback: unknown): boolean {
   if (fallback === null || fallback === undefined) return true
@@ -249,17 +245,8 @@ class MemoryFlagStore implements FlagStore {
       if (!this.ready) return fallback
       const flag = this.compiled.get(key)
       if (flag === undefined) return fallback
-      let index: number
-      // perf: a fast flag skips the general path (compile/fast-kinds.ts). It is valid, so for
-      // a context the general path refuses it would serve the fallback too; asking the general
-      // path would read the context's key a second time (a getter could answer differently).
-      if (flag.fast !== FAST_NONE) {
-        if (!isContext(context)) return fallback
-        index = evaluateFast(flag, context)
-      } else {
-        index = evaluateVariationIndex(flag, context, this.lookup, this.segmentLookup, 0)
-        if (index < 0) return fallback
-      }
+      const index = evaluateReasonFree(flag, context, this.lookup, this.segmentLookup)
+      if (index < 0) return fallback
       const value = flag.served[index]
       return servesFallbackType(flag, value, fallback) ? (value as Widen<T>) : fallback
     } catch {

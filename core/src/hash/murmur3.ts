@@ -21,10 +21,8 @@ function mixH(h: number, k: number): number {
 
 /**
  * The final mix. Returns the hash as a signed 32-bit integer; callers take `>>> 0` where they use
- * it. perf: a uint32 of 2^31 or more is not a Smi, so returning one from a call that TurboFan
- * did not inline boxes a 16-byte HeapNumber. The rollout bench intermittently (depending on
- * inlining) allocated 8 B per evaluation (half the hashes) that way; a signed int32 never boxes
- * on Node 20 (no pointer compression: 32-bit Smis).
+ * it: a uint32 of 2^31 or more is not a Smi, and returning one from a call boxes a HeapNumber.
+ * perf: a signed int32 never boxes on Node 20 (bench/eval/README.md, "Allocation")
  */
 function finish(h: number, k: number, length: number): number {
   if (k !== 0) h ^= mixK(k)

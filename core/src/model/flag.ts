@@ -6,7 +6,7 @@ export type FlagKind = (typeof FLAG_KINDS)[number]
 
 /**
  * Clause operators. Their exact semantics (types, arrays, negation, missing attributes) are in
- * core/README.md under "Clauses" and pinned by the test vectors.
+ * docs/evaluation.md under "Clauses and operators" and pinned by the test vectors.
  */
 export const OPERATORS = [
   'in',
