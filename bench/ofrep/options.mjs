@@ -27,6 +27,8 @@ export function readOptions() {
     logLevel: option('log-level', 'BENCH_LOG_LEVEL', 'info'),
     // another build of the server (a patched copy of server/dist/main.js), measured the same way
     serverEntry: option('server-entry', 'BENCH_SERVER_ENTRY', undefined),
+    // where the server's stdout (its log; --trace-gc lines) goes; kept after the run when given
+    serverLog: option('server-log', 'BENCH_SERVER_LOG', undefined),
     timeoutMs: null,
     out: option('out', 'BENCH_OUT', undefined),
     // extra node flags for the server process (e.g. --cpu-prof)
@@ -34,7 +36,9 @@ export function readOptions() {
   }
   // each scenario: warm-up, the measured run, and a few seconds of checks and readings
   const plannedMs =
-    options.rounds * options.scenarios.length * (options.warmupS + options.durationS + 5) * 1000
+    options.scenarios.length *
+    (options.warmupS + options.rounds * (options.warmupS + options.durationS + 5)) *
+    1000
   options.timeoutMs = intOption('timeout', 'BENCH_TIMEOUT_MS', plannedMs + 120_000, 1000)
   if (options.scratchDb && !options.databaseUrl) {
     console.error(

@@ -11,7 +11,9 @@
 // run's measured window and give µs per request; --top N functions by self time (default 25);
 // --callers REGEX lists the server functions that led to the components matching REGEX (e.g.
 // --callers database: which code reached the database during the run).
-// Frames of server/dist/main.js are mapped to their TypeScript source through main.js.map.
+// Frames of server/dist/main.js are mapped to their TypeScript source through main.js.map (and
+// those of any script with a .map beside it: a patched copy that keeps main.js's lines can use
+// a copy of main.js.map).
 // A native frame without a script (a builtin, a system call) counts towards the nearest caller
 // that has one, so the time of a write() lands on Node's net module, a JSON.parse on its caller.
 import { readFileSync } from 'node:fs'
@@ -127,13 +129,19 @@ function main() {
   const parent = new Map()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const maps = new Map()
+  // Scripts with a source map beside them (server/dist/main.js.map) are mapped to their sources.
   const sourceOf = (url, line, column) => {
-    if (!url.endsWith('/server/dist/main.js')) return null
+    if (!url.startsWith('file://') || url.includes('/node_modules/')) return null
     if (!maps.has(url)) {
-      const path = new URL(`${url}.map`).pathname
-      maps.set(url, new SourceMap(JSON.parse(readFileSync(path, 'utf8'))))
+      let map = null
+      try {
+        map = new SourceMap(JSON.parse(readFileSync(new URL(`${url}.map`), 'utf8')))
+      } catch {
+        // no map beside it: the script's own name is used
+      }
+      maps.set(url, map)
     }
-    const entry = maps.get(url).findEntry(line, column)
+    const entry = maps.get(url)?.findEntry(line, column)
     return entry?.originalSource ? entry : null
   }
   // Each node's component and name: its own script's, else its nearest caller's with a script.

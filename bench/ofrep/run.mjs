@@ -14,7 +14,8 @@
 //   --scenarios a,b    OFREP_SCENARIOS  floor, single-server, single-client, bulk-client, healthz (default all)
 //   --connections N    CONNECTIONS      autocannon connections (default 50)
 //   --duration S       DURATION         seconds of measured load per scenario and round (default 10)
-//   --warmup S         WARMUP           seconds of the same load before each measured run (default 3)
+//   --warmup S         WARMUP           seconds of the same load before each measured run, and of
+//                                        every scenario once before the first round (default 3)
 //   --rounds N         ROUNDS           every scenario in turn, N times (default 2)
 //   --database-url U   DATABASE_URL     Postgres instead of PGlite (default: PGlite, temp data dir)
 //   --scratch-db       BENCH_SCRATCH_DB=1  a fresh database on the server of the database URL,
@@ -22,6 +23,8 @@
 //   --log-level L      BENCH_LOG_LEVEL  the server's LOG_LEVEL (default info, the server's own default)
 //   --server-entry F   BENCH_SERVER_ENTRY  the server script (default server/dist/main.js), e.g. a
 //                                        patched copy to measure an idea before changing server/
+//   --server-log F     BENCH_SERVER_LOG the server's stdout (its log) goes to F and stays (default: a
+//                                        temp file, removed)
 //   --timeout MS       BENCH_TIMEOUT_MS whole-run limit (default: the planned runs + 120 s)
 //   --out FILE         BENCH_OUT        results file (default bench/results/ofrep-<timestamp>.json)
 //                      BENCH_NODE_ARGS  extra node flags for the server (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof')
@@ -76,7 +79,16 @@ async function main() {
     answers[s.name] = (await checkOnce(s, request)).body
   }
 
-  // 3. Rounds: every scenario in turn, warm-up then the measured run.
+  // 3. A first warm-up of every scenario, so that the first measured one does not also pay for
+  // compiling the shared paths (and for collecting the server's start-up garbage); then rounds:
+  // every scenario in turn, its own warm-up, then the measured run.
+  if (options.warmupS > 0) {
+    for (const s of scenarios)
+      await targets.load.run(requests.get(s.name), {
+        connections: options.connections,
+        durationS: options.warmupS,
+      })
+  }
   const runs = []
   for (let round = 1; round <= options.rounds; round++) {
     for (const s of scenarios) {

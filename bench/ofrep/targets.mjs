@@ -43,7 +43,7 @@ export async function startTargets(options, guard) {
 
   // The server's log goes to a file: as deployed, at its own level (info unless --log-level),
   // without a pipe that this process would have to drain at tens of thousands of lines a second.
-  const logFile = join(tempDir, 'server.log')
+  const logFile = options.serverLog ?? join(tempDir, 'server.log')
   const server = await startServer({
     adminToken: ADMIN_TOKEN,
     databaseUrl,
