@@ -15,11 +15,14 @@ export async function createFlagOn(call, body) {
   )
 }
 
-/** A new server SDK key of ENV: `{ id, key, … }`. */
-export function createServerKey(call) {
+/** A new SDK key of ENV, `type` 'server' or 'client': `{ id, key, … }`. */
+export function createSdkKey(call, type) {
   return expectStatus(
-    call('POST', `/api/v1/environments/${ENV}/keys`, { type: 'server' }),
+    call('POST', `/api/v1/environments/${ENV}/keys`, { type }),
     201,
-    'create SDK key',
+    `create ${type} SDK key`,
   )
 }
+
+/** A new server SDK key of ENV: `{ id, key, … }`. */
+export const createServerKey = (call) => createSdkKey(call, 'server')

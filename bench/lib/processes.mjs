@@ -31,18 +31,19 @@ export async function waitUntilUp(url, what, timeoutMs) {
 
 /**
  * Spawns a child that keeps the last 64 KB of its output. `onUnexpectedExit(code, signal)` runs
- * when it exits before `stop()` was called.
+ * when it exits before `stop()` was called. With `stdoutFd` (an open file) its stdout goes
+ * there instead, unread, and only its stderr is kept.
  */
-export function spawnKept(command, args, { env, ipc = false, onUnexpectedExit } = {}) {
+export function spawnKept(command, args, { env, ipc = false, stdoutFd, onUnexpectedExit } = {}) {
   const child = spawn(command, args, {
     env,
-    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
+    stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
   })
   let output = ''
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-65536)
   }
-  child.stdout.on('data', keep)
+  child.stdout?.on('data', keep)
   child.stderr.on('data', keep)
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

@@ -39,3 +39,35 @@ export async function createScratchDatabase(url) {
     },
   }
 }
+
+/**
+ * createScratchDatabase, tracked by the run guard `guard`: when the run fails, the database is
+ * dropped once `processesGone()` resolves (the processes using it were killed); at exit a note
+ * names it if it may be left behind. `drop()` as above.
+ */
+export async function createGuardedScratchDatabase(url, guard, processesGone) {
+  const scratch = await createScratchDatabase(url)
+  let dropped = false
+  guard.track({
+    release: () =>
+      processesGone()
+        .then(() => scratch.drop())
+        .then(() => (dropped = true))
+        .catch((e) =>
+          console.error(`could not drop the scratch database ${scratch.name}: ${e.message}`),
+        ),
+    atExit: () => {
+      if (!dropped)
+        console.error(
+          `note: the scratch database ${scratch.name} may be left behind: dropdb -h 127.0.0.1 -U postgres ${scratch.name}`,
+        )
+    },
+  })
+  return {
+    ...scratch,
+    async drop() {
+      await scratch.drop()
+      dropped = true
+    },
+  }
+}

@@ -4,7 +4,7 @@
 import { now, sleep } from '../lib/time.mjs'
 import { ENV } from '../lib/flags.mjs'
 import { FLAG_KEY } from './kill-switch.mjs'
-import { cpuMs, machineCpuMs, totalCpuMs } from './proc.mjs'
+import { cpuMs, machineCpuMs, totalCpuMs } from '../lib/proc.mjs'
 
 const FLIP_TIMEOUT_MS = 5_000
 export const PAUSE_BETWEEN_FLIPS_MS = 150

@@ -1,7 +1,7 @@
 // The streaming server's idle memory, read with no work in flight: after full GCs in the server
 // (server-probe.mjs) and once its resident size has settled.
 import { sleep } from '../lib/time.mjs'
-import { residentByMapping, rssBytes } from './proc.mjs'
+import { residentByMapping, rssBytes } from '../lib/proc.mjs'
 
 /** How long the clients stay idle before a reading with them connected. */
 export const SETTLE_MS = 2_000

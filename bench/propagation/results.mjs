@@ -6,7 +6,7 @@ import { round } from '../lib/stats.mjs'
 import { CONNECT_BATCH } from './fleet.mjs'
 import { PAUSE_BETWEEN_FLIPS_MS } from './flips.mjs'
 import { SETTLE_MS } from './memory.mjs'
-import { CPU_TICK_MS } from './proc.mjs'
+import { CPU_TICK_MS } from '../lib/proc.mjs'
 import { flipStats, memoryPerConnection } from './stats.mjs'
 
 /** p99 from the REST response; across two replicas the change also goes through NOTIFY and B's read. */

@@ -1,7 +1,7 @@
 // Linux /proc readings: a process's resident memory and CPU time, and the whole machine's CPU time.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { sleep } from '../lib/time.mjs'
+import { sleep } from './time.mjs'
 
 let clockTicks = 100
 try {
