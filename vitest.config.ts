@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config'
 
 const alias = {
   '@switchyard/core': fileURLToPath(new URL('./core/src/index.ts', import.meta.url)),
+  // why: before '@switchyard/sdk-node', which would also match the subpath as a prefix
+  '@switchyard/sdk-node/openfeature': fileURLToPath(
+    new URL('./sdk-node/src/openfeature/index.ts', import.meta.url),
+  ),
   '@switchyard/sdk-node': fileURLToPath(new URL('./sdk-node/src/index.ts', import.meta.url)),
 }
 

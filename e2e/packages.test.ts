@@ -1,6 +1,7 @@
 // The published packages as users get them: `npm pack` of core and sdk-node, checked by publint
 // and @arethetypeswrong/cli, then unpacked into a bare node_modules and used from an ES module
-// and from CommonJS. Needs the builds (`npm test` builds first).
+// and from CommonJS; and once more beside @openfeature/server-sdk for sdk-node's OpenFeature
+// entry. Needs the builds (`npm test` builds first).
 import { execFile } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -28,14 +29,25 @@ beforeAll(async () => {
   for (const packed of JSON.parse(stdout) as { name: string; filename: string }[]) {
     tarballs.set(packed.name, join(dir, packed.filename))
   }
-  // A bare install: the two tarballs unpacked, and ws (sdk-node's one dependency) linked.
-  for (const p of PACKAGES) {
-    const target = join(dir, 'app', 'node_modules', ...p.name.split('/'))
-    mkdirSync(target, { recursive: true })
-    await run('tar', ['-xzf', tarballs.get(p.name)!, '-C', target, '--strip-components=1'])
+  // A bare install: the two tarballs unpacked, and ws (sdk-node's one dependency) linked. The
+  // OpenFeature app has the optional peer @openfeature/server-sdk (and its peer) as well.
+  for (const app of ['app', 'app-openfeature']) {
+    for (const p of PACKAGES) {
+      const target = join(dir, app, 'node_modules', ...p.name.split('/'))
+      mkdirSync(target, { recursive: true })
+      await run('tar', ['-xzf', tarballs.get(p.name)!, '-C', target, '--strip-components=1'])
+    }
+    link(app, 'ws')
   }
-  symlinkSync(join(ROOT, 'node_modules', 'ws'), join(dir, 'app', 'node_modules', 'ws'))
+  link('app-openfeature', '@openfeature/server-sdk')
+  link('app-openfeature', '@openfeature/core')
 }, 60_000)
+
+function link(app: string, name: string): void {
+  const target = join(dir, app, 'node_modules', ...name.split('/'))
+  mkdirSync(join(target, '..'), { recursive: true })
+  symlinkSync(join(ROOT, 'node_modules', ...name.split('/')), target)
+}
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
@@ -125,6 +137,74 @@ describe('the packed packages', () => {
         sdk: [true, 'FALLTHROUGH'],
         error: 'SwitchyardError',
       })
+    },
+    30_000,
+  )
+})
+
+const USE_OPENFEATURE = `
+async function main() {
+  const provider = new SwitchyardProvider({ offline: true, bootstrap: SNAPSHOT, logger: createSilentLogger() })
+  await OpenFeature.setProviderAndWait(provider)
+  const client = OpenFeature.getClient()
+  const nl = await client.getBooleanDetails('new-checkout', false, { targetingKey: 'a', country: 'NL' })
+  const de = await client.getBooleanDetails('new-checkout', true, { targetingKey: 'b', country: 'DE' })
+  await OpenFeature.close()
+  return { nl: [nl.value, nl.variant, nl.reason], de: [de.value, de.variant, de.reason], closed: provider.client === null }
+}
+main().then((out) => console.log(JSON.stringify(out)))
+`
+
+describe('the packed OpenFeature entry', () => {
+  it.each([
+    {
+      label: 'an ES module',
+      file: 'use.mjs',
+      load: `import { OpenFeature } from '@openfeature/server-sdk'\nimport { createSilentLogger } from '@switchyard/sdk-node'\nimport { SwitchyardProvider } from '@switchyard/sdk-node/openfeature'`,
+    },
+    {
+      label: 'CommonJS',
+      file: 'use.cjs',
+      load: `const { OpenFeature } = require('@openfeature/server-sdk')\nconst { createSilentLogger } = require('@switchyard/sdk-node')\nconst { SwitchyardProvider } = require('@switchyard/sdk-node/openfeature')`,
+    },
+  ])(
+    'works from $label with @openfeature/server-sdk installed',
+    async ({ file, load }) => {
+      const path = join(dir, 'app-openfeature', file)
+      writeFileSync(
+        path,
+        `${load}\nconst SNAPSHOT = ${JSON.stringify(SNAPSHOT)}\n${USE_OPENFEATURE}`,
+      )
+      const { stdout } = await run(process.execPath, [path], { cwd: join(dir, 'app-openfeature') })
+      expect(JSON.parse(stdout)).toStrictEqual({
+        nl: [true, '0', 'TARGETING_MATCH'],
+        de: [false, '1', 'DEFAULT'],
+        closed: true,
+      })
+    },
+    30_000,
+  )
+
+  it.each([
+    { label: 'an ES module', file: 'peer.mjs', load: `import('@switchyard/sdk-node/openfeature')` },
+    {
+      label: 'CommonJS',
+      file: 'peer.cjs',
+      load: `Promise.resolve().then(() => require('@switchyard/sdk-node/openfeature'))`,
+    },
+  ])(
+    'needs @openfeature/server-sdk, which the main entry does not, from $label',
+    async ({ file, load }) => {
+      // the bare app has no @openfeature packages, and the main entry works there (above)
+      const path = join(dir, 'app', file)
+      writeFileSync(
+        path,
+        `${load}.then(() => console.log('loaded'), (e) => console.log(e.code, e.message.split('\\n')[0]))`,
+      )
+      const { stdout } = await run(process.execPath, [path], { cwd: join(dir, 'app') })
+      expect(stdout).toMatch(
+        /^(ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND) .*'@openfeature\/server-sdk'/,
+      )
     },
     30_000,
   )

@@ -1,0 +1,5 @@
+export {
+  SwitchyardProvider,
+  type ProviderSettings,
+  type SwitchyardProviderOptions,
+} from './provider.js'
