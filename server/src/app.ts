@@ -8,6 +8,7 @@ import { pendingMigrations } from './db/migrate.js'
 import type { Clock } from './domain/clock.js'
 import type { DomainDeps } from './domain/write-transaction.js'
 import type { SdkAuthenticator } from './domain/sdk-auth.js'
+import { createWebhookTargetPolicy, type WebhookTargetPolicy } from './domain/webhook-targets.js'
 import type { AppEnv } from './http/env.js'
 import { createErrorHandler, renderProblem } from './http/on-error.js'
 import { notFound, payloadTooLarge } from './http/problem.js'
@@ -46,6 +47,8 @@ export interface AppDeps {
   clock: Clock
   /** The directory of migrations, for readiness. */
   migrationsDir?: string
+  /** Which webhook URLs may be created (public addresses only by default). */
+  webhookTargets?: WebhookTargetPolicy
 }
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
@@ -124,7 +127,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/envs', environmentControlRoutes(domain))
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
-  app.route('/api/v1/webhooks', webhookRoutes(domain))
+  app.route(
+    '/api/v1/webhooks',
+    webhookRoutes(domain, deps.webhookTargets ?? createWebhookTargetPolicy()),
+  )
   app.route('/api/v1/rollouts', rolloutRoutes(domain, deps.clock))
   app.route('/api/v1/schedules', scheduleRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
