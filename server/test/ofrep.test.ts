@@ -113,6 +113,17 @@ describeEachDb('OFREP', (target) => {
     }
   })
 
+  it('answers arrays nested 30,000 deep around a NUL with INVALID_CONTEXT, not a 500', async () => {
+    const body = `{"context":{"a":${'['.repeat(30_000)}"\\u0000"${']'.repeat(30_000)}}}`
+    const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ errorCode: 'INVALID_CONTEXT' })
+  })
+
   it('evaluates every flag in bulk with an ETag, and answers 304 when nothing changed', async () => {
     const res = await ofrep(server, key, '/evaluate/flags', {
       context: { targetingKey: 'u1', country: 'DE' },
