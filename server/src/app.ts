@@ -21,6 +21,7 @@ import {
 } from './routes/environments/environments.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
+import type { OfrepLimits } from './routes/ofrep/context-limits.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
@@ -49,6 +50,8 @@ export interface AppDeps {
   migrationsDir?: string
   /** Which webhook URLs may be created (public addresses only by default). */
   webhookTargets?: WebhookTargetPolicy
+  /** OFREP's body and context bounds (64 KiB, 1,024-character strings by default). */
+  ofrepLimits?: OfrepLimits
 }
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
@@ -136,7 +139,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ snapshots, authenticateSdk }))
-  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk }))
+  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk, limits: deps.ofrepLimits }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
   app.onError(createErrorHandler(logger, deps.maxBodyBytes))

@@ -41,6 +41,13 @@ export const ServerConfig = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 * 1024),
+  // OFREP is public (client keys ship in web pages): its bodies and contexts stay small.
+  SWITCHYARD_OFREP_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  SWITCHYARD_OFREP_MAX_STRING: z.coerce.number().int().min(16).default(1024),
   SWITCHYARD_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   SWITCHYARD_WEBHOOK_POLL_MS: z.coerce.number().int().min(50).default(1000),
   // Webhooks may reach only public addresses, and these networks besides.

@@ -101,6 +101,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clock,
       migrationsDir,
       webhookTargets,
+      ofrepLimits: {
+        maxBodyBytes: config.SWITCHYARD_OFREP_MAX_BODY_BYTES,
+        maxStringLength: config.SWITCHYARD_OFREP_MAX_STRING,
+      },
     })
 
     const scheduler = new Scheduler(
