@@ -8,6 +8,7 @@ import { pendingMigrations } from './db/migrate.js'
 import type { Clock } from './domain/clock.js'
 import type { DomainDeps } from './domain/write-transaction.js'
 import type { SdkAuthenticator } from './domain/sdk-auth.js'
+import { createWebhookTargetPolicy, type WebhookTargetPolicy } from './domain/webhook-targets.js'
 import type { AppEnv } from './http/env.js'
 import { createErrorHandler, renderProblem } from './http/on-error.js'
 import { notFound, payloadTooLarge } from './http/problem.js'
@@ -20,6 +21,7 @@ import {
 } from './routes/environments/environments.routes.js'
 import { flagRoutes } from './routes/flags/flags.routes.js'
 import { sdkRoutes } from './routes/sdk/sdk.routes.js'
+import type { OfrepLimits } from './routes/ofrep/context-limits.js'
 import { ofrepRoutes } from './routes/ofrep/ofrep.routes.js'
 import { segmentRoutes } from './routes/segments/segments.routes.js'
 import { tokenRoutes } from './routes/tokens/tokens.routes.js'
@@ -46,6 +48,10 @@ export interface AppDeps {
   clock: Clock
   /** The directory of migrations, for readiness. */
   migrationsDir?: string
+  /** Which webhook URLs may be created (public addresses only by default). */
+  webhookTargets?: WebhookTargetPolicy
+  /** OFREP's body and context bounds (64 KiB, 1,024-character strings by default). */
+  ofrepLimits?: OfrepLimits
 }
 
 /** Builds the HTTP app from its dependencies; does no I/O itself. */
@@ -124,13 +130,16 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/envs', environmentControlRoutes(domain))
   app.route('/api/v1/triggers', triggerRoutes(domain, { publicUrl: deps.publicUrl }))
   app.route('/hooks', hookRoutes(domain))
-  app.route('/api/v1/webhooks', webhookRoutes(domain))
+  app.route(
+    '/api/v1/webhooks',
+    webhookRoutes(domain, deps.webhookTargets ?? createWebhookTargetPolicy()),
+  )
   app.route('/api/v1/rollouts', rolloutRoutes(domain, deps.clock))
   app.route('/api/v1/schedules', scheduleRoutes(domain))
   app.route('/api/v1/tokens', tokenRoutes(domain))
   app.route('/api/v1/changes', changeRoutes(domain))
   app.route('/sdk/v1', sdkRoutes({ snapshots, authenticateSdk }))
-  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk }))
+  app.route('/ofrep/v1', ofrepRoutes({ snapshots, authenticateSdk, limits: deps.ofrepLimits }))
 
   app.notFound((c) => renderProblem(c, notFound('route', `${c.req.method} ${c.req.path}`)))
   app.onError(createErrorHandler(logger, deps.maxBodyBytes))

@@ -10,6 +10,7 @@ import { findMigrationsDir, migrate } from './db/migrate.js'
 import type { Clock } from './domain/clock.js'
 import { ensureDefaultEnvironments } from './domain/environments.js'
 import { createSdkAuthenticator } from './domain/sdk-auth.js'
+import { createWebhookTargetPolicy, type HostResolver } from './domain/webhook-targets.js'
 import { bootstrapAdminToken } from './domain/tokens.js'
 import type { Logger } from './logger.js'
 import { createMetrics } from './metrics.js'
@@ -40,6 +41,8 @@ export interface StartOptions {
   onGeneratedAdminToken?: (token: string) => void
   /** Time for rollouts and schedules; tests pass a fake clock and call scheduler.tick(). */
   clock?: Clock
+  /** How webhook host names resolve (the system resolver by default; tests pass their own). */
+  resolveHost?: HostResolver
 }
 
 export async function openDatabase(config: ServerConfig): Promise<Database> {
@@ -80,6 +83,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       pingIntervalMs: config.SWITCHYARD_PING_INTERVAL_MS,
       maxBufferedBytes: config.SWITCHYARD_STREAM_MAX_BUFFERED_BYTES,
     })
+    const webhookTargets = createWebhookTargetPolicy({
+      allowedNetworks: config.SWITCHYARD_WEBHOOK_ALLOWED_NETWORKS,
+      resolve: options.resolveHost,
+    })
     const upgradeStream = createStreamUpgrade({ hub, snapshots, authenticateSdk, logger })
     const app = createApp({
       database,
@@ -93,6 +100,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       publicUrl: config.SWITCHYARD_PUBLIC_URL,
       clock,
       migrationsDir,
+      webhookTargets,
+      ofrepLimits: {
+        maxBodyBytes: config.SWITCHYARD_OFREP_MAX_BODY_BYTES,
+        maxStringLength: config.SWITCHYARD_OFREP_MAX_STRING,
+      },
     })
 
     const scheduler = new Scheduler(
@@ -105,6 +117,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       deps: { db: database.db, bus },
       logger,
       pollMs: config.SWITCHYARD_WEBHOOK_POLL_MS,
+      targets: webhookTargets,
     })
 
     const server = await new Promise<Server>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { readConfig } from '../src/config.js'
 import type { Database } from '../src/db/client.js'
-import { startServer, type RunningServer } from '../src/server.js'
+import { startServer, type RunningServer, type StartOptions } from '../src/server.js'
 
 export const ADMIN_TOKEN = 'sy_tok_test-admin-token-0123456789'
 
@@ -26,7 +26,7 @@ export interface ApiResponse {
 export async function startTestServer(
   database: Database,
   env: Record<string, string> = {},
-  options: { clock?: () => Date } = {},
+  options: Pick<StartOptions, 'clock' | 'resolveHost'> = {},
 ): Promise<TestServer> {
   const config = readConfig({
     PORT: '0',

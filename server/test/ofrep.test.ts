@@ -113,6 +113,119 @@ describeEachDb('OFREP', (target) => {
     }
   })
 
+  /** Nests `leaf` under `levels` objects: `{a1: {a2: … leaf}}`. */
+  const nested = (levels: number, leaf: unknown): unknown =>
+    levels === 0 ? leaf : { [`a${levels}`]: nested(levels - 1, leaf) }
+
+  it.each([
+    {
+      label: 'a string attribute over 1,024 characters',
+      context: { targetingKey: 'u', user: { bio: 'x'.repeat(1025) } },
+      details: "attribute 'user.bio' is longer than 1024 characters",
+    },
+    {
+      label: 'a string in an array attribute over 1,024 characters',
+      context: { targetingKey: 'u', groups: ['staff', 'y'.repeat(1025)] },
+      details: "attribute 'groups.1' is longer than 1024 characters",
+    },
+    {
+      label: 'a targeting key over 1,024 characters',
+      context: { targetingKey: 'k'.repeat(1025) },
+      details: "attribute 'targetingKey' is longer than 1024 characters",
+    },
+    {
+      label: 'an attribute name over 1,024 characters',
+      context: { targetingKey: 'u', ['n'.repeat(1025)]: 1 },
+      details: 'an attribute name of the context is longer than 1024 characters',
+    },
+    {
+      label: 'objects nested deeper than 10 levels',
+      context: { targetingKey: 'u', ...(nested(11, 'deep') as object) },
+      details:
+        "attribute 'a11.a10.a9.a8.a7.a6.a5.a4.a3.a2' nests objects or arrays deeper than 10 levels",
+    },
+    {
+      label: 'more than 1,000 attributes and array elements',
+      context: { targetingKey: 'u', ids: Array.from({ length: 1000 }, (_, i) => i) },
+      details: 'the context holds more than 1000 attributes and array elements',
+    },
+  ])('answers $label with INVALID_CONTEXT naming it', async ({ context, details }) => {
+    for (const path of ['/evaluate/flags/banner', '/evaluate/flags']) {
+      const res = await ofrep(server, key, path, { context })
+      expect(res.status, path).toBe(400)
+      expect(res.body, path).toEqual({
+        ...(path.endsWith('banner') ? { key: 'banner' } : {}),
+        errorCode: 'INVALID_CONTEXT',
+        errorDetails: details,
+      })
+    }
+  })
+
+  it('answers arrays nested 30,000 deep around a NUL with INVALID_CONTEXT, not a 500', async () => {
+    const body = `{"context":{"a":${'['.repeat(30_000)}"\\u0000"${']'.repeat(30_000)}}}`
+    const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ errorCode: 'INVALID_CONTEXT' })
+  })
+
+  it('evaluates a context at the limits', async () => {
+    const context = {
+      targetingKey: 'k'.repeat(1024),
+      country: 'DE',
+      bio: 'x'.repeat(1024),
+      ...(nested(10, 'leaf') as object),
+      ids: Array.from({ length: 985 }, (_, i) => i),
+    }
+    const res = await ofrep(server, key, '/evaluate/flags/banner', { context })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.value).toBe('bold')
+  })
+
+  it('answers a body over 64 KiB with 413, readable by browsers', async () => {
+    const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: {
+        origin: 'https://shop.example',
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ context: { targetingKey: 'u', pad: 'x'.repeat(64 * 1024) } }),
+    })
+    expect(res.status).toBe(413)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(((await res.json()) as { type: string }).type).toBe(
+      'urn:switchyard:problem:payload-too-large',
+    )
+  })
+
+  it('takes its limits from SWITCHYARD_OFREP_MAX_STRING and SWITCHYARD_OFREP_MAX_BODY_BYTES', async () => {
+    const strict = await startTestServer(database, {
+      SWITCHYARD_OFREP_MAX_STRING: '16',
+      SWITCHYARD_OFREP_MAX_BODY_BYTES: '2048',
+      SWITCHYARD_SCHEDULER_INTERVAL_MS: '0',
+    })
+    try {
+      const long = await ofrep(strict, key, '/evaluate/flags/banner', {
+        context: { targetingKey: 'u', email: 'someone@example.com' },
+      })
+      expect(long.body).toMatchObject({
+        errorCode: 'INVALID_CONTEXT',
+        errorDetails: "attribute 'email' is longer than 16 characters",
+      })
+      const large = await ofrep(strict, key, '/evaluate/flags', {
+        context: { targetingKey: 'u', a: Array.from({ length: 600 }, () => 'abc') },
+      })
+      expect(large.status).toBe(413)
+    } finally {
+      await strict.close()
+    }
+  })
+
   it('evaluates every flag in bulk with an ETag, and answers 304 when nothing changed', async () => {
     const res = await ofrep(server, key, '/evaluate/flags', {
       context: { targetingKey: 'u1', country: 'DE' },

@@ -137,7 +137,10 @@ describeEachDb('reasons from the X-Switchyard-Comment header', (target) => {
 
   beforeAll(async () => {
     database = await target.open()
-    server = await startTestServer(database)
+    // A webhook on loopback (port 9, discard) needs the operator's allow-list.
+    server = await startTestServer(database, {
+      SWITCHYARD_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+    })
   })
 
   afterAll(async () => {
@@ -273,7 +276,10 @@ describeEachDb('reasons from the body of writes that take only a comment', (targ
 
   beforeAll(async () => {
     database = await target.open()
-    server = await startTestServer(database)
+    // A webhook on loopback (port 9, discard) needs the operator's allow-list.
+    server = await startTestServer(database, {
+      SWITCHYARD_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+    })
     const created = async (method: string, path: string, body: unknown) => {
       const res = await server.api(method, path, body)
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300)

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Database } from '../src/db/client.js'
+import type { HostResolver } from '../src/domain/webhook-targets.js'
 import { describeEachDb } from './db.suite.js'
 import { startTestServer, waitFor, type TestServer } from './helpers.js'
 
@@ -10,6 +11,15 @@ interface Received {
   path: string
   headers: Record<string, string | string[] | undefined>
   body: string
+}
+
+/** Names under `.test` (RFC 2606) answered from a table the tests edit, as DNS would. */
+const dns = new Map<string, string[]>()
+const resolveHost: HostResolver = async (hostname) => {
+  const addresses = dns.get(hostname)
+  if (!addresses)
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' })
+  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
 }
 
 describeEachDb('outbound webhooks', (target) => {
@@ -30,13 +40,19 @@ describeEachDb('outbound webhooks', (target) => {
         received.push({ path, headers: req.headers, body })
         const left = failures.get(path) ?? 0
         if (left > 0) failures.set(path, left - 1)
-        res.writeHead(left > 0 ? 500 : 204).end()
+        if (path === '/moved') res.writeHead(307, { location: '/moved-here' }).end()
+        else res.writeHead(left > 0 ? 500 : 204).end()
       })
     })
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
     database = await target.open()
-    server = await startTestServer(database, { SWITCHYARD_WEBHOOK_POLL_MS: '50' })
+    // The receiver is on loopback, which webhooks may reach only when the operator allows it.
+    server = await startTestServer(
+      database,
+      { SWITCHYARD_WEBHOOK_POLL_MS: '50', SWITCHYARD_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' },
+      { resolveHost },
+    )
     await server.api('POST', '/api/v1/flags', { key: 'checkout' })
   })
 
@@ -125,6 +141,65 @@ describeEachDb('outbound webhooks', (target) => {
     }, 10_000)
     expect(retried).toMatchObject({ lastStatusCode: 204, lastError: null })
   }, 15_000)
+
+  const deliveriesOf = async (id: string) =>
+    (await server.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.items as Array<{
+      status: string
+      attempts: number
+      lastStatusCode: number | null
+      lastError: string | null
+    }>
+
+  it('delivers to a name that resolves to an allowed loopback address', async () => {
+    dns.set('receiver.test', ['127.0.0.1'])
+    const port = new URL(receiverUrl).port
+    const hook = await server.api('POST', '/api/v1/webhooks', {
+      url: `http://receiver.test:${port}/by-name`,
+      events: ['flag.kill'],
+    })
+    expect(hook.status).toBe(201)
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/kill', { comment: 'by name' })
+    const [delivery] = await waitFor(() => (at('/by-name').length ? at('/by-name') : null))
+    expect(delivery!.headers.host).toBe(`receiver.test:${port}`)
+    await server.api('DELETE', `/api/v1/webhooks/${hook.body.id}`)
+  })
+
+  it('refuses at delivery a name when any of its addresses is not allowed', async () => {
+    dns.set('mixed.test', ['127.0.0.1'])
+    const port = new URL(receiverUrl).port
+    const hook = await server.api('POST', '/api/v1/webhooks', {
+      url: `http://mixed.test:${port}/mixed`,
+      events: ['flag.restore'],
+    })
+    expect(hook.status).toBe(201)
+    // loopback outside the allowed 127.0.0.1/32 comes along with the allowed address
+    dns.set('mixed.test', ['127.0.0.1', '127.0.0.2'])
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/restore', { comment: 'mixed' })
+    const [attempt] = await waitFor(async () => {
+      const items = await deliveriesOf(hook.body.id)
+      return items[0]?.lastError ? items : null
+    })
+    expect(attempt).toMatchObject({ lastStatusCode: null, lastError: 'target address not allowed' })
+    expect(at('/mixed')).toEqual([])
+    await server.api('DELETE', `/api/v1/webhooks/${hook.body.id}`)
+  })
+
+  it('does not follow a redirect: a 3xx fails the attempt with its status', async () => {
+    const hook = await server.api('POST', '/api/v1/webhooks', {
+      url: `${receiverUrl}/moved`,
+      events: ['flag.restore'],
+    })
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/kill', { comment: 'k' })
+    await server.api('POST', '/api/v1/flags/checkout/envs/production/restore', { comment: 'r' })
+    const [attempt] = await waitFor(async () => {
+      const items = await deliveriesOf(hook.body.id)
+      return items[0]?.lastError ? items : null
+    })
+    expect(attempt).toMatchObject({ status: 'pending', lastStatusCode: 307, lastError: 'HTTP 307' })
+    expect(at('/moved')).toHaveLength(1)
+    expect(at('/moved-here')).toEqual([])
+    await server.api('DELETE', `/api/v1/webhooks/${hook.body.id}`)
+  })
 
   it('is for admins only and refuses bad input', async () => {
     const writer = (

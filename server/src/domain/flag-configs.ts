@@ -16,6 +16,7 @@ import {
   type ConfigInput,
 } from './flag-validation.js'
 import { loadFlag } from './flags.js'
+import { unsafePatternErrors } from './pattern-safety.js'
 import { checkPrerequisites } from './prerequisite-graph.js'
 import { toWireFlag } from './wire.js'
 import {
@@ -93,7 +94,10 @@ export function mergeConfig(current: ConfigInput, patch: Partial<ConfigInput>): 
 
 export type ConfigUpdate = (current: FlagEnvConfig, flag: FlagRow) => ConfigInput
 
-/** Every reason `input` cannot replace `current`: variations, prerequisites, segments, then the compiler. */
+/**
+ * Every reason `input` cannot replace `current`: variations, prerequisites, segments, then the
+ * compiler, then the safety of new `matches` patterns.
+ */
 async function configErrors(
   tx: Tx,
   flag: FlagRow,
@@ -106,8 +110,11 @@ async function configErrors(
     ...(await checkSegmentRefs(tx, current.envKey, input)),
   ]
   if (errors.length) return errors
-  // The evaluator is the last judge: a config it cannot compile is refused, never stored.
-  return compileProblems(flag, current, withRuleIds(input, current.config.salt))
+  // The evaluator judges next: a config it cannot compile is refused, never stored.
+  const compileErrors = compileProblems(flag, current, withRuleIds(input, current.config.salt))
+  if (compileErrors.length) return compileErrors
+  // Last, since it is the slowest: patterns that could stall OFREP's evaluation.
+  return unsafePatternErrors(input.rules, current.config.rules)
 }
 
 /**

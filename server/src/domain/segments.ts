@@ -16,6 +16,7 @@ import { ConflictError, NotFoundError, ValidationError, VersionConflictError } f
 import { getEnvironment } from './environments.js'
 import { problemToError } from './flag-validation.js'
 import { newSalt } from './flag-defaults.js'
+import { unsafePatternErrors } from './pattern-safety.js'
 import { toWireSegment } from './wire.js'
 
 type SegmentRow = typeof tables.segments.$inferSelect
@@ -139,6 +140,8 @@ export async function putSegmentInTx(
   const compiled = compileSegment({ ...definition, version: 0 })
   if (compiled.problem)
     throw new ValidationError([problemToError(compiled.problem, 'invalid_segment')])
+  const unsafe = unsafePatternErrors(definition.rules, current?.definition.rules)
+  if (unsafe.length) throw new ValidationError(unsafe)
   const values = {
     name: input.name ?? current?.name ?? '',
     description: input.description ?? current?.description ?? '',

@@ -2,7 +2,8 @@ import { asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import * as tables from '../db/schema/index.js'
 import { recordChange } from './changes.js'
-import { NotFoundError } from './errors.js'
+import { NotFoundError, ValidationError } from './errors.js'
+import { webhookUrlError, type WebhookTargetPolicy } from './webhook-targets.js'
 import { writeTransaction, type ChangeActor, type DomainDeps } from './write-transaction.js'
 import { generateSecret, newId } from './secrets.js'
 
@@ -30,7 +31,15 @@ export interface CreateWebhookInput {
   format: 'json' | 'slack'
 }
 
-export async function createWebhook(deps: DomainDeps, who: ChangeActor, input: CreateWebhookInput) {
+/** Creates a webhook; a URL whose address the policy refuses is a validation error at `url`. */
+export async function createWebhook(
+  deps: DomainDeps,
+  who: ChangeActor,
+  input: CreateWebhookInput,
+  targets: WebhookTargetPolicy,
+) {
+  const refused = await webhookUrlError(targets, input.url)
+  if (refused) throw new ValidationError([refused])
   const secret = input.secret ?? generateSecret('token').replace(/^sy_tok_/, 'sy_whs_')
   return writeTransaction(deps, async (tx) => {
     const [row] = await tx

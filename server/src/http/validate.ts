@@ -107,14 +107,36 @@ export function isNotModified(c: Context, etag: string): boolean {
   return header.split(',').some((tag) => opaque(tag) === opaque(etag))
 }
 
-/** The path of the first string (or key) holding a NUL character; null when there is none. */
-function findNul(value: unknown, path: string[] = []): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : null
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) return [...path, k].join('.')
-      const found = findNul(v, [...path, k])
-      if (found !== null) return found
+interface Visit {
+  value: unknown
+  key: string
+  parent: Visit | null
+}
+
+function pathOf(visit: Visit): string {
+  const keys: string[] = []
+  for (let at: Visit | null = visit; at?.parent; at = at.parent) keys.push(at.key)
+  return keys.reverse().join('.')
+}
+
+/**
+ * The path of the first string (or key) holding a NUL character; null when there is none.
+ * Depth-first without recursion: a body of nested arrays tens of thousands deep would overflow
+ * the stack.
+ */
+function findNul(value: unknown): string | null {
+  const stack: Visit[] = [{ value, key: '', parent: null }]
+  while (stack.length > 0) {
+    const visit = stack.pop()!
+    if (visit.key.includes('\u0000')) return pathOf(visit)
+    if (typeof visit.value === 'string') {
+      if (visit.value.includes('\u0000')) return pathOf(visit)
+    } else if (visit.value && typeof visit.value === 'object') {
+      const entries = Object.entries(visit.value)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!
+        stack.push({ value: child, key, parent: visit })
+      }
     }
   }
   return null

@@ -6,8 +6,10 @@ import {
   type Webhook,
   type WebhookDelivery,
 } from '../domain/webhook-outbox.js'
+import { createWebhookTargetPolicy, type WebhookTargetPolicy } from '../domain/webhook-targets.js'
 import type { DomainDeps } from '../domain/write-transaction.js'
 import type { Logger } from '../logger.js'
+import { describeDeliveryError, postWebhook } from './webhook-request.js'
 
 export interface DispatcherOptions {
   deps: DomainDeps
@@ -17,7 +19,8 @@ export interface DispatcherOptions {
   timeoutMs?: number
   /** Delay before retry `attempt` (1-based): exponential with full jitter, capped at 10 minutes. */
   backoffMs?: (attempt: number) => number
-  fetch?: typeof fetch
+  /** Which addresses deliveries may connect to, and how names resolve (public addresses only by default). */
+  targets?: WebhookTargetPolicy
 }
 
 export function defaultBackoffMs(attempt: number, random = Math.random): number {
@@ -40,8 +43,10 @@ export class WebhookDispatcher {
   private again = false
   private stopped = false
   private readonly unsubscribe: () => void
+  private readonly targets: WebhookTargetPolicy
 
   constructor(private readonly options: DispatcherOptions) {
+    this.targets = options.targets ?? createWebhookTargetPolicy()
     this.unsubscribe = options.deps.bus.subscribe((event) => {
       if (event.type === 'env-changed') this.wakeAfterThisTurn()
     })
@@ -114,9 +119,9 @@ export class WebhookDispatcher {
     const body = JSON.stringify(delivery.payload)
     let status: number | null = null
     let error: string | null = null
+    let cause: unknown
     try {
-      const res = await (this.options.fetch ?? fetch)(hook.url, {
-        method: 'POST',
+      const res = await postWebhook(hook.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Switchyard-Webhook/1',
@@ -124,13 +129,15 @@ export class WebhookDispatcher {
           'x-switchyard-signature': sign(hook.secret, body),
         },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        timeoutMs: this.options.timeoutMs ?? 10_000,
+        policy: this.targets,
       })
       status = res.status
-      await res.body?.cancel().catch(() => {})
-      if (!res.ok) error = `HTTP ${res.status}`
+      // A redirect is not followed: it fails the attempt like any answer that is not 2xx.
+      if (status < 200 || status > 299) error = `HTTP ${status}`
     } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message
+      error = describeDeliveryError(e)
+      cause = e
     }
     await recordAttempt(
       this.options.deps.db,
@@ -140,7 +147,8 @@ export class WebhookDispatcher {
     )
     if (error !== null)
       this.options.logger.warn(
-        { webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error },
+        // The operator's log keeps the socket error that the delivery log leaves out.
+        { webhook: hook.id, delivery: delivery.id, attempt: delivery.attempts, error, err: cause },
         'webhook delivery failed',
       )
   }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import type { WebhookTargetPolicy } from '../../domain/webhook-targets.js'
 import type { DomainDeps } from '../../domain/write-transaction.js'
 import {
   createWebhook,
@@ -14,7 +15,7 @@ import { CommentBody } from '../../schemas/common.js'
 import { CreateWebhookBody, WebhookParams, DeliveriesQuery } from './webhooks.schemas.js'
 
 /** Outbound webhooks carry every change off the server: admins only. */
-export function webhookRoutes(deps: DomainDeps) {
+export function webhookRoutes(deps: DomainDeps, targets: WebhookTargetPolicy) {
   const app = new Hono<AppEnv>()
   app.use('*', requireRole(deps, 'admin'))
 
@@ -22,7 +23,7 @@ export function webhookRoutes(deps: DomainDeps) {
 
   app.post('/', async (c) => {
     const { comment, ...input } = await parseBody(c, CreateWebhookBody)
-    return c.json(await createWebhook(deps, changeActor(c, comment), input), 201)
+    return c.json(await createWebhook(deps, changeActor(c, comment), input, targets), 201)
   })
 
   app.delete('/:id', async (c) => {
